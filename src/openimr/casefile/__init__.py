@@ -1,0 +1,15 @@
+"""Case files: the IMR case as received (JSON or YAML), validated against the public contract."""
+
+from openimr.casefile.load import load_case_file, parse_case_bytes, parse_case_data
+from openimr.casefile.model import CaseFile, Claimant, DisputedItem, Record, RecordKind
+
+__all__ = [
+    "CaseFile",
+    "Claimant",
+    "DisputedItem",
+    "Record",
+    "RecordKind",
+    "load_case_file",
+    "parse_case_bytes",
+    "parse_case_data",
+]

@@ -1,0 +1,180 @@
+"""The IMR case file: what the IMR organization receives before a decision.
+
+This is a public contract (README, ``openimr schema case-file``). Validation is strict so
+that a mistake in a case file is reported with its field path instead of producing a
+quietly wrong determination.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+#: Largest record text accepted, in characters (a few thousand pages of records).
+MAX_RECORD_CHARS = 5_000_000
+#: Largest single free-text request or guideline statement, in characters.
+MAX_REQUEST_CHARS = 5_000
+EARLIEST_DATE = date(1900, 1, 1)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept ``date`` objects (YAML) and ``YYYY-MM-DD`` strings (JSON), nothing looser."""
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a real calendar date") from exc
+    raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _today(info: ValidationInfo) -> date:
+    context = info.context or {}
+    today = context.get("today")
+    return today if isinstance(today, date) else date.today()
+
+
+class RecordKind(StrEnum):
+    PROGRESS_REPORT = "progress_report"
+    CONSULTATION = "consultation"
+    IMAGING = "imaging"
+    UR_DETERMINATION = "ur_determination"
+    CLINICAL_SUMMARY = "clinical_summary"
+    OPERATIVE_REPORT = "operative_report"
+    OTHER = "other"
+
+
+class URDecision(StrEnum):
+    DENIED = "denied"
+    MODIFIED = "modified"
+    DELAYED = "delayed"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def _non_blank(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise ValueError(f"{what} is empty")
+    if "\x00" in value:
+        raise ValueError(f"{what} contains binary data (NUL characters)")
+    return value
+
+
+class Claimant(_Strict):
+    """The injured worker; every field optional (published letters are de-identified)."""
+
+    age: int | None = Field(default=None, ge=14, le=110)
+    sex: Literal["male", "female", "other", "unknown"] | None = None
+    date_of_injury: IsoDate | None = None
+    represented: bool | None = None
+
+    @field_validator("sex", mode="before")
+    @classmethod
+    def _sex(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            return {"m": "male", "f": "female"}.get(lowered, lowered)
+        return value
+
+    @field_validator("date_of_injury")
+    @classmethod
+    def _injury_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None:
+            if value < EARLIEST_DATE:
+                raise ValueError(f"{value} is before {EARLIEST_DATE}")
+            if value > _today(info):
+                raise ValueError(f"{value} is in the future")
+        return value
+
+
+class DisputedItem(_Strict):
+    """One treatment in dispute, worded exactly as the request or the UR letter words it."""
+
+    request: str = Field(max_length=MAX_REQUEST_CHARS)
+    ur_decision: URDecision | None = None
+    claims_administrator_guideline: str | None = Field(default=None, max_length=MAX_REQUEST_CHARS)
+
+    @field_validator("request")
+    @classmethod
+    def _request(cls, value: str) -> str:
+        return _non_blank(value, "request")
+
+
+class Record(_Strict):
+    """One medical record (or the reviewer's clinical summary) with its text."""
+
+    kind: RecordKind
+    date: IsoDate | None = None
+    author: str | None = None
+    specialty: str | None = None
+    text: str = Field(max_length=MAX_RECORD_CHARS)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _non_blank(value, "text")
+
+    @field_validator("date")
+    @classmethod
+    def _record_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None:
+            if value < EARLIEST_DATE:
+                raise ValueError(f"{value} is before {EARLIEST_DATE}")
+            if value > _today(info):
+                raise ValueError(f"{value} is in the future")
+        return value
+
+
+class CaseFile(_Strict):
+    """An IMR case file (JSON or YAML)."""
+
+    case_id: str | None = Field(default=None, max_length=200)
+    program: Literal["dwc"] = "dwc"
+    review_type: Literal["regular", "expedited"] = "regular"
+    claimant: Claimant = Field(default_factory=Claimant)
+    claims_administrator: str | None = None
+    ur_decision_date: IsoDate | None = None
+    disputed_items: list[DisputedItem] = Field(min_length=1)
+    records: list[Record] = Field(min_length=1)
+
+    @field_validator("ur_decision_date")
+    @classmethod
+    def _ur_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None:
+            if value < EARLIEST_DATE:
+                raise ValueError(f"{value} is before {EARLIEST_DATE}")
+            if value > _today(info):
+                raise ValueError(f"{value} is in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _ur_after_injury(self) -> CaseFile:
+        injury = self.claimant.date_of_injury
+        if injury and self.ur_decision_date and self.ur_decision_date < injury:
+            raise ValueError(
+                f"ur_decision_date {self.ur_decision_date} is before the date of injury {injury}"
+            )
+        return self
+
+    def record_texts(self) -> list[str]:
+        return [record.text for record in self.records]

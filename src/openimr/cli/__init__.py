@@ -1,0 +1,77 @@
+"""The ``openimr`` command line.
+
+Each layer registers its own commands from a module of this package; heavy imports happen
+inside the commands so that ``openimr --help`` and a cold ``openimr review`` start fast.
+
+Exit codes: 0 success; 1 some work failed or a check found errors (batch goes on);
+2 bad input or usage; 3 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from openimr.errors import InputError, OpenIMRError
+
+app = typer.Typer(
+    name="openimr",
+    help="Independent Medical Review for California workers' compensation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _register() -> None:
+    from openimr.cli import engine_cmds, guideline_cmds
+
+    engine_cmds.register(app)
+    guideline_cmds.register(app)
+    for optional in ("letter_cmds", "service_cmds", "corpus_cmds"):
+        try:
+            module = __import__(f"openimr.cli.{optional}", fromlist=["register"])
+        except ModuleNotFoundError as exc:  # a layer not installed in this build
+            if exc.name != f"openimr.cli.{optional}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the console script: turns our errors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except OpenIMRError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and, last, real bugs
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if os.environ.get("OPENIMR_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "(set OPENIMR_DEBUG=1 to see the traceback, and please report it)\n"
+        )
+        sys.exit(3)

@@ -1,0 +1,1 @@
+"""Published letters as data: evaluation against real decisions, outcome tables."""

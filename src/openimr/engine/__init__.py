@@ -1,0 +1,1 @@
+"""Decision engine: facts -> guideline selection -> criteria -> decision -> determination."""

@@ -1,0 +1,1 @@
+"""Clinical facts read from the records, each with its evidence span."""
