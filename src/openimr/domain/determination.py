@@ -113,7 +113,12 @@ class Drug(_Model):
 
 
 class UrModification(_Model):
-    """A UR decision that authorized part of a request; only the remainder is disputed."""
+    """A UR decision that authorized part of a request; only the remainder is disputed.
+
+    ``authorized`` is what the claims administrator approved, as worded; ``remaining`` is the
+    IMR-eligible portion that is reviewed (the whole original request when the UR approved
+    something different from what was asked).
+    """
 
     original_request: str
     authorized: str | None = None
@@ -135,7 +140,6 @@ class NormalizedRequest(_Model):
     drug: Drug | None = None
     ingredients: list[Drug] = Field(default_factory=list)
     retrospective: bool = False
-    ur_modification: UrModification | None = None
 
 
 class Flag(_Model):
@@ -157,6 +161,7 @@ class ItemDetermination(_Model):
     """The decision on one disputed item with its citation, criteria and rationale."""
 
     request: str
+    ur_modification: UrModification | None = None
     normalized: NormalizedRequest | None = None
     decision: Decision
     guideline: GuidelineCitation
