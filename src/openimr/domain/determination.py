@@ -56,6 +56,10 @@ class GuidelineCitation(_Model):
     sections: list[str] = Field(default_factory=list)
     pages: str | None = None
     edition: str | None = None
+    #: True when a letter names this guideline in the same "Decision based on ..." clause as
+    #: the citation before it (one clause may name several MTUS documents); the clause's
+    #: family is that of its first citation.
+    same_clause: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -235,6 +239,8 @@ class Determination(_Model):
     reviewer: ReviewerCredentials | None = None
     guideline_edition: EditionChoice | None = None
     clinical_case_summary: str = ""
+    #: What the letter lists under DOCUMENTS REVIEWED (later letter layouts), one entry a line.
+    documents_reviewed: list[str] = Field(default_factory=list)
     items: list[ItemDetermination] = Field(min_length=1)
     engine_version: str | None = None
 
