@@ -1,0 +1,1 @@
+"""Alembic environment of the case store (run through :mod:`openimr.store.migrate`)."""

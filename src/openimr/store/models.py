@@ -1,0 +1,249 @@
+"""Tables of the case store (SQLAlchemy 2 declarative models).
+
+The Alembic migrations in ``migrations/versions`` create exactly these tables; a test compares
+the two so they cannot drift. Rows that record what happened (documents, proposals,
+determination revisions, transitions, audit entries) are only ever inserted; the migrations
+add database triggers that refuse UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Tables whose rows may never be updated or deleted (enforced by triggers).
+APPEND_ONLY_TABLES = (
+    "audit_log",
+    "documents",
+    "proposals",
+    "determination_revisions",
+    "case_events",
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """A person or system that calls the API; only a hash of the bearer token is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Reviewer(Base):
+    """An expert reviewer in the registry; ``code`` is what logs show, never the name."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    license_states: Mapped[list[str]] = mapped_column(JSON, default=list)
+    license_unrestricted: Mapped[bool] = mapped_column(Boolean, default=True)
+    board_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    years_active_practice: Mapped[float] = mapped_column(Float)
+    weekly_clinical_hours: Mapped[float] = mapped_column(Float)
+    affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_open_cases: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(Base):
+    """One IMR application and where it stands. ``version`` guards against lost updates."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    review_type: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    case_file_sha256: Mapped[str] = mapped_column(String(64))
+    dispute_key: Mapped[str] = mapped_column(String(64), index=True)
+    application: Mapped[dict[str, Any]] = mapped_column(JSON)
+    eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    ur_decision_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    screened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    assigned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    records_complete_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    letter_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    notice_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseEvent(Base):
+    """A state transition of a case, with who made it and why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseDeadline(Base):
+    """A deadline as last computed for a case; kept as rows so the overdue list is one query."""
+
+    __tablename__ = "case_deadlines"
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    met_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Assignment(Base):
+    """A reviewer put on a case, with the explanation of the choice."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Document(Base):
+    """A stored file (record, case file, letter) with its SHA-256; never replaced."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    letter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Proposal(Base):
+    """The engine's determination for one version of a case file and one engine version."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("case_id", "case_file_sha256", "engine_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_file_sha256: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeterminationRecord(Base):
+    """The reviewer's determination of a case: a draft until signed, then frozen.
+
+    ``version`` is the optimistic lock: every change is a conditional UPDATE on it.
+    """
+
+    __tablename__ = "determinations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    item_review: Mapped[list[str]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeterminationRevision(Base):
+    """Every saved version of a determination, so edits and signatures can be traced."""
+
+    __tablename__ = "determination_revisions"
+    __table_args__ = (UniqueConstraint("determination_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    determination_id: Mapped[int] = mapped_column(ForeignKey("determinations.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    item_review: Mapped[list[str]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One audit-log entry; ``entry_hash`` chains it to the entry before (tamper evidence).
+
+    ``at`` and ``detail`` are stored as the exact strings that were hashed.
+    """
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(250))
+    action: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+Index("ix_audit_log_case_id_seq", AuditEntry.case_id, AuditEntry.seq)

@@ -1,0 +1,300 @@
+"""Pydantic models the workflow takes and returns (also the API's bodies and responses).
+
+They carry everything a reviewer workbench needs to show (deadlines, eligibility result,
+assignment reasons, proposal, edits, versions), so a web layer can call the workflow in
+Python without going through HTTP.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openimr.domain import Decision, Determination, GuidelineCitation
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Role(StrEnum):
+    INTAKE = "intake"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Actor(_Out):
+    """Who is acting: a user of the API, or the command line (``user_id`` None)."""
+
+    user_id: int | None = None
+    name: str
+    role: Role
+    reviewer_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How the audit log names the actor: user id and role, no personal name."""
+        if self.user_id is None:
+            return f"{self.name}:{self.role.value}"
+        return f"user:{self.user_id}:{self.role.value}"
+
+
+class Application(_In):
+    """Facts of the DWC Form IMR that the case file does not carry.
+
+    Unknown facts stay ``None`` and make screening ask for information rather than guess.
+    """
+
+    received_on: date | None = Field(
+        default=None, description="Date the application was received (default: today)."
+    )
+    ur_decision_served_on: date | None = Field(
+        default=None,
+        description="Date the written UR decision was served (default: ur_decision_date).",
+    )
+    ur_service_method: Literal["mail", "electronic", "personal"] | None = None
+    signed: bool | None = Field(
+        default=None, description="The form carries the employee's or representative's signature."
+    )
+    ur_decision_attached: bool | None = Field(
+        default=None,
+        description="A copy of the UR decision came with it (default: the case file holds a "
+        "record of kind ur_determination).",
+    )
+    ur_contains_cnc: bool = False
+    disputes_medical_necessity: bool = True
+    formulary_dispute: bool = False
+    claim_number: str | None = Field(default=None, max_length=100)
+    employer: str | None = Field(default=None, max_length=300)
+    employee_name: str | None = Field(default=None, max_length=300)
+    requesting_physician: str | None = Field(default=None, max_length=300)
+    providers: list[str] = Field(default_factory=list, max_length=100)
+    notice_method: Literal["mail", "electronic"] = "electronic"
+
+
+class RuleOutcome(_Out):
+    rule: str
+    title: str
+    source: str
+    outcome: Literal["pass", "fail", "unknown", "not_applicable"]
+    message: str
+
+
+class EligibilityResult(_Out):
+    """The screening decision with every rule's outcome and the reasons for it."""
+
+    outcome: Literal["eligible", "ineligible", "needs_information"]
+    screened_on: date
+    reasons: list[str] = Field(default_factory=list)
+    rules: list[RuleOutcome] = Field(default_factory=list)
+    duplicate_of: list[str] = Field(default_factory=list)
+
+
+class DeadlineView(_Out):
+    name: str
+    title: str
+    due_on: date
+    met_on: date | None = None
+    provisional: bool = False
+    overdue: bool = False
+    late: bool = False
+    days_left: int | None = None
+    source: str
+    basis: str
+
+
+class ReviewerIn(_In):
+    """A registry entry as given to ``openimr reviewers add`` or the API."""
+
+    code: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str | None = Field(default=None, max_length=200)
+    license_states: list[str] = Field(default_factory=list)
+    license_unrestricted: bool = True
+    board_certifications: list[str] = Field(default_factory=list)
+    specialties: list[str] = Field(min_length=1)
+    years_active_practice: float = Field(ge=0, le=80)
+    weekly_clinical_hours: float = Field(ge=0, le=168)
+    affiliations: list[str] = Field(default_factory=list)
+    max_open_cases: int | None = Field(default=None, ge=1)
+    active: bool = True
+
+
+class ReviewerOut(_Out):
+    """A registry entry as shown to staff (the name is shown to administrators only)."""
+
+    id: int
+    code: str
+    name: str | None = None
+    license_states: list[str]
+    license_unrestricted: bool
+    board_certifications: list[str]
+    specialties: list[str]
+    years_active_practice: float
+    weekly_clinical_hours: float
+    affiliations: list[str]
+    max_open_cases: int | None
+    active: bool
+    open_cases: int = 0
+
+
+class ReviewerExclusion(_Out):
+    reviewer: str
+    reasons: list[str]
+
+
+class AssignmentResult(_Out):
+    """Who was assigned, why, and why each other reviewer was not."""
+
+    case_id: str
+    reviewer: str
+    kind: Literal["primary", "additional"]
+    specialties: list[str]
+    reasons: list[str]
+    excluded: list[ReviewerExclusion]
+    needed_specialties: list[list[str]]
+    assigned_at: datetime
+
+
+class AssignmentRequest(_In):
+    reviewer: str | None = Field(
+        default=None, description="Code of a reviewer to assign; they must still qualify."
+    )
+    additional: bool = Field(
+        default=False,
+        description="Add a second reviewer (administrators only; needs the written approval "
+        "named in `approval`, 8 CCR 9792.10.6(b)).",
+    )
+    approval: str | None = Field(default=None, max_length=500)
+    notice_method: Literal["mail", "electronic"] | None = None
+
+
+class DocumentOut(_Out):
+    id: int
+    kind: str
+    filename: str | None
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    letter_version: int | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    has_text: bool = False
+
+
+class CaseEventOut(_Out):
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    at: datetime
+    actor_id: int | None
+
+
+class CaseSummary(_Out):
+    """What a case list shows: no health information."""
+
+    id: str
+    external_id: str | None
+    status: str
+    review_type: str
+    version: int
+    received_on: date
+    deadlines: list[DeadlineView]
+    overdue: bool
+    reviewer: str | None = None
+
+
+class CaseDetail(CaseSummary):
+    """A case in full, as the intake desk and the assigned reviewer see it."""
+
+    case_file: dict[str, Any]
+    case_file_sha256: str
+    application: dict[str, Any]
+    eligibility: EligibilityResult | None
+    assignments: list[AssignmentResult]
+    documents: list[DocumentOut]
+    events: list[CaseEventOut]
+    determination_status: str | None = None
+    determination_version: int | None = None
+
+
+class ItemEdit(_In):
+    """The reviewer's word on one disputed item: accept the proposal as is, or change it."""
+
+    action: Literal["accept", "edit"]
+    decision: Decision | None = None
+    guideline: GuidelineCitation | None = None
+    additional_guidelines: list[GuidelineCitation] | None = None
+    rationale: str | None = Field(default=None, max_length=50_000)
+
+
+class DeterminationEdit(_In):
+    """Body of ``PUT /cases/{id}/determination``: one entry per disputed item, in order."""
+
+    version: int | None = Field(
+        default=None,
+        description="The version being edited (0 when none exists yet); or send If-Match.",
+    )
+    items: list[ItemEdit] = Field(min_length=1)
+    clinical_case_summary: str | None = Field(default=None, max_length=200_000)
+
+
+class SignRequest(_In):
+    version: int | None = Field(default=None, description="The version being signed.")
+
+
+class ItemChange(_Out):
+    index: int
+    review: Literal["pending", "accepted", "edited"]
+    changed_fields: list[str]
+
+
+class DeterminationRevisionOut(_Out):
+    version: int
+    action: str
+    at: datetime
+    author_id: int | None
+    content_sha256: str
+
+
+class DeterminationView(_Out):
+    """The reviewer's determination with what changed from the proposal and its history."""
+
+    case_id: str
+    status: Literal["none", "draft", "signed"]
+    version: int
+    determination: Determination | None
+    proposal_id: int | None
+    proposal_outdated: bool = False
+    items: list[ItemChange]
+    revisions: list[DeterminationRevisionOut]
+    signed_at: datetime | None = None
+    content_sha256: str | None = None
+
+
+class AuditEntryOut(_Out):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    case_id: str | None
+    detail: dict[str, Any]
+    entry_hash: str
+
+
+class LetterOut(_Out):
+    """A stored letter: the bytes, their media type and which version."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    content: bytes
+    media_type: str
+    version: int
+    sha256: str
+    format: str
