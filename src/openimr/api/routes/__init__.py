@@ -1,0 +1,1 @@
+"""Routers mounted under ``/api/v1``."""

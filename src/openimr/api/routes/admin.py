@@ -1,0 +1,71 @@
+"""``/api/v1/audit`` and ``/api/v1/reviewers``: the audit log and the reviewer registry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from openimr.api.deps import ActorDep, WorkflowDep
+from openimr.api.errors import responses
+from openimr.workflow.models import AuditEntryOut, ReviewerIn, ReviewerOut
+
+router = APIRouter()
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditEntryOut],
+    responses=responses(403),
+    tags=["audit"],
+    summary="Audit entries in order (administrators)",
+)
+def audit(
+    workflow: WorkflowDep,
+    actor: ActorDep,
+    case: Annotated[str | None, Query(description="Only entries about this case.")] = None,
+    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[AuditEntryOut]:
+    return workflow.audit_entries(actor, case_id=case, after=after, limit=limit)
+
+
+@router.get(
+    "/reviewers", response_model=list[ReviewerOut], responses=responses(403), tags=["reviewers"]
+)
+def list_reviewers(workflow: WorkflowDep, actor: ActorDep) -> list[ReviewerOut]:
+    """The registry with each reviewer's open cases (names for administrators only)."""
+    return workflow.list_reviewers(actor)
+
+
+@router.post(
+    "/reviewers",
+    status_code=201,
+    response_model=ReviewerOut,
+    responses=responses(403, 409),
+    tags=["reviewers"],
+)
+def add_reviewer(body: ReviewerIn, workflow: WorkflowDep, actor: ActorDep) -> ReviewerOut:
+    """Add a reviewer to the registry (administrators)."""
+    return workflow.add_reviewer(actor, body)
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={500: responses()[500], 503: responses()[503]},
+    tags=["service"],
+)
+def health(workflow: WorkflowDep) -> Health:
+    """Liveness and database reachability; needs no token and reveals nothing about cases."""
+    from sqlalchemy import text
+
+    with workflow.db.session(write=False) as session:
+        session.execute(text("SELECT 1"))
+    return Health(status="ok", database=workflow.db.engine.dialect.name)

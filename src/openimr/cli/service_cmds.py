@@ -1,0 +1,218 @@
+"""Commands of the case-management service: database, server, users, reviewers, audit.
+
+Heavy modules (SQLAlchemy, FastAPI, uvicorn) are imported inside the commands so that
+``openimr --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLite or PostgreSQL URL (default: $OPENIMR_DATABASE_URL, else "
+        "$OPENIMR_HOME/openimr.sqlite3 with OPENIMR_HOME defaulting to ~/.local/share/openimr).",
+    ),
+]
+
+
+def _workflow(url: str | None, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from openimr.store.db import Database
+    from openimr.store.migrate import upgrade
+    from openimr.workflow import Workflow
+
+    database = Database(url)
+    if migrate:
+        upgrade(database)
+    return Workflow(database)
+
+
+def _cli_actor():  # type: ignore[no-untyped-def]
+    from openimr.workflow import Actor, Role
+
+    user = os.environ.get("USER") or "operator"
+    return Actor(name=f"cli:{user}", role=Role.ADMIN)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``db``, ``serve``, ``users``, ``reviewers`` and ``audit`` to the ``openimr`` CLI."""
+    db_app = typer.Typer(help="The case database.", no_args_is_help=True)
+    users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
+    reviewers_app = typer.Typer(help="The registry of expert reviewers.", no_args_is_help=True)
+    audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+    app.add_typer(db_app, name="db")
+    app.add_typer(users_app, name="users")
+    app.add_typer(reviewers_app, name="reviewers")
+    app.add_typer(audit_app, name="audit")
+
+    @db_app.command("upgrade")
+    def db_upgrade(database_url: DatabaseOption = None) -> None:
+        """Create or migrate the schema to the newest revision."""
+        from openimr.store.db import Database
+        from openimr.store.migrate import upgrade
+
+        database = Database(database_url)
+        try:
+            revision = upgrade(database)
+        finally:
+            database.dispose()
+        typer.echo(f"{database.describe()}: schema at revision {revision}")
+
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        database_url: DatabaseOption = None,
+        workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    ) -> None:
+        """Run the HTTP API (migrating the database first)."""
+        import uvicorn
+
+        from openimr.store.db import Database
+        from openimr.store.migrate import upgrade
+
+        database = Database(database_url)
+        try:
+            upgrade(database)
+        finally:
+            database.dispose()
+        sys.stderr.write(f"openimr: serving {database.describe()} on http://{host}:{port}\n")
+        if workers > 1:
+            if database_url:
+                os.environ["OPENIMR_DATABASE_URL"] = database_url
+            uvicorn.run(
+                "openimr.api.app:create_app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,
+            )
+            return
+        from openimr.api import create_app
+
+        uvicorn.run(create_app(database_url), host=host, port=port, access_log=False)
+
+    @users_app.command("create")
+    def users_create(
+        name: Annotated[str, typer.Argument(help="Login name (unique).")],
+        role: Annotated[str, typer.Option(help="intake, reviewer or admin.")],
+        reviewer: Annotated[
+            str | None, typer.Option(help="Registry code of the reviewer this user is.")
+        ] = None,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Create a user and print their bearer token (shown only this once)."""
+        from openimr.errors import InputError
+        from openimr.workflow import Role
+
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise InputError(
+                f"unknown role {role!r}; use intake, reviewer or admin", location="--role"
+            ) from None
+        workflow = _workflow(database_url)
+        try:
+            _, token = workflow.create_user(_cli_actor(), name, chosen, reviewer_code=reviewer)
+        finally:
+            workflow.db.dispose()
+        typer.echo(token)
+
+    @reviewers_app.command("add")
+    def reviewers_add(
+        code: Annotated[str, typer.Argument(help="Registry code (what logs show; not the name).")],
+        specialty: Annotated[list[str], typer.Option(help="Specialty (repeat).")],
+        years: Annotated[float, typer.Option(help="Years in active clinical practice.")],
+        hours: Annotated[float, typer.Option(help="Clinical hours a week.")],
+        license: Annotated[
+            list[str] | None, typer.Option(help="State of licensure, e.g. CA (repeat).")
+        ] = None,
+        restricted: Annotated[bool, typer.Option(help="The licence is restricted.")] = False,
+        certification: Annotated[
+            list[str] | None, typer.Option(help="Board certification (repeat).")
+        ] = None,
+        affiliation: Annotated[
+            list[str] | None,
+            typer.Option(help="Employer, insurer, practice or person they are tied to (repeat)."),
+        ] = None,
+        name: Annotated[str | None, typer.Option(help="Name (kept confidential).")] = None,
+        max_open_cases: Annotated[int | None, typer.Option(help="Most open cases at once.")] = None,
+        user: Annotated[str | None, typer.Option(help="Link this existing user to them.")] = None,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Add a reviewer to the registry."""
+        from pydantic import ValidationError
+
+        from openimr.casefile.load import describe_validation_error
+        from openimr.errors import InputError
+        from openimr.workflow.models import ReviewerIn
+
+        try:
+            data = ReviewerIn(
+                code=code,
+                name=name,
+                license_states=license or [],
+                license_unrestricted=not restricted,
+                board_certifications=certification or [],
+                specialties=specialty,
+                years_active_practice=years,
+                weekly_clinical_hours=hours,
+                affiliations=affiliation or [],
+                max_open_cases=max_open_cases,
+            )
+        except ValidationError as exc:
+            message, location = describe_validation_error(exc)
+            raise InputError(message, location=location) from None
+        workflow = _workflow(database_url)
+        try:
+            added = workflow.add_reviewer(_cli_actor(), data, user=user)
+        finally:
+            workflow.db.dispose()
+        typer.echo(f"added reviewer {added.code} (id {added.id})")
+
+    @reviewers_app.command("list")
+    def reviewers_list(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Show the registry with each reviewer's open cases."""
+        import json
+
+        workflow = _workflow(database_url)
+        try:
+            rows = workflow.list_reviewers(_cli_actor())
+        finally:
+            workflow.db.dispose()
+        if as_json:
+            typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+            return
+        for row in rows:
+            flags = "" if row.active else " (inactive)"
+            typer.echo(
+                f"{row.code}{flags}\t{', '.join(row.specialties)}\t"
+                f"licence {','.join(row.license_states) or '-'}\t"
+                f"{row.years_active_practice:g} y, {row.weekly_clinical_hours:g} h/wk\t"
+                f"open cases {row.open_cases}"
+            )
+
+    @audit_app.command("verify")
+    def audit_verify(database_url: DatabaseOption = None) -> None:
+        """Recompute the audit log's hash chain; exit 1 if any entry was altered or removed."""
+        workflow = _workflow(database_url, migrate=False)
+        try:
+            report = workflow.verify_audit()
+        finally:
+            workflow.db.dispose()
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}", err=True)
+        status = "intact" if report.ok else "BROKEN"
+        typer.echo(f"audit log {status}: {report.entries} entries, head {report.head_hash}")
+        if not report.ok:
+            raise typer.Exit(1)
