@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,10 +104,14 @@ def _default_proposer() -> Proposer:
     try:
         from openimr.engine import review
     except ImportError:
+        review = None
+    if isinstance(review, ModuleType):  # the submodule, while the package does not export it
+        review = getattr(review, "review", None)
+    if not callable(review):
         raise ComponentUnavailable(
             "the decision engine (openimr.engine.review) is not available in this build"
-        ) from None
-    return review
+        )
+    return review  # type: ignore[no-any-return]
 
 
 def _default_renderer() -> LetterRenderer:
