@@ -1,0 +1,147 @@
+"""Schema, append-only protection, audit hash chain and the command line, on both backends."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+
+import pytest
+import typer
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
+
+from openimr.errors import InputError
+from openimr.store import audit
+from openimr.store.db import Database, default_database_url, normalize_url
+from openimr.store.migrate import current_revision, head_revision
+from openimr.store.models import Base
+
+
+def test_migrations_create_exactly_the_models(database):
+    assert current_revision(database) == head_revision()
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
+def test_audit_rows_cannot_be_changed(database, statement):
+    with database.session() as session:
+        audit.append(session, [audit.PendingEntry("tester", "test.event")])
+    with pytest.raises(DBAPIError), database.session() as session:
+        session.execute(text(statement))
+
+
+def _disable_protection(database: Database) -> None:
+    with database.engine.begin() as connection:
+        if database.is_sqlite:
+            connection.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+            connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        else:
+            connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+
+
+def test_hash_chain_detects_edits_and_removals(database):
+    with database.session() as session:
+        audit.append(
+            session,
+            [audit.PendingEntry("tester", "case.read", f"c{n}", {"n": n}) for n in range(5)],
+        )
+    with database.session(write=False) as session:
+        report = audit.verify(session)
+    assert report.ok and report.entries == 5
+    _disable_protection(database)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2"))
+        connection.execute(text("DELETE FROM audit_log WHERE seq = 4"))
+    with database.session(write=False) as session:
+        report = audit.verify(session)
+    assert not report.ok
+    joined = " ".join(report.problems)
+    assert "entry 2: content does not match its hash" in joined
+    assert "entry 5: expected sequence number 4" in joined
+
+
+def test_concurrent_appends_keep_one_chain(database):
+    def worker(n: int) -> None:
+        for i in range(5):
+            with database.session() as session:
+                audit.append(session, [audit.PendingEntry(f"w{n}", "case.read", None, {"i": i})])
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with database.session(write=False) as session:
+        report = audit.verify(session)
+    assert report.ok and report.entries == 20
+
+
+def test_default_location_and_url_forms(monkeypatch, tmp_path):
+    monkeypatch.delenv("OPENIMR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("OPENIMR_HOME", str(tmp_path / "home"))
+    assert default_database_url() == f"sqlite+pysqlite:///{tmp_path / 'home' / 'openimr.sqlite3'}"
+    monkeypatch.setenv("OPENIMR_DATABASE_URL", "postgresql://u@h/db")
+    assert default_database_url() == "postgresql://u@h/db"
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    with pytest.raises(InputError):
+        normalize_url("mysql://u@h/db")
+
+
+def _cli() -> typer.Typer:
+    path = Path(__file__).parents[2] / "src" / "openimr" / "cli" / "service_cmds.py"
+    spec = importlib.util.spec_from_file_location("openimr_service_cmds_under_test", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = typer.Typer()
+    module.register(app)
+    return app
+
+
+def test_command_line_db_users_reviewers_audit(database_url):
+    app, runner = _cli(), CliRunner()
+    url = ["--database-url", database_url]
+    assert runner.invoke(app, ["db", "upgrade", *url]).exit_code == 0
+    added = runner.invoke(
+        app,
+        [
+            "reviewers",
+            "add",
+            "R-1",
+            "--specialty",
+            "PM&R",
+            "--years",
+            "9",
+            "--hours",
+            "30",
+            "--license",
+            "CA",
+            "--certification",
+            "ABPMR",
+            *url,
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    created = runner.invoke(
+        app, ["users", "create", "dr-a", "--role", "reviewer", "--reviewer", "R-1", *url]
+    )
+    assert created.exit_code == 0, created.output
+    token = created.output.strip()
+    assert token.startswith("oimr_")
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            stored = connection.execute(text("SELECT token_sha256 FROM users")).scalar_one()
+        assert stored != token and len(stored) == 64
+    finally:
+        database.dispose()
+    listed = runner.invoke(app, ["reviewers", "list", *url])
+    assert "R-1" in listed.output
+    verified = runner.invoke(app, ["audit", "verify", *url])
+    assert verified.exit_code == 0 and "intact: 2 entries" in verified.output
