@@ -1,0 +1,160 @@
+"""Text clean-up shared by the parser and the checker: PDF extraction noise, dates, conclusions.
+
+Kept apart from the parser so that the checker reads a rationale's conclusion exactly the way
+the parser does.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from openimr.domain import Decision
+
+_TRANSLATE = str.maketrans(
+    {
+        "\ufffe": "-",  # PDFium reports some hyphens as U+FFFE
+        "\u2010": "-",
+        "\u2011": "-",
+        "\xa0": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2009": " ",
+        "\u200b": None,
+        "\ufeff": None,
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\f": "\n",
+        "\t": " ",
+        "\v": "\n",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9])")
+_WS = re.compile(r"\s+")
+_RUNNING_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"Page\s*\d+(?:\s*(?:of|/)\s*\d+)?"
+    r"|\d+\s*(?:of|/)\s*\d+"
+    r"|-\s*\d+\s*-"
+    r"|[^\n]*\u00b7\s*Final\s+Determination\s+Letter[^\n]*"
+    r")[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def normalize(text: str) -> str:
+    """Line-preserving clean-up: one ``\\n`` per line break, no control or look-alike characters.
+
+    Page numbers and our running header lines are blanked (not removed) so that line numbers
+    still point into the original text.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u00ad" in text:
+        text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
+    text = _CONTROL.sub("", text.translate(_TRANSLATE))
+    return _RUNNING_LINE.sub("", text)
+
+
+def flow(text: str) -> str:
+    """Lines joined into running text: a hyphen that ends a line joins the words around it."""
+    return _WS.sub(" ", _HYPHEN_BREAK.sub("-", text)).strip()
+
+
+_FUSED_SENTENCE = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z][a-z])")
+
+
+def prose(text: str) -> str:
+    """Running text with sentences that extraction fused ("1999.Thus") set apart again."""
+    return _FUSED_SENTENCE.sub(" ", flow(text))
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+#: A date as letters write it: 11/18/2016, 9/6/13, 2016-11-18 or November 18, 2016.
+DATE = (
+    r"(?:\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}-\d{1,2}-\d{4}"
+    r"|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4})"
+)
+_NUMERIC = re.compile(r"(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{2,4})$")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+_WORDY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
+
+
+def parse_date(text: str | None) -> date | None:
+    """A letter's date, or ``None`` when it is missing or not a real calendar date."""
+    if not text:
+        return None
+    text = _WS.sub(" ", text).strip()
+    try:
+        if match := _ISO.match(text):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _NUMERIC.match(text):
+            year = int(match[3])
+            if year < 100:
+                year += 2000
+            return date(year, int(match[1]), int(match[2]))
+        if (match := _WORDY.match(text)) and match[1].lower() in _MONTHS:
+            return date(int(match[3]), _MONTHS[match[1].lower()], int(match[2]))
+    except ValueError:
+        return None
+    return None
+
+
+_NECESSITY = re.compile(
+    r"(?P<neg>\bnot\s*|\bn[o']t\s*|\bun|\bnon-?)?(?:been\s+|be\s+|considered\s+|deemed\s+)?"
+    r"medically\s*(?:necessary|appropriate|indicated|reasonable)"
+    r"|(?P<neg3>\bnot\s*)?an?\s+medical\s+necessity"
+    r"|medical\s+necessity\s+(?P<neg2>(?:has|was|is)\s+not|(?:has|was|is)(?:\s+not)?)\s+"
+    r"(?:been\s+)?(?:established|demonstrated|supported|met)",
+    re.IGNORECASE,
+)
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:not|no|never|neither|nor|cannot|unable|fails?\s+to|failed\s+to|without)\b[^.;:]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def conclusion(rationale: str) -> Decision | None:
+    """What a rationale concludes: the last statement of medical necessity in it, if any.
+
+    ``not medically necessary`` (also fused, ``notmedically``) reads as upheld, ``is
+    medically necessary`` as overturned; ``None`` when the rationale states neither.
+    """
+    last = None
+    for match in _NECESSITY.finditer(rationale):
+        last = match
+    if last is None:
+        return None
+    if last.group("neg2") is not None:
+        negative = "not" in last.group("neg2").lower()
+    else:
+        negative = bool(last.group("neg") or last.group("neg3"))
+        if not negative:
+            before = rationale[max(0, last.start() - 60) : last.start()]
+            negative = bool(_NEGATION_BEFORE.search(before))
+    return Decision.UPHELD if negative else Decision.OVERTURNED
