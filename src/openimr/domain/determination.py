@@ -144,6 +144,8 @@ class NormalizedRequest(_Model):
     drug: Drug | None = None
     ingredients: list[Drug] = Field(default_factory=list)
     retrospective: bool = False
+    continuation: bool = False
+    doses_per_day: float | None = None
 
 
 class Flag(_Model):

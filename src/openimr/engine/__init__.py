@@ -1,1 +1,9 @@
-"""Decision engine: facts -> guideline selection -> criteria -> decision -> determination."""
+"""Decision engine: case file -> facts -> guideline selection -> criteria -> determination.
+
+The engine proposes; a physician decides. ``review`` is deterministic: the same case file
+gives the same determination, byte for byte.
+"""
+
+from openimr.engine.review import ENGINE_VERSION, Reviewer, review
+
+__all__ = ["ENGINE_VERSION", "Reviewer", "review"]

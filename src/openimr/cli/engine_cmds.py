@@ -1,0 +1,139 @@
+"""Engine commands: ``review``, ``eval`` and ``schema``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class ReviewFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    text = "text"
+
+
+class EvalFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _write(out: Path | None, text: str) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)  # never leave a half-written output file
+    except OSError as exc:
+        from openimr.errors import InputError
+
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror or exc}", source=str(out)) from None
+
+
+def review_command(
+    files: Annotated[list[Path], typer.Argument(help="Case files (JSON or YAML).", show_default=False)],
+    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f", help="Output format.")] = ReviewFormat.json,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Propose a determination for every disputed item of each case file."""
+    from openimr.casefile import load_case_file
+    from openimr.engine import review
+    from openimr.engine.report import render_text
+    from openimr.errors import CaseFileError
+
+    single = len(files) == 1 and fmt is not ReviewFormat.jsonl
+    chunks: list[str] = []
+    failed = False
+    for path in files:
+        try:
+            case = load_case_file(path)
+        except CaseFileError as exc:
+            failed = True
+            if single:
+                raise
+            sys.stderr.write(f"error: {exc}\n")
+            if fmt is ReviewFormat.text:
+                chunks.append(f"== {path}: ERROR: {exc.detail}\n\n")
+            else:
+                chunks.append(json.dumps({"case_file": str(path), "error": str(exc)}) + "\n")
+            continue
+        determination = review(case)
+        if fmt is ReviewFormat.text:
+            chunks.append(render_text(determination) + "\n")
+        elif single:
+            chunks.append(determination.to_json(indent=2) + "\n")
+        else:
+            payload = determination.model_dump(mode="json")
+            chunks.append(
+                json.dumps({"case_file": str(path), **payload}, ensure_ascii=False) + "\n"
+            )
+    _write(out, "".join(chunks))
+    if failed:
+        raise typer.Exit(1)
+
+
+def eval_command(
+    cases: Annotated[Path, typer.Argument(help="Evaluation cases (JSON lines: case + expected).")],
+    fmt: Annotated[EvalFormat, typer.Option("--format", "-f")] = EvalFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+    show_items: Annotated[bool, typer.Option("--items", help="List every item in text output.")] = False,
+) -> None:
+    """Measure agreement with real reviewers' decisions."""
+    from rich.progress import Progress
+
+    from openimr.corpus.evaluate import evaluate_cases
+    from openimr.corpus.report import render_evaluation
+    from openimr.engine import Reviewer
+
+    reviewer = Reviewer()
+    total = sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("reviewing", total=total)
+        report = evaluate_cases(
+            cases, reviewer.review, lambda done: progress.update(task, completed=done)
+        )
+    if fmt is EvalFormat.json:
+        _write(out, report.model_dump_json(indent=2) + "\n")
+    else:
+        _write(out, render_evaluation(report, show_items=show_items))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+schema_app = typer.Typer(help="Publish the public contracts as JSON Schema.", no_args_is_help=True)
+
+
+@schema_app.command("case-file")
+def schema_case_file() -> None:
+    """JSON Schema of the case-file format."""
+    from openimr.casefile import CaseFile
+
+    schema = CaseFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://openimr.org/schema/case-file.json"
+    sys.stdout.write(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+
+
+@schema_app.command("determination")
+def schema_determination() -> None:
+    """JSON Schema of the determination (output of ``review``)."""
+    from openimr.domain import Determination
+
+    schema = Determination.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://openimr.org/schema/determination.json"
+    sys.stdout.write(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review_command)
+    app.command("eval")(eval_command)
+    app.add_typer(schema_app, name="schema")

@@ -1,0 +1,417 @@
+"""Evaluating criteria: the predicates of ``openimr.knowledge.checks`` over facts and request.
+
+Every predicate answers True, False or None (the records are silent) with the evidence it
+used and a short finding in plain words; ``all``/``any``/``not`` combine answers with
+three-valued logic, so silence on one criterion is never mistaken for a yes or a no.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from openimr.domain import Evidence, NormalizedRequest
+from openimr.facts.extract import ClinicalFacts
+from openimr.knowledge.checks import PREDICATES, Check
+from openimr.knowledge.topics import KnowledgeBase, Topic
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: bool | None
+    evidence: tuple[Evidence, ...] = ()
+    finding: str | None = None
+
+
+@dataclass
+class Situation:
+    """What a criterion is judged on: the facts, the request, its topic."""
+
+    facts: ClinicalFacts
+    request: NormalizedRequest
+    topic: Topic
+    knowledge: KnowledgeBase
+    authorized_quantity: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def treatment_kind(self) -> str | None:
+        return self.topic.treatment_kind
+
+    def kind(self, name: str) -> str | None:
+        return self.treatment_kind if name == "same" else name
+
+
+Evaluator = Callable[[Check, Situation], Outcome]
+EVALUATORS: dict[str, Evaluator] = {}
+
+
+def evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
+    def register(function: Evaluator) -> Evaluator:
+        if name not in PREDICATES:
+            raise AssertionError(f"evaluator for unknown predicate {name}")
+        EVALUATORS[name] = function
+        return function
+
+    return register
+
+
+def evaluate(check: Check, situation: Situation) -> Outcome:
+    return EVALUATORS[check.name](check, situation)
+
+
+def _within(value: float | None, bounds: tuple[float | None, float | None]) -> bool | None:
+    if value is None:
+        return None
+    low, high = bounds
+    if low is not None and value < low:
+        return False
+    return not (high is not None and value > high)
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+# -- logic ------------------------------------------------------------------------------------
+@evaluator("all")
+def _all(check: Check, s: Situation) -> Outcome:
+    outcomes = [evaluate(child, s) for child in check.children]
+    evidence = tuple(e for o in outcomes for e in o.evidence)
+    failed = [o for o in outcomes if o.value is False]
+    if failed:
+        return Outcome(False, tuple(e for o in failed for e in o.evidence), _join(failed))
+    if all(o.value is True for o in outcomes):
+        return Outcome(True, evidence, _join(outcomes))
+    unknown = [o for o in outcomes if o.value is None]
+    return Outcome(None, evidence, _join(unknown))
+
+
+@evaluator("any")
+def _any(check: Check, s: Situation) -> Outcome:
+    outcomes = [evaluate(child, s) for child in check.children]
+    passed = [o for o in outcomes if o.value is True]
+    if passed:
+        return Outcome(True, tuple(e for o in passed for e in o.evidence), _join(passed))
+    if all(o.value is False for o in outcomes):
+        return Outcome(False, tuple(e for o in outcomes for e in o.evidence), _join(outcomes))
+    unknown = [o for o in outcomes if o.value is None]
+    return Outcome(None, tuple(e for o in outcomes for e in o.evidence), _join(unknown))
+
+
+@evaluator("not")
+def _not(check: Check, s: Situation) -> Outcome:
+    inner = evaluate(check.children[0], s)
+    value = None if inner.value is None else not inner.value
+    return Outcome(value, inner.evidence, inner.finding)
+
+
+def _join(outcomes: list[Outcome]) -> str | None:
+    parts = [o.finding for o in outcomes if o.finding]
+    unique = list(dict.fromkeys(parts))
+    return "; ".join(unique) if unique else None
+
+
+# -- findings ---------------------------------------------------------------------------------
+@evaluator("finding")
+def _finding(check: Check, s: Situation) -> Outcome:
+    label = s.facts.vocabulary.concepts[check.args].label
+    found = s.facts.finding(check.args)
+    if found.value is True:
+        return Outcome(True, found.evidence, f"{label} documented")
+    if found.value is False:
+        return Outcome(False, found.evidence, f"{label} documented as absent")
+    return Outcome(None, (), f"no documentation of {label}")
+
+
+@evaluator("absent")
+def _absent(check: Check, s: Situation) -> Outcome:
+    label = s.facts.vocabulary.concepts[check.args].label
+    found = s.facts.finding(check.args)
+    if found.value is True:
+        return Outcome(False, found.evidence, f"{label} documented")
+    return Outcome(True, found.evidence, f"no {label} documented")
+
+
+@evaluator("received")
+def _received(check: Check, s: Situation) -> Outcome:
+    kind = s.kind(check.args)
+    if kind is None:
+        return Outcome(None, (), None)
+    label = s.facts.vocabulary.treatments[kind].label
+    found = s.facts.treatment_received(kind)
+    if found.value is True:
+        return Outcome(True, found.evidence, f"prior {label} documented")
+    if found.value is False:
+        return Outcome(False, found.evidence, f"no prior {label}")
+    if s.authorized_quantity:
+        return Outcome(True, (), f"{label} partly authorized by UR")
+    if check.args == "same" and s.request.continuation:
+        return Outcome(True, (), f"the request is for more {label}")
+    return Outcome(None, (), f"no mention of prior {label}")
+
+
+@evaluator("not_received")
+def _not_received(check: Check, s: Situation) -> Outcome:
+    inner = _received(check, s)
+    if inner.value is True:
+        return Outcome(False, inner.evidence, inner.finding)
+    return Outcome(True, inner.evidence, inner.finding)
+
+
+def _prior_count(s: Situation, kind: str | None) -> tuple[float | None, tuple[Evidence, ...], str]:
+    """Sessions already given (or authorized) of this kind; None when given but not counted."""
+    if kind is None:
+        return None, (), "no treatment kind"
+    label = s.facts.vocabulary.treatments[kind].label
+    received = s.facts.treatment_received(kind)
+    counted = s.facts.sessions(kind)
+    authorized = s.authorized_quantity or 0.0
+    if counted.count is not None:
+        total = counted.count + authorized
+        return total, counted.evidence, f"{_fmt(total)} prior {label} sessions"
+    if counted.extensive or received.value is True:
+        evidence = counted.evidence or received.evidence
+        if counted.extensive:
+            return None, evidence, f"extensive prior {label}, number not stated"
+        return None, evidence, f"prior {label} documented, number of sessions not stated"
+    if authorized:
+        return authorized, (), f"{_fmt(authorized)} sessions authorized by UR"
+    return 0.0, (), f"no prior {label} documented"
+
+
+@evaluator("prior_sessions")
+def _prior_sessions(check: Check, s: Situation) -> Outcome:
+    count, evidence, finding = _prior_count(s, s.treatment_kind)
+    if count is None and "extensive" in finding and check.args[1] is not None:
+        return Outcome(False, evidence, finding)
+    return Outcome(_within(count, check.args), evidence, finding)
+
+
+@evaluator("course_total")
+def _course_total(check: Check, s: Situation) -> Outcome:
+    prior, evidence, finding = _prior_count(s, s.treatment_kind)
+    requested = s.request.quantity.value if s.request.quantity else None
+    if prior is None:
+        if "extensive" in finding and check.args[1] is not None:
+            return Outcome(False, evidence, finding)
+        return Outcome(None, evidence, finding)
+    if requested is None:
+        return Outcome(None, evidence, f"{finding}; requested number not stated")
+    total = prior + requested
+    return Outcome(
+        _within(total, check.args),
+        evidence,
+        f"{finding} plus {_fmt(requested)} requested makes {_fmt(total)}",
+    )
+
+
+@evaluator("requested")
+def _requested(check: Check, s: Situation) -> Outcome:
+    quantity = s.request.quantity
+    if quantity is None:
+        return Outcome(None, (), "requested quantity not stated")
+    return Outcome(
+        _within(quantity.value, check.args), (), f"{_fmt(quantity.value)} {quantity.unit} requested"
+    )
+
+
+@evaluator("frequency_per_week")
+def _frequency(check: Check, s: Situation) -> Outcome:
+    value = s.request.frequency_per_week
+    finding = f"{_fmt(value)} per week requested" if value is not None else "frequency not stated"
+    return Outcome(_within(value, check.args), (), finding)
+
+
+@evaluator("duration_weeks")
+def _duration(check: Check, s: Situation) -> Outcome:
+    value = s.request.duration_weeks
+    finding = f"{_fmt(value)} weeks requested" if value is not None else "duration not stated"
+    return Outcome(_within(value, check.args), (), finding)
+
+
+@evaluator("weeks_since_injury")
+def _weeks(check: Check, s: Situation) -> Outcome:
+    weeks = s.facts.weeks_since_injury
+    if weeks is None:
+        return Outcome(None, (), "date of injury or of the request unknown")
+    evidence = (s.facts.injury_date_evidence,) if s.facts.injury_date_evidence else ()
+    return Outcome(_within(weeks, check.args), evidence, f"{_fmt(round(weeks, 1))} weeks since injury")
+
+
+def phase_of(weeks: float | None, knowledge: KnowledgeBase) -> str | None:
+    if weeks is None:
+        return None
+    if weeks < knowledge.phases.acute_max_weeks:
+        return "acute"
+    if weeks < knowledge.phases.chronic_min_weeks:
+        return "subacute"
+    return "chronic"
+
+
+@evaluator("phase")
+def _phase(check: Check, s: Situation) -> Outcome:
+    phase = phase_of(s.facts.weeks_since_injury, s.knowledge)
+    if phase is None:
+        return Outcome(None, (), "phase of care unknown (no dates)")
+    return Outcome(phase in check.args, (), f"{phase} phase")
+
+
+@evaluator("age")
+def _age(check: Check, s: Situation) -> Outcome:
+    age = s.facts.age
+    evidence = (s.facts.age_evidence,) if s.facts.age_evidence else ()
+    finding = f"age {age}" if age is not None else "age not stated"
+    return Outcome(_within(age, check.args), evidence, finding)
+
+
+@evaluator("refills")
+def _refills(check: Check, s: Situation) -> Outcome:
+    refills = s.request.refills or 0
+    return Outcome(_within(refills, check.args), (), f"{refills} refills requested")
+
+
+@evaluator("region_in")
+def _region_in(check: Check, s: Situation) -> Outcome:
+    regions = set(s.request.body_regions)
+    if not regions:
+        return Outcome(None, (), "body region not named")
+    inside = regions & set(check.args)
+    names = ", ".join(sorted(regions))
+    return Outcome(bool(inside), (), f"request for {names}")
+
+
+@evaluator("request_matches")
+def _request_matches(check: Check, s: Situation) -> Outcome:
+    text = s.request.reviewed_text
+    return Outcome(bool(re.search(check.args, text, re.IGNORECASE)), (), None)
+
+
+@evaluator("retrospective")
+def _retrospective(check: Check, s: Situation) -> Outcome:
+    return Outcome(s.request.retrospective, (), "retrospective request" if s.request.retrospective else None)
+
+
+def _requested_generics(s: Situation) -> list[str]:
+    request = s.request
+    if request.drug and request.drug.generic:
+        return [request.drug.generic]
+    return []
+
+
+@evaluator("first_use")
+def _first_use(check: Check, s: Situation) -> Outcome:
+    generics = _requested_generics(s)
+    if not generics:
+        return Outcome(None, (), "drug not identified")
+    use = s.facts.medication(generics[0])
+    if use is None or (not use.prior_use and not use.stopped):
+        return Outcome(True, use.evidence if use else (), f"first request for {generics[0]}")
+    return Outcome(False, use.evidence, f"{generics[0]} already in use")
+
+
+@evaluator("prior_use")
+def _prior_use(check: Check, s: Situation) -> Outcome:
+    inner = _first_use(check, s)
+    if inner.value is None:
+        return inner
+    return Outcome(not inner.value, inner.evidence, inner.finding)
+
+
+@evaluator("other_in_class")
+def _other_in_class(check: Check, s: Situation) -> Outcome:
+    generics = set(_requested_generics(s))
+    drug_class = check.args
+    if drug_class == "same":
+        if s.request.drug is None or s.request.drug.drug_class is None:
+            return Outcome(None, (), "drug class not identified")
+        drug_class = s.request.drug.drug_class
+        if s.facts.vocabulary.class_is(drug_class, "nsaid"):
+            drug_class = "nsaid"
+    others = [
+        use
+        for use in s.facts.medications_in_class(drug_class)
+        if use.generic not in generics and use.prior_use and not use.stopped
+    ]
+    label = s.facts.vocabulary.class_label(drug_class)
+    if others:
+        names = ", ".join(sorted(u.generic for u in others))
+        return Outcome(True, tuple(e for u in others for e in u.evidence[:1]), f"also using {names} ({label})")
+    return Outcome(False, (), f"no other {label} in use")
+
+
+@evaluator("class_tried")
+def _class_tried(check: Check, s: Situation) -> Outcome:
+    tried = [
+        use
+        for drug_class in check.args
+        for use in s.facts.medications_in_class(drug_class)
+        if use.prior_use or use.stopped
+    ]
+    labels = " or ".join(s.facts.vocabulary.class_label(c) for c in check.args)
+    if tried:
+        names = ", ".join(sorted({u.generic for u in tried}))
+        return Outcome(True, tuple(e for u in tried for e in u.evidence[:1]), f"tried {names}")
+    return Outcome(None, (), f"no documented trial of {labels}")
+
+
+@evaluator("ingredients_allowed")
+def _ingredients_allowed(check: Check, s: Situation) -> Outcome:
+    ingredients = list(s.request.ingredients) or ([s.request.drug] if s.request.drug else [])
+    if not ingredients:
+        return Outcome(None, (), "ingredients not identified")
+    allowed_classes = set(check.args.get("classes", ()))
+    allowed_generics = set(check.args.get("generics", ()))
+    rejected = [
+        i.generic or i.name
+        for i in ingredients
+        if i.generic not in allowed_generics and i.drug_class not in allowed_classes
+    ]
+    if rejected:
+        return Outcome(False, (), f"contains {', '.join(rejected)}, not recommended in this form")
+    return Outcome(True, (), "every ingredient is recommended in this form")
+
+
+@evaluator("prior_imaging")
+def _prior_imaging(check: Check, s: Situation) -> Outcome:
+    modalities = tuple(check.args["modalities"])
+    regions = tuple(s.request.body_regions) if check.args.get("same_region") else ()
+    found = s.facts.prior_imaging(modalities, regions)
+    where = f" of the {', '.join(regions)}" if regions else ""
+    if found.value:
+        return Outcome(True, found.evidence, f"earlier imaging{where} documented")
+    return Outcome(False, (), f"no earlier imaging{where} documented")
+
+
+@evaluator("daily_mme")
+def _daily_mme(check: Check, s: Situation) -> Outcome:
+    return Outcome(None, (), "daily morphine equivalent dose not computable from the request")
+
+
+@evaluator("supply_days")
+def _supply_days(check: Check, s: Situation) -> Outcome:
+    request = s.request
+    quantity = request.quantity
+    if request.drug is None or quantity is None or quantity.unit not in {"tablets", "units", "capsules"}:
+        return Outcome(None, (), "days of supply not stated")
+    per_day = request.doses_per_day
+    if per_day is None and request.drug.drug_class:
+        per_day = s.facts.vocabulary.drug_classes.get(request.drug.drug_class, {}).get("doses_per_day")
+    if not per_day:
+        return Outcome(None, (), "dosing not stated")
+    total = quantity.value + (s.authorized_quantity or 0.0)
+    days = total / per_day
+    return Outcome(
+        _within(days, check.args), (), f"about {_fmt(round(days))} days of supply at {_fmt(per_day)} a day"
+    )
+
+
+@evaluator("always")
+def _always(check: Check, s: Situation) -> Outcome:
+    return Outcome(True, (), None)
+
+
+@evaluator("never")
+def _never(check: Check, s: Situation) -> Outcome:
+    return Outcome(False, (), None)

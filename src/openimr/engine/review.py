@@ -1,0 +1,207 @@
+"""Reviewing a case: case file -> facts -> guideline selection -> criteria -> determination.
+
+``review`` is a pure function of the case file and the bundled knowledge: the same case file
+always gives the same determination, byte for byte.
+"""
+
+from __future__ import annotations
+
+from openimr.casefile import CaseFile
+from openimr.domain import (
+    CriterionResult,
+    Decision,
+    Determination,
+    Flag,
+    GuidelineCitation,
+    GuidelineFamily,
+    ItemDetermination,
+)
+from openimr.engine.audit import audit_claims_administrator
+from openimr.engine.criteria import Situation
+from openimr.engine.decide import judge
+from openimr.engine.normalize import UNMAPPED, NormalizedItem, normalize_request
+from openimr.engine.select import choose_edition, select_guidance
+from openimr.engine.summary import compose_summary
+from openimr.facts.extract import ClinicalFacts, FactExtractor
+from openimr.knowledge.topics import KnowledgeBase, default_knowledge_base
+
+ENGINE_VERSION = "openimr-engine/0.1"
+
+
+class Reviewer:
+    """Holds the knowledge base and the fact extractor; reuse it to review many cases."""
+
+    def __init__(
+        self, knowledge: KnowledgeBase | None = None, extractor: FactExtractor | None = None
+    ) -> None:
+        self.knowledge = knowledge or default_knowledge_base()
+        self.extractor = extractor or FactExtractor()
+
+    def review(self, case: CaseFile) -> Determination:
+        facts = self.extractor.extract(case)
+        record_dates = [r.date for r in case.records if r.date]
+        edition, edition_choice, edition_flag = choose_edition(
+            self.knowledge, case.ur_decision_date, max(record_dates) if record_dates else None
+        )
+        normalized = [
+            normalize_request(item.request, self.knowledge, self.extractor.vocabulary)
+            for item in case.disputed_items
+        ]
+        items = [
+            self._item(case, index, norm, facts, edition, edition_flag)
+            for index, norm in enumerate(normalized)
+        ]
+        items = _follow_procedures(items, normalized)
+        return Determination(
+            case_id=case.case_id,
+            source="engine",
+            program=case.program,
+            priority="expedited" if case.review_type == "expedited" else "standard",
+            date_of_injury=case.claimant.date_of_injury or facts.injury_date,
+            ur_decision_date=case.ur_decision_date,
+            guideline_edition=edition_choice,
+            clinical_case_summary=compose_summary(case, facts, normalized),
+            items=items,
+            engine_version=ENGINE_VERSION,
+        )
+
+    def _item(
+        self,
+        case: CaseFile,
+        index: int,
+        norm: NormalizedItem,
+        facts: ClinicalFacts,
+        edition,
+        edition_flag: str | None,
+    ) -> ItemDetermination:
+        disputed = case.disputed_items[index]
+        label = norm.request.reviewed_text.rstrip(". ")
+        flags: list[Flag] = []
+        if edition_flag:
+            flags.append(Flag(code="edition", message=edition_flag))
+        if norm.request.retrospective:
+            flags.append(
+                Flag(code="retrospective", message="Retrospective request: judge on the records before the date of service.")
+            )
+        if norm.topic is None:
+            flags.append(
+                Flag(
+                    code="unmapped",
+                    message="No guideline topic in the knowledge base matches this request; "
+                    "the physician must choose the guideline and decide.",
+                )
+            )
+            return ItemDetermination(
+                request=disputed.request,
+                ur_modification=norm.ur_modification,
+                normalized=norm.request,
+                decision=Decision.UPHELD,
+                guideline=GuidelineCitation(family=GuidelineFamily.NONE),
+                claims_administrator_guideline=disputed.claims_administrator_guideline,
+                criteria=[],
+                rationale=(
+                    f"No guideline topic known to OpenIMR addresses the request for {label}. "
+                    "Without a guideline showing medical necessity, the proposal is to uphold; "
+                    "the reviewer must search the MTUS and other evidence and decide."
+                ),
+                confidence=0.2,
+                flags=flags,
+                claims_administrator_audit=audit_claims_administrator(
+                    disputed.claims_administrator_guideline, None, None, self.knowledge, case.ur_decision_date
+                ),
+            )
+        situation = Situation(
+            facts=facts,
+            request=norm.request,
+            topic=norm.topic,
+            knowledge=self.knowledge,
+            authorized_quantity=norm.authorized_quantity,
+        )
+        selection = select_guidance(norm.topic, edition, facts.reference_date, situation)
+        judgement = judge(selection, situation, label)
+        return ItemDetermination(
+            request=disputed.request,
+            ur_modification=norm.ur_modification,
+            normalized=norm.request,
+            decision=judgement.decision,
+            guideline=selection.citation,
+            additional_guidelines=list(selection.also),
+            claims_administrator_guideline=disputed.claims_administrator_guideline,
+            criteria=judgement.criteria,
+            rationale=judgement.rationale,
+            confidence=judgement.confidence,
+            flags=flags + judgement.flags,
+            claims_administrator_audit=audit_claims_administrator(
+                disputed.claims_administrator_guideline,
+                norm.topic,
+                selection,
+                self.knowledge,
+                case.ur_decision_date,
+            ),
+        )
+
+
+def _follow_procedures(
+    items: list[ItemDetermination], normalized: list[NormalizedItem]
+) -> list[ItemDetermination]:
+    """Services tied to a procedure (clearance, assistant, post-op care) follow its decision."""
+    procedures = [
+        (item, norm)
+        for item, norm in zip(items, normalized, strict=True)
+        if norm.topic is not None and norm.topic.procedure
+    ]
+    if not procedures:
+        return items
+    upheld = [(item, norm) for item, norm in procedures if item.decision is Decision.UPHELD]
+    out = []
+    for item, norm in zip(items, normalized, strict=True):
+        if norm.topic is None or not norm.topic.follows_procedure or not upheld:
+            out.append(item)
+            continue
+        procedure_item, procedure_norm = upheld[0]
+        procedure_label = procedure_norm.request.reviewed_text.rstrip(". ")
+        criterion = CriterionResult(
+            id="procedure_certified",
+            text="The procedure this service supports is medically necessary.",
+            met=False,
+            required=True,
+            finding=f"the request for {procedure_label} is not medically necessary",
+            evidence=[],
+        )
+        label = norm.request.reviewed_text.rstrip(". ")
+        out.append(
+            item.model_copy(
+                update={
+                    "decision": Decision.UPHELD,
+                    "guideline": GuidelineCitation(family=GuidelineFamily.NONE),
+                    "additional_guidelines": [],
+                    "criteria": [criterion],
+                    "rationale": (
+                        f"The request for {label} is a service associated with {procedure_label}. "
+                        f"Because {procedure_label} was found not medically necessary in this "
+                        f"review, the associated request for {label} is not medically necessary "
+                        "either."
+                    ),
+                    "confidence": min(0.9, procedure_item.confidence or 0.9),
+                    "flags": [
+                        *item.flags,
+                        Flag(
+                            code="follows_procedure",
+                            message=f"Decision follows the decision on {procedure_label}.",
+                        ),
+                    ],
+                }
+            )
+        )
+    return out
+
+
+_default_reviewer: Reviewer | None = None
+
+
+def review(case: CaseFile) -> Determination:
+    """Propose a determination for every disputed item of a case (uses the bundled knowledge)."""
+    global _default_reviewer
+    if _default_reviewer is None:
+        _default_reviewer = Reviewer()
+    return _default_reviewer.review(case)

@@ -1,0 +1,560 @@
+"""Clinical facts read from a case's records, each kept with the words that show it.
+
+The extractor finds mentions of concepts, treatments, drugs and imaging with the compiled
+vocabulary, qualifies each mention with ConText (negated, historical, hypothetical, family,
+possible), and answers the questions criteria ask: is a finding documented present, absent,
+or not at all; how many sessions of a treatment were given; which drugs are in use; what
+imaging was done.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from openimr.casefile import CaseFile
+from openimr.domain import Evidence
+from openimr.facts.context import ContextAnnotator, Modifiers, Target, default_annotator
+from openimr.facts.text import Sentence, find_dates, split_sentences
+from openimr.facts.vocabulary import Vocabulary, load_vocabulary
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24,
+    "thirty": 30, "thirty-six": 36,
+}  # fmt: skip
+NUMBER = r"(?:\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+
+_COUNT_BEFORE = re.compile(
+    rf"(?<![\w/.-])(?P<n>{NUMBER})(?:/(?P<of>\d{{1,3}}))?\s+(?:[\w-]+\s+){{0,3}}?"
+    r"(?P<unit>sessions?|visits?|treatments?|reports?|appointments?)\b",
+    re.IGNORECASE,
+)
+_FREQUENCY = re.compile(
+    rf"(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/)?\s*(?:week|wk)?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:weeks?|wks?)",
+    re.IGNORECASE,
+)
+_EXTENSIVE = re.compile(
+    r"\b(?:for (?:several |many )?years|over the (?:life|course) of the claim|extensive(?:ly)?|"
+    r"numerous|multiple (?:sessions|courses|rounds)|many (?:sessions|visits)|ongoing basis|"
+    r"long[- ]term)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
+_INJURY_DATE_CUE = re.compile(
+    r"(?:industrial injury|date of injury|injury|injured|DOI)\W{0,3}(?:\w+\W+){0,3}$", re.IGNORECASE
+)
+_SEX = re.compile(r"\b(?P<sex>male|female|man|woman)\b", re.IGNORECASE)
+
+_MED_CURRENT = re.compile(
+    r"\b(?:continu\w*|renew\w*|refill\w*|(?:has|have|had) been (?:taking|using|on|prescribed)|"
+    r"(?:is|was|were|are|been) (?:taking|using|reportedly on|on)|currently (?:taking|using|on)|"
+    r"taking|using|utiliz\w*|maintained on|ongoing use|medication list|medications? (?:include|included|"
+    r"have included|has included|listed)|current medications?|since|for (?:\w+ )?(?:months|years|weeks)|"
+    r"chronic use|long[- ]term use|previously (?:prescribed|used|tried)|tried|trial of|failed)\b",
+    re.IGNORECASE,
+)
+_MED_NEW = re.compile(
+    r"\b(?:first[- ]time|newly|new prescription|(?:was|were) (?:prescribed|started|initiated|dispensed|given)|"
+    r"prescribed at|start(?:ed)? on|initiat\w*|introduc\w*|added)\b",
+    re.IGNORECASE,
+)
+_MED_STOPPED = re.compile(r"\b(?:discontinu\w*|stopped|ceased|no longer (?:taking|using))\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention in a record of something the engine reasons about."""
+
+    kind: str  # concept | treatment | drug | modality | region
+    key: str
+    record_index: int
+    start: int
+    end: int
+    text: str
+    sentence: Sentence
+    modifiers: Modifiers = Modifiers()
+    absent: bool = False  # words that state the concept is absent ("sensation intact")
+
+    def evidence(self) -> Evidence:
+        return Evidence(
+            record_index=self.record_index, start=self.start, end=self.end, quote=self.text
+        )
+
+    def sentence_evidence(self) -> Evidence:
+        s = self.sentence
+        return Evidence(record_index=s.record_index, start=s.start, end=s.end, quote=s.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A tri-state answer with its evidence: True present, False documented absent, None silent."""
+
+    value: bool | None
+    evidence: tuple[Evidence, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCount:
+    count: int | None
+    extensive: bool
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationUse:
+    generic: str
+    drug_class: str
+    prior_use: bool
+    newly_prescribed: bool
+    requested_only: bool
+    stopped: bool
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class ClinicalFacts:
+    """Everything read from one case's records."""
+
+    vocabulary: Vocabulary
+    record_order: list[int]
+    record_dates: list[date | None]
+    injury_date: date | None
+    reference_date: date | None
+    age: int | None
+    sex: str | None
+    mentions: dict[tuple[str, str], list[Mention]] = field(default_factory=dict)
+    session_counts: dict[str, SessionCount] = field(default_factory=dict)
+    medications: dict[str, MedicationUse] = field(default_factory=dict)
+    injury_date_evidence: Evidence | None = None
+    age_evidence: Evidence | None = None
+
+    # -- time ---------------------------------------------------------------------------
+    @property
+    def weeks_since_injury(self) -> float | None:
+        if self.injury_date and self.reference_date:
+            return (self.reference_date - self.injury_date).days / 7.0
+        return None
+
+    # -- concepts -----------------------------------------------------------------------
+    def of(self, kind: str, key: str) -> list[Mention]:
+        return self.mentions.get((kind, key), [])
+
+    def _order(self, mention: Mention) -> tuple[int, int]:
+        return (self.record_order.index(mention.record_index), mention.start)
+
+    def finding(self, concept: str) -> Finding:
+        """Is the concept documented present (True), documented absent (False), or silent?"""
+        spec = self.vocabulary.concepts[concept]
+        present: list[Mention] = []
+        absent: list[Mention] = []
+        for mention in self.of("concept", concept):
+            mods = mention.modifiers
+            if mention.absent:
+                absent.append(mention)
+                continue
+            if mods.family:
+                continue
+            if mods.negated:
+                absent.append(mention)
+                continue
+            if mods.hypothetical and "hypothetical" not in spec.keep:
+                continue
+            if mods.possible and "possible" not in spec.keep:
+                continue
+            present.append(mention)
+        if present and absent:
+            latest_present = max(present, key=self._order)
+            latest_absent = max(absent, key=self._order)
+            if self._order(latest_absent) > self._order(latest_present):
+                return Finding(
+                    False,
+                    tuple(m.evidence() for m in _unique(absent)),
+                    note=f"{spec.label}: earlier mentions, then documented absent",
+                )
+            return Finding(
+                True,
+                tuple(m.evidence() for m in _unique(present)),
+                note=f"{spec.label}: documented (with contrary statements elsewhere)",
+            )
+        if present:
+            return Finding(True, tuple(m.evidence() for m in _unique(present)))
+        if absent:
+            return Finding(False, tuple(m.evidence() for m in _unique(absent)))
+        return Finding(None)
+
+    # -- treatments ---------------------------------------------------------------------
+    def treatment_received(self, kind: str) -> Finding:
+        """Was this kind of treatment already given? Requests and plans do not count."""
+        received: list[Mention] = []
+        denied: list[Mention] = []
+        for mention in self.of("treatment", kind):
+            mods = mention.modifiers
+            if mods.family or mods.possible:
+                continue
+            if mods.hypothetical or _looks_like_request(mention.sentence.text):
+                continue
+            if mods.negated and (mods.negation_distance or 0) <= 3:
+                denied.append(mention)
+                continue
+            received.append(mention)
+        if received:
+            return Finding(True, tuple(m.sentence_evidence() for m in _unique(received)))
+        if denied:
+            return Finding(False, tuple(m.sentence_evidence() for m in _unique(denied)))
+        return Finding(None)
+
+    def sessions(self, kind: str) -> SessionCount:
+        return self.session_counts.get(kind, SessionCount(None, False, ()))
+
+    # -- imaging ------------------------------------------------------------------------
+    def prior_imaging(self, modalities: tuple[str, ...], regions: tuple[str, ...]) -> Finding:
+        """An earlier study of one of these modalities of one of these regions."""
+        found: list[Mention] = []
+        for modality in modalities:
+            for mention in self.of("modality", modality):
+                mods = mention.modifiers
+                if mods.hypothetical or mods.negated or mods.family or mods.possible:
+                    continue
+                if _looks_like_request(mention.sentence.text):
+                    continue
+                sentence_regions = self.regions_in(mention.sentence)
+                if regions and not (sentence_regions & set(regions)):
+                    continue
+                found.append(mention)
+        if found:
+            return Finding(True, tuple(m.sentence_evidence() for m in _unique(found)))
+        return Finding(None)
+
+    def regions_in(self, sentence: Sentence) -> set[str]:
+        regions = set()
+        for (kind, key), mentions in self.mentions.items():
+            if kind != "region":
+                continue
+            for mention in mentions:
+                if mention.sentence is sentence or (
+                    mention.record_index == sentence.record_index
+                    and sentence.start <= mention.start < sentence.end
+                ):
+                    regions.add(key)
+                    break
+        return regions
+
+    # -- medications --------------------------------------------------------------------
+    def medication(self, generic: str) -> MedicationUse | None:
+        return self.medications.get(generic)
+
+    def medications_in_class(self, drug_class: str) -> list[MedicationUse]:
+        return [
+            use
+            for use in self.medications.values()
+            if self.vocabulary.class_is(use.drug_class, drug_class)
+        ]
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen: set[tuple[int, int, int]] = set()
+    out = []
+    for mention in mentions:
+        key = (mention.record_index, mention.start, mention.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(mention)
+    return out
+
+
+_REQUEST_WORDS = re.compile(
+    r"\b(?:request\w*|rfa|authoriz\w*|non-?certif\w*|recommend\w*|order(?:ed)?|plan(?:ned)?|"
+    r"sought|proposed|denied|utilization review|ur\b)",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_request(sentence: str) -> bool:
+    return bool(_REQUEST_WORDS.search(sentence))
+
+
+def _number(value: str) -> int | None:
+    value = value.lower()
+    if value.isdigit():
+        return int(value)
+    return _NUMBER_WORDS.get(value)
+
+
+class FactExtractor:
+    """Reads facts from case files; holds the compiled vocabulary and the ConText pipeline."""
+
+    def __init__(
+        self, vocabulary: Vocabulary | None = None, annotator: ContextAnnotator | None = None
+    ) -> None:
+        self.vocabulary = vocabulary or load_vocabulary()
+        self.annotator = annotator or default_annotator()
+
+    def extract(self, case: CaseFile) -> ClinicalFacts:
+        vocab = self.vocabulary
+        record_dates = [record.date for record in case.records]
+        order = sorted(
+            range(len(case.records)),
+            key=lambda i: (record_dates[i] or date.min, i),
+        )
+        facts = ClinicalFacts(
+            vocabulary=vocab,
+            record_order=order,
+            record_dates=record_dates,
+            injury_date=case.claimant.date_of_injury,
+            reference_date=case.ur_decision_date,
+            age=case.claimant.age,
+            sex=case.claimant.sex,
+        )
+        raw: list[Mention] = []
+        for index, record in enumerate(case.records):
+            raw.extend(self._record_mentions(index, record.text))
+        qualified = self._qualify(raw)
+        for mention in qualified:
+            facts.mentions.setdefault((mention.kind, mention.key), []).append(mention)
+        self._read_demographics(case, facts)
+        self._read_sessions(case, facts)
+        self._read_medications(facts)
+        if facts.reference_date is None:
+            dated = [d for d in record_dates if d]
+            facts.reference_date = max(dated) if dated else None
+        return facts
+
+    # -- mentions -----------------------------------------------------------------------
+    def _record_mentions(self, index: int, text: str) -> list[Mention]:
+        vocab = self.vocabulary
+        sentences = split_sentences(text, index)
+        if not sentences:
+            return []
+        starts = [s.start for s in sentences]
+
+        def sentence_at(position: int) -> Sentence:
+            return sentences[max(bisect.bisect_right(starts, position) - 1, 0)]
+
+        found: list[Mention] = []
+
+        def scan(kind: str, key: str, pattern: re.Pattern[str], absent: bool = False) -> None:
+            for match in pattern.finditer(text):
+                sentence = sentence_at(match.start())
+                found.append(
+                    Mention(kind, key, index, match.start(), match.end(), match.group(0),
+                            sentence, absent=absent)
+                )
+
+        for key, concept in vocab.concepts.items():
+            scan("concept", key, concept.pattern)
+            if concept.absent_pattern is not None:
+                scan("concept", key, concept.absent_pattern, absent=True)
+        for key, term in vocab.treatments.items():
+            scan("treatment", key, term.pattern)
+        for key, term in vocab.modalities.items():
+            scan("modality", key, term.pattern)
+        for key, term in vocab.regions.items():
+            scan("region", key, term.pattern)
+        for match in vocab.drug_pattern.finditer(text):
+            entry = vocab.drug(re.sub(r"[\s-]+", " ", match.group(0)).lower()) or vocab.drug(
+                match.group(0)
+            )
+            if entry is None:
+                continue
+            found.append(
+                Mention("drug", entry.generic, index, match.start(), match.end(), match.group(0),
+                        sentence_at(match.start()))
+            )
+        return _drop_contained_absences(found)
+
+    def _qualify(self, mentions: list[Mention]) -> list[Mention]:
+        """Attach ConText modifiers to every mention that needs them."""
+        needing = [m for m in mentions if m.kind in {"concept", "treatment", "drug", "modality"} and not m.absent]
+        targets = [Target(m.sentence, m.start, m.end) for m in needing]
+        modifiers = self.annotator.annotate(targets)
+        by_key = {
+            (m.record_index, m.start, m.end, m.kind, m.key): mods
+            for m, mods in zip(needing, modifiers, strict=True)
+        }
+        out = []
+        for mention in mentions:
+            mods = by_key.get((mention.record_index, mention.start, mention.end, mention.kind, mention.key))
+            if mods is not None:
+                mention = Mention(
+                    mention.kind, mention.key, mention.record_index, mention.start, mention.end,
+                    mention.text, mention.sentence, mods, mention.absent,
+                )
+            out.append(mention)
+        return out
+
+    # -- demographics and dates -----------------------------------------------------------
+    def _read_demographics(self, case: CaseFile, facts: ClinicalFacts) -> None:
+        for index, record in enumerate(case.records):
+            if facts.age is None:
+                match = _AGE.search(record.text)
+                if match and 14 <= int(match.group("age")) <= 100:
+                    facts.age = int(match.group("age"))
+                    facts.age_evidence = Evidence(
+                        record_index=index, start=match.start(), end=match.end(), quote=match.group(0)
+                    )
+            if facts.sex is None:
+                match = _SEX.search(record.text[:2000])
+                if match:
+                    facts.sex = "male" if match.group("sex").lower() in {"male", "man"} else "female"
+            if facts.injury_date is None:
+                for mention in find_dates(record.text):
+                    before = record.text[max(0, mention.start - 60) : mention.start]
+                    if mention.precision == "day" and _INJURY_DATE_CUE.search(before):
+                        facts.injury_date = mention.value
+                        facts.injury_date_evidence = Evidence(
+                            record_index=index,
+                            start=mention.start,
+                            end=mention.end,
+                            quote=record.text[mention.start : mention.end],
+                        )
+                        break
+
+    # -- sessions -------------------------------------------------------------------------
+    def _read_sessions(self, case: CaseFile, facts: ClinicalFacts) -> None:
+        for kind in self.vocabulary.treatments:
+            best: SessionCount | None = None
+            for mention in facts.of("treatment", kind):
+                mods = mention.modifiers
+                if mods.hypothetical or mods.family or mods.possible:
+                    continue
+                if mods.negated and (mods.negation_distance or 0) <= 3:
+                    continue
+                sentence = mention.sentence
+                if _looks_like_request(sentence.text):
+                    continue
+                count, extensive, evidence = _count_near(sentence, mention, facts)
+                if count is None and not extensive:
+                    continue
+                candidate = SessionCount(count, extensive, (evidence,))
+                if best is None:
+                    best = candidate
+                else:
+                    total = max(best.count or 0, count or 0)
+                    best = SessionCount(
+                        total or None, best.extensive or extensive, best.evidence + (evidence,)
+                    )
+            if best is not None:
+                facts.session_counts[kind] = best
+
+    # -- medications ----------------------------------------------------------------------
+    def _read_medications(self, facts: ClinicalFacts) -> None:
+        vocab = self.vocabulary
+        by_generic: dict[str, list[Mention]] = {}
+        for (kind, key), mentions in facts.mentions.items():
+            if kind == "drug":
+                by_generic.setdefault(key, []).extend(mentions)
+        for generic, mentions in sorted(by_generic.items()):
+            entry = vocab.drugs[generic]
+            prior = new = requested = stopped = False
+            evidence: list[Evidence] = []
+            for mention in mentions:
+                mods = mention.modifiers
+                sentence = mention.sentence.text
+                if mods.family:
+                    continue
+                evidence.append(mention.sentence_evidence())
+                if mods.negated and (mods.negation_distance or 0) <= 2:
+                    continue
+                if _MED_STOPPED.search(sentence):
+                    stopped = True
+                if mods.hypothetical or _looks_like_request(sentence):
+                    if _MED_CURRENT.search(sentence) and not mods.hypothetical:
+                        prior = True
+                    else:
+                        requested = True
+                    continue
+                if _MED_NEW.search(sentence) and not _MED_CURRENT.search(sentence):
+                    new = True
+                    continue
+                prior = True
+            facts.medications[generic] = MedicationUse(
+                generic=generic,
+                drug_class=entry.drug_class,
+                prior_use=prior,
+                newly_prescribed=new,
+                requested_only=requested and not prior and not new,
+                stopped=stopped,
+                evidence=tuple(_dedupe_evidence(evidence)),
+            )
+
+
+def _dedupe_evidence(items: list[Evidence]) -> list[Evidence]:
+    seen = set()
+    out = []
+    for item in items:
+        key = (item.record_index, item.start, item.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _drop_contained_absences(mentions: list[Mention]) -> list[Mention]:
+    """A span that states absence ("strength 5/5") beats a presence match inside it."""
+    absences = [m for m in mentions if m.absent]
+    if not absences:
+        return mentions
+    out = []
+    for mention in mentions:
+        if not mention.absent and mention.kind == "concept" and any(
+            a.key == mention.key
+            and a.record_index == mention.record_index
+            and a.start <= mention.start
+            and mention.end <= a.end
+            for a in absences
+        ):
+            continue
+        out.append(mention)
+    return out
+
+
+def _count_near(
+    sentence: Sentence, mention: Mention, facts: ClinicalFacts
+) -> tuple[int | None, bool, Evidence]:
+    """A session count stated in the sentence of a treatment mention, nearest to it."""
+    text = sentence.text
+    offset = sentence.start
+    relative = mention.start - offset
+    candidates: list[tuple[int, int, re.Match[str]]] = []
+    for match in _COUNT_BEFORE.finditer(text):
+        value = _number(match.group("n"))
+        if value is None or value > 200:
+            continue
+        candidates.append((abs(match.start() - relative), value, match))
+    for match in _FREQUENCY.finditer(text):
+        per_week, weeks = _number(match.group("f")), _number(match.group("w"))
+        if per_week and weeks:
+            candidates.append((abs(match.start() - relative), per_week * weeks, match))
+    # a count belongs to this treatment only if no other treatment mention is nearer to it
+    others = [
+        m.start - offset
+        for (kind, _key), mentions in facts.mentions.items()
+        if kind == "treatment"
+        for m in mentions
+        if m.record_index == sentence.record_index
+        and sentence.start <= m.start < sentence.end
+        and m.key != mention.key
+    ]
+    best: tuple[int, int, re.Match[str]] | None = None
+    for distance, value, match in sorted(candidates, key=lambda c: c[0]):
+        if any(abs(match.start() - other) < distance for other in others):
+            continue
+        best = (distance, value, match)
+        break
+    extensive = bool(_EXTENSIVE.search(text))
+    if best is None:
+        return None, extensive, Evidence(
+            record_index=sentence.record_index, start=sentence.start, end=sentence.end, quote=text
+        )
+    _distance, value, match = best
+    return value, extensive, Evidence(
+        record_index=sentence.record_index,
+        start=offset + match.start(),
+        end=offset + match.end(),
+        quote=match.group(0),
+    )

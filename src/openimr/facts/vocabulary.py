@@ -1,0 +1,169 @@
+"""The clinical vocabulary (concepts, body regions, modalities, treatments, drugs) as compiled
+regular expressions, loaded once from ``facts/data``.
+
+Words live in data files so that a clinician can extend them; this module only compiles and
+checks them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from openimr.errors import KnowledgeBaseError
+
+DATA_DIR = Path(__file__).parent / "data"
+CONTEXT_MODIFIERS = ("negated", "historical", "hypothetical", "family", "possible")
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+    absent_pattern: re.Pattern[str] | None
+    keep: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary entry (region, modality or kind of treatment) and its pattern."""
+
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class DrugEntry:
+    generic: str
+    drug_class: str
+    names: tuple[str, ...]
+    mme: float | None = None
+    ingredients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    concepts: dict[str, Concept]
+    regions: dict[str, Term]
+    laterality: dict[str, re.Pattern[str]]
+    modalities: dict[str, Term]
+    treatments: dict[str, Term]
+    session_words: re.Pattern[str]
+    drug_classes: dict[str, dict[str, Any]]
+    drugs: dict[str, DrugEntry]
+    drug_pattern: re.Pattern[str]
+    drug_by_name: dict[str, DrugEntry] = field(default_factory=dict)
+
+    def drug(self, name: str) -> DrugEntry | None:
+        return self.drug_by_name.get(name.lower().strip())
+
+    def class_label(self, drug_class: str) -> str:
+        return str(self.drug_classes.get(drug_class, {}).get("label", drug_class))
+
+    def class_is(self, drug_class: str, wanted: str) -> bool:
+        """True when ``drug_class`` is ``wanted`` or a subclass of it (COX-2 is an NSAID)."""
+        seen = drug_class
+        for _ in range(5):
+            if seen == wanted:
+                return True
+            parent = self.drug_classes.get(seen, {}).get("parent")
+            if not parent:
+                return False
+            seen = parent
+        return False
+
+
+def compile_alternatives(patterns: list[str], where: str) -> re.Pattern[str]:
+    """One case-insensitive, word-bounded regex for a list of alternatives."""
+    try:
+        for pattern in patterns:
+            re.compile(pattern)
+        body = "|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
+    except re.error as exc:
+        raise KnowledgeBaseError(f"{where}: bad pattern: {exc}") from None
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = DATA_DIR / name
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeBaseError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise KnowledgeBaseError(f"{path}: expected a mapping")
+    return data
+
+
+def _terms(section: dict[str, Any], where: str) -> dict[str, Term]:
+    return {
+        key: Term(key, str(value.get("label", key)), compile_alternatives(value["patterns"], f"{where}.{key}"))
+        for key, value in section.items()
+    }
+
+
+@cache
+def load_vocabulary() -> Vocabulary:
+    """Compile the vocabulary (cached: the data files do not change while running)."""
+    concepts_data = _load("concepts.yaml")["concepts"]
+    concepts = {}
+    for key, value in concepts_data.items():
+        keep = frozenset(value.get("keep", ()))
+        unknown = keep - set(CONTEXT_MODIFIERS)
+        if unknown:
+            raise KnowledgeBaseError(f"concepts.yaml: {key}: unknown modifiers {sorted(unknown)}")
+        absent = value.get("absent_patterns")
+        concepts[key] = Concept(
+            id=key,
+            label=str(value.get("label", key)),
+            pattern=compile_alternatives(value["patterns"], f"concepts.yaml: {key}"),
+            absent_pattern=compile_alternatives(absent, f"concepts.yaml: {key}") if absent else None,
+            keep=keep,
+        )
+    terms = _load("terms.yaml")
+    drugs_data = _load("drugs.yaml")
+    classes = drugs_data["classes"]
+    drugs: dict[str, DrugEntry] = {}
+    by_name: dict[str, DrugEntry] = {}
+    for entry in drugs_data["drugs"]:
+        if entry["class"] not in classes:
+            raise KnowledgeBaseError(f"drugs.yaml: {entry['generic']}: unknown class {entry['class']}")
+        drug = DrugEntry(
+            generic=entry["generic"],
+            drug_class=entry["class"],
+            names=tuple(n.lower() for n in entry["names"]),
+            mme=entry.get("mme"),
+            ingredients=tuple(entry.get("ingredients", ())),
+        )
+        drugs[drug.generic] = drug
+        for name in (*drug.names, drug.generic):
+            if name in by_name and by_name[name].generic != drug.generic:
+                raise KnowledgeBaseError(
+                    f"drugs.yaml: name {name!r} claimed by {by_name[name].generic} and {drug.generic}"
+                )
+            by_name[name] = drug
+    drug_pattern = compile_alternatives(
+        [re.escape(name).replace("\\ ", " ").replace(" ", r"[\s-]+") for name in by_name], "drugs.yaml"
+    )
+    return Vocabulary(
+        concepts=concepts,
+        regions=_terms(terms["body_regions"], "terms.yaml: body_regions"),
+        laterality={
+            key: compile_alternatives(value, f"terms.yaml: laterality.{key}")
+            for key, value in terms["laterality"].items()
+        },
+        modalities=_terms(terms["modalities"], "terms.yaml: modalities"),
+        treatments=_terms(terms["treatment_kinds"], "terms.yaml: treatment_kinds"),
+        session_words=compile_alternatives(terms["session_words"], "terms.yaml: session_words"),
+        drug_classes=classes,
+        drugs=drugs,
+        drug_pattern=drug_pattern,
+        drug_by_name=by_name,
+    )
