@@ -93,6 +93,7 @@ class NormalizedItem:
     topic: Topic | None
     ur_modification: UrModification | None
     authorized_quantity: float | None
+    region_inferred: bool = False
 
 
 def split_modification(text: str) -> UrModification | None:
@@ -271,8 +272,17 @@ def match_topic(
     return best[2] if best else None
 
 
-def normalize_request(text: str, knowledge: KnowledgeBase, vocab: Vocabulary) -> NormalizedItem:
-    """Normalize one disputed item's request text."""
+def normalize_request(
+    text: str,
+    knowledge: KnowledgeBase,
+    vocab: Vocabulary,
+    fallback_regions: tuple[str, ...] = (),
+) -> NormalizedItem:
+    """Normalize one disputed item's request text.
+
+    ``fallback_regions`` (the body regions the records are about) are used only when the
+    request names no region ("Neurosurgical consultation"), and the result says so.
+    """
     modification = split_modification(text)
     reviewed = modification.remaining if modification else text.strip()
     # The remaining portion is often elliptical ("2 sessions"); read the topic from the original.
@@ -283,6 +293,15 @@ def normalize_request(text: str, knowledge: KnowledgeBase, vocab: Vocabulary) ->
     regions = _regions(topic_text, vocab)
     modalities = [key for key, term in vocab.modalities.items() if term.pattern.search(topic_text)]
     topic = match_topic(topic_text, knowledge, drug, ingredients, regions, modalities)
+    region_inferred = False
+    if not regions and fallback_regions:
+        with_fallback = match_topic(
+            topic_text, knowledge, drug, ingredients, list(fallback_regions), modalities
+        )
+        if with_fallback is not None and with_fallback.match.regions and (
+            topic is None or with_fallback.match.priority >= topic.match.priority
+        ):
+            topic, regions, region_inferred = with_fallback, list(fallback_regions[:1]), True
     unit_hint = topic.unit if topic else None
     quantity, frequency, duration = _quantity(reviewed, unit_hint)
     if drug is not None and quantity is None:
@@ -309,4 +328,4 @@ def normalize_request(text: str, knowledge: KnowledgeBase, vocab: Vocabulary) ->
         continuation=bool(_CONTINUATION.search(reviewed)) or modification is not None,
         doses_per_day=next((per_day for pattern, per_day in _SIG if pattern.search(text)), None),
     )
-    return NormalizedItem(normalized, topic, modification, authorized_quantity)
+    return NormalizedItem(normalized, topic, modification, authorized_quantity, region_inferred)

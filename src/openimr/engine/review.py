@@ -43,8 +43,9 @@ class Reviewer:
         edition, edition_choice, edition_flag = choose_edition(
             self.knowledge, case.ur_decision_date, max(record_dates) if record_dates else None
         )
+        fallback = facts.main_regions()
         normalized = [
-            normalize_request(item.request, self.knowledge, self.extractor.vocabulary)
+            normalize_request(item.request, self.knowledge, self.extractor.vocabulary, fallback)
             for item in case.disputed_items
         ]
         items = [
@@ -79,6 +80,14 @@ class Reviewer:
         flags: list[Flag] = []
         if edition_flag:
             flags.append(Flag(code="edition", message=edition_flag))
+        if norm.region_inferred:
+            flags.append(
+                Flag(
+                    code="region_inferred",
+                    message="The request names no body part; "
+                    f"read as {', '.join(norm.request.body_regions)} from the records.",
+                )
+            )
         if norm.request.retrospective:
             flags.append(
                 Flag(code="retrospective", message="Retrospective request: judge on the records before the date of service.")

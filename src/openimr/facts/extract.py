@@ -244,6 +244,16 @@ class ClinicalFacts:
                     break
         return regions
 
+    def main_regions(self) -> tuple[str, ...]:
+        """Body regions the records talk about most, most mentioned first."""
+        counts = {
+            key: len(mentions)
+            for (kind, key), mentions in self.mentions.items()
+            if kind == "region" and key not in {"upper_extremity", "lower_extremity"}
+        }
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return tuple(key for key, _count in ranked)
+
     # -- medications --------------------------------------------------------------------
     def medication(self, generic: str) -> MedicationUse | None:
         return self.medications.get(generic)
