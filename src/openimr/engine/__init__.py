@@ -6,4 +6,6 @@ gives the same determination, byte for byte.
 
 from openimr.engine.review import ENGINE_VERSION, Reviewer, review
 
-__all__ = ["ENGINE_VERSION", "Reviewer", "review"]
+__version__ = ENGINE_VERSION
+
+__all__ = ["ENGINE_VERSION", "Reviewer", "__version__", "review"]

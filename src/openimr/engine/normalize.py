@@ -45,7 +45,8 @@ _FREQ_SHORT = re.compile(rf"(?<![\w/.])(?P<f>\d)\s*x\s*(?P<w>\d{{1,2}})(?![\w/%]
 _TIMES_N = re.compile(rf"\b(?P<f>\d)\s+times\s+(?P<n>\d{{1,2}})\b", re.IGNORECASE)
 _COUNT_UNITS = re.compile(
     rf"(?:\(\s*)?(?P<n>{_NUM})\s*(?:\(\s*\d+\s*\)\s*)?(?:additional\s+|more\s+|initial\s+|"
-    rf"\w+\s+){{0,2}}?(?P<unit>sessions?|visits?|treatments?|hours?|days?|months?|weeks?)\b",
+    rf"\w+\s+){{0,2}}?(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )"
+    rf"(?P<unit>sessions?|visits?|treatments?|hours?|days?|months?|weeks?)\b",
     re.IGNORECASE,
 )
 _UNITS_COUNT = re.compile(
@@ -122,7 +123,10 @@ def _quantity(text: str, unit_hint: str | None) -> tuple[Quantity | None, float 
         if short and unit_hint in {"sessions", "visits", None}:
             frequency, duration = float(short.group("f")), float(short.group("w"))
     explicit: Quantity | None = None
-    for count in _COUNT_UNITS.finditer(text):
+    hashed = _HASH.search(text)
+    if hashed and unit_hint in {"tablets", "units", None}:
+        explicit = Quantity(value=float(hashed.group("n")), unit=unit_hint or "units")
+    for count in () if explicit else _COUNT_UNITS.finditer(text):
         value = _number(count.group("n"))
         unit = count.group("unit").lower().rstrip("s") + "s"
         if value is None or unit in {"weeks", "days"} and frequency is not None:

@@ -1,0 +1,135 @@
+"""Case files: the contract is strict, and every bad input gives one message naming the field."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openimr.casefile import load_case_file, parse_case_bytes, parse_case_data
+from openimr.casefile.load import MAX_FILE_BYTES
+from openimr.errors import CaseFileError
+
+TODAY = date(2026, 11, 27)
+
+
+def minimal_case(**overrides: object) -> dict:
+    case = {
+        "case_id": "T-1",
+        "claimant": {"date_of_injury": "2016-10-10"},
+        "ur_decision_date": "2016-11-09",
+        "disputed_items": [{"request": "MRI of the lumbar spine"}],
+        "records": [{"kind": "progress_report", "text": "Low back pain."}],
+    }
+    case.update(overrides)
+    return case
+
+
+def test_reads_json_and_yaml_alike(tmp_path: Path) -> None:
+    as_json = tmp_path / "case.json"
+    as_json.write_text(json.dumps(minimal_case()))
+    as_yaml = tmp_path / "case.yaml"
+    as_yaml.write_text(
+        "case_id: T-1\nclaimant: {date_of_injury: 2016-10-10}\nur_decision_date: 2016-11-09\n"
+        "disputed_items:\n  - request: MRI of the lumbar spine\n"
+        "records:\n  - kind: progress_report\n    text: Low back pain.\n"
+    )
+    assert load_case_file(as_json, today=TODAY) == load_case_file(as_yaml, today=TODAY)
+
+
+def test_defaults_follow_the_contract() -> None:
+    case = parse_case_data(minimal_case(), today=TODAY)
+    assert case.program == "dwc"
+    assert case.review_type == "regular"
+    assert case.disputed_items[0].ur_decision is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'{"case_id": "x",', "malformed JSON at line 1"),
+        (b"case_id: [unclosed\n", "malformed YAML"),
+        (b"", "file is empty"),
+        (b"\x00\x01\x02binary", "not a text file"),
+        (b"\xff\xfe\xfa garbage", "not UTF-8"),
+        (b"[1, 2, 3]", "expected a mapping"),
+    ],
+)
+def test_unreadable_input_is_named(raw: bytes, expected: str) -> None:
+    with pytest.raises(CaseFileError) as caught:
+        source = "bad.yaml" if "YAML" in expected else "bad.json"
+        parse_case_bytes(raw, source=source, today=TODAY)
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("bad.")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"disputed_items": []}, "disputed_items"),
+        ({"records": [{"kind": "progress_report", "text": "   "}]}, "records[0].text"),
+        ({"records": [{"kind": "letter", "text": "x"}]}, "records[0].kind"),
+        ({"disputed_items": [{"request": 42}]}, "disputed_items[0].request"),
+        ({"ur_decision_date": "11/09/2016"}, "ur_decision_date"),
+        ({"ur_decision_date": "2016-02-30"}, "ur_decision_date"),
+        ({"ur_decision_date": "2030-01-01"}, "ur_decision_date"),
+        ({"claimant": {"date_of_injury": "2016-10-10", "age": "old"}}, "claimant.age"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_contract_violations_name_the_field(change: dict, field: str) -> None:
+    with pytest.raises(CaseFileError) as caught:
+        parse_case_data(minimal_case(**change), source="case.json", today=TODAY)
+    assert field in str(caught.value)
+    assert caught.value.location is not None or field in str(caught.value)
+
+
+def test_ur_decision_before_injury_is_refused() -> None:
+    with pytest.raises(CaseFileError) as caught:
+        parse_case_data(minimal_case(ur_decision_date="2015-01-01"), source="c.json", today=TODAY)
+    assert "before the date of injury" in str(caught.value)
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(CaseFileError) as caught:
+        load_case_file(big)
+    assert "limit" in str(caught.value)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(CaseFileError, match="no such file"):
+        load_case_file(tmp_path / "absent.json")
+    with pytest.raises(CaseFileError, match="not a regular file|directory"):
+        load_case_file(tmp_path)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_give_a_case_or_a_case_file_error(raw: bytes) -> None:
+    try:
+        parse_case_bytes(raw, source="fuzz.json", today=TODAY)
+    except CaseFileError:
+        pass
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["case_id", "claimant", "disputed_items", "records", "ur_decision_date", "review_type"]), json_values)
+def test_any_field_value_gives_a_case_or_a_case_file_error(field: str, value: object) -> None:
+    try:
+        parse_case_data(minimal_case(**{field: value}), today=TODAY)
+    except CaseFileError as exc:
+        assert str(exc)

@@ -1,0 +1,95 @@
+"""Facts respect negation, history, hypotheticals and other people, and keep their evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.casefile import parse_case_data
+from openimr.facts.extract import FactExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FactExtractor:
+    return FactExtractor()
+
+
+def facts_for(extractor: FactExtractor, *texts: str, **case: object):
+    data = {
+        "claimant": {"date_of_injury": "2016-01-04"},
+        "ur_decision_date": "2016-03-01",
+        "disputed_items": [{"request": "MRI of the lumbar spine"}],
+        "records": [{"kind": "progress_report", "text": t} for t in texts],
+    }
+    data.update(case)
+    return extractor.extract(parse_case_data(data))
+
+
+def test_present_absent_and_silent(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "Decreased sensation in the L5 dermatome. Reflexes are 2+ and symmetric.")
+    finding = facts.finding("neuro_deficit")
+    assert finding.value is False  # the later statement of normal reflexes wins
+    assert facts.finding("red_flag").value is None
+    facts = facts_for(extractor, "Examination showed decreased sensation in the L5 dermatome.")
+    finding = facts.finding("neuro_deficit")
+    assert finding.value is True
+    quote = finding.evidence[0]
+    text = "Examination showed decreased sensation in the L5 dermatome."
+    assert text[quote.start : quote.end] == quote.quote == "decreased sensation"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept", "expected"),
+    [
+        ("The patient denies numbness.", "neuro_symptoms", False),
+        ("There was no improvement with physical therapy.", "improving", False),
+        ("Family history of cancer.", "red_flag", None),
+        ("Surgery would be considered if symptoms persist.", "surgery_considered", True),
+        ("No red flags were noted.", "red_flag", False),
+        ("Neurological examination was normal.", "neuro_deficit", False),
+        ("History of peptic ulcer disease.", "gi_risk", True),
+    ],
+)
+def test_context_is_respected(extractor: FactExtractor, sentence: str, concept: str, expected: bool | None) -> None:
+    assert facts_for(extractor, sentence).finding(concept).value is expected
+
+
+def test_requested_treatment_is_not_received(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "The treating physician requested initial acupuncture, six sessions.")
+    assert facts.treatment_received("acupuncture").value is None
+    facts = facts_for(extractor, "Treatment to date has included acupuncture and medications.")
+    assert facts.treatment_received("acupuncture").value is True
+
+
+def test_session_counts(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "The worker completed 12 sessions of physical therapy with little benefit.")
+    assert facts.sessions("physical_therapy").count == 12
+    facts = facts_for(extractor, "She has had chiropractic care for years.")
+    count = facts.sessions("chiropractic")
+    assert count.extensive and count.count is None
+
+
+def test_medication_use(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "Current medications include Norco and Motrin. Flexeril was prescribed today.")
+    assert facts.medication("hydrocodone/acetaminophen").prior_use
+    assert facts.medication("ibuprofen").prior_use
+    flexeril = facts.medication("cyclobenzaprine")
+    assert flexeril.newly_prescribed and not flexeril.prior_use
+    assert [u.generic for u in facts.medications_in_class("nsaid")] == ["ibuprofen"]
+
+
+def test_dates_age_and_phase(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "The injured worker is a 44-year-old female.")
+    assert facts.age == 44
+    assert round(facts.weeks_since_injury, 1) == 8.1
+    facts = facts_for(
+        extractor,
+        "She sustained an industrial injury on March 3, 2015 while lifting.",
+        claimant={},
+    )
+    assert facts.injury_date.isoformat() == "2015-03-03"
+
+
+def test_prior_imaging_by_region(extractor: FactExtractor) -> None:
+    facts = facts_for(extractor, "An MRI of the lumbar spine dated 01/05/2016 showed a disc protrusion.")
+    assert facts.prior_imaging(("mri",), ("lumbar",)).value is True
+    assert facts.prior_imaging(("mri",), ("cervical",)).value is None
