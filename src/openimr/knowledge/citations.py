@@ -62,12 +62,16 @@ _EDITION_AFTER_NAME = re.compile(
     r"^\s*(?:\((?P<p>(?:19|20)\d\d)\)|(?P<y>(?:19|20)\d\d)\b|\(edition\s+(?P<e>[^()]+)\))"
 )
 _TRAILING_EDITION = re.compile(r"\s*\((?:(?P<y>(?:19|20)\d\d)|edition\s+(?P<e>[^()]+))\)$")
+_TRAILING_YEAR = re.compile(r"\s+((?:19|20)\d\d)$")
 _SECTION_SPLIT = re.compile(r",\s+(?=[A-Z0-9])")
 _LEFTOVER_NOISE = re.compile(
     r"^[\s,:;/\-–—]*(?:\(ODG\))?[\s,:;/\-–—]*(?:guidelines?\b)?[\s,:;/\-–—]*"
 )
 _CHAPTER_WORD = re.compile(r"^\s*(?:chapter|section)\b[\s,:;/\-–—]*", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"^\s*\([^()]*\)")
+_NUMBERED_CHAPTER = re.compile(
+    r"\bChapter\s+\d+(?:\s+[A-Z][\w-]*(?:,?\s+(?:and\s+)?[A-Z][\w-]*)*)?"
+)
 _ODG_MENTION = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.IGNORECASE)
 _PAGES_NEAR = re.compile(r"\b(?:pages?|pp?\.|pgs?\.)\s*(\d+(?:\s*(?:-|–|,|and)\s*\d+)*)", re.I)
 
@@ -286,6 +290,8 @@ def _parse_part(text: str, mtus: bool | None) -> GuidelineCitation:
         if trailing:
             edition = trailing.group("y") or trailing.group("e")
             head = head[: trailing.start()].strip()
+        if mtus and edition is None and (year := _TRAILING_YEAR.search(head)):
+            edition, head = year.group(1), head[: year.start()].strip()
         title = head or None
         if mtus:
             family = _fuzzy_family(head)
@@ -380,11 +386,15 @@ def find_citations(text: str) -> list[GuidelineCitation]:
         sentence_end = rest.find(". ")
         window = rest if sentence_end < 0 else rest[:sentence_end]
         pages = _PAGES_NEAR.search(window)
+        chapter = _clean(match.group(0)) if entry.chapter else None
+        numbered = _NUMBERED_CHAPTER.search(window)
+        if chapter is None and numbered and entry.document.chapters:
+            chapter = _clean(numbered.group(0))
         found.append(
             GuidelineCitation(
                 family=entry.document.family,
                 title=entry.document.title,
-                chapter=_clean(match.group(0)) if entry.chapter else None,
+                chapter=chapter,
                 pages=_clean(pages.group(1)) if pages else None,
                 edition=edition,
             )

@@ -32,9 +32,9 @@ _TRANSLATE = str.maketrans(
         "\v": "\n",
     }
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\uffff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
-_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9])")
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])([-/])[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
 _RUNNING_LINE = re.compile(
     r"^[ \t]*(?:"
@@ -61,8 +61,8 @@ def normalize(text: str) -> str:
 
 
 def flow(text: str) -> str:
-    """Lines joined into running text: a hyphen that ends a line joins the words around it."""
-    return _WS.sub(" ", _HYPHEN_BREAK.sub("-", text)).strip()
+    """Lines joined into running text: a hyphen or slash that ends a line joins its words."""
+    return _WS.sub(" ", _HYPHEN_BREAK.sub(r"\1", text)).strip()
 
 
 _FUSED_SENTENCE = re.compile(r"(?<=[a-z0-9][.!?])(?=[A-Z][a-z])")

@@ -145,7 +145,7 @@ _BOARD_SENTENCE = re.compile(
 _LIST_SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
 
 _INTRO_SUMMARY = re.compile(
-    r"^\s*(?:Disclaimer\s*:\s*)?[^:]{0,300}?(?:summary|following)[^:]{0,300}?:(?=\s)",
+    r"^\s*(?:Disclaimer\s*:\s*)?[^:]{0,300}?(?:summar|follow)[^:]{0,300}?:(?=\s)",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(r"^\s*Disclaimer\s*:[^.]{0,300}?\bdated\b[^.]{0,40}\.", re.IGNORECASE)
@@ -200,6 +200,7 @@ _PR_GUIDELINES = re.compile(
     r"MEDICAL\s*TREATMENT\s*GUIDELINE\(S\)\s*RELIED\s*UPON[^:]{0,80}:", re.IGNORECASE
 )
 _PR_RATIONALE = re.compile(r"RATIONALE\s*FOR\s*WHY\s*THE\s*REQUESTED[^:]{0,120}:", re.IGNORECASE)
+_WHY = re.compile(r",?\s+(?:because|since)\b[^.]*", re.IGNORECASE)
 _PR_QUALIFICATIONS = re.compile(_words("MEDICAL", "REVIEWER", "QUALIFICATIONS") + r"\s*:")
 _PR_DECISION = re.compile(
     r"(?:DETERMINATION|DECISION|OUTCOME)\s*:\s*(?P<d>UPHELD|OVERTURNED|Upheld|Overturned)"
@@ -512,6 +513,18 @@ def _sectioned(text: str, lines: _Lines) -> tuple[str, dict[str, object], list[P
     return layout, values, items
 
 
+def _listed(
+    request: str, header_list: list[tuple[str, Decision | None, int]]
+) -> tuple[str, Decision | None, int] | None:
+    """The entry of a notice's list of decisions that names ``request`` (wording may vary)."""
+    from rapidfuzz import fuzz
+
+    best = max(header_list, key=lambda e: fuzz.token_set_ratio(request, e[0]), default=None)
+    if best is not None and fuzz.token_set_ratio(request, best[0]) >= 85:
+        return best
+    return None
+
+
 def _notice(
     text: str, lines: _Lines
 ) -> tuple[dict[str, object], list[ParsedItem], list[tuple[str, Decision | None, int]]]:
@@ -582,12 +595,12 @@ def _notice(
         if imr:
             imr_text = flow(text[imr.end() : rationale.start() if rationale else end])
         rationale_text = prose(text[rationale.end() : end]) if rationale else ""
-        index = int(match.group("n")) - 1
-        listed = header_list[index] if 0 <= index < len(header_list) else None
+        request = flow(match.group("req"))
+        listed = _listed(request, header_list)
         decision = listed[1] if listed else conclusion(rationale_text)
         if decision is None:
             raise LetterError(
-                f"item {index + 1} has no decision in the list and no conclusion in its rationale",
+                f"{request!r} has no decision in the list and no conclusion in its rationale",
                 location=f"line {lines(match.start())}",
             )
         if imr_text and _SAME_AS_CA.search(imr_text) and ca_text:
@@ -596,7 +609,7 @@ def _notice(
             citations = _citations_or_default(imr_text)
         items.append(
             ParsedItem(
-                request=listed[0] if listed else flow(match.group("req")),
+                request=request,
                 decision=decision,
                 line=lines(match.start()),
                 claims_administrator_guideline=ca_text or None,
@@ -647,7 +660,10 @@ def _professional(text: str, lines: _Lines) -> tuple[dict[str, object], list[Par
                     return text[match.end() : stop]
             return ""
 
+        explicit = _PR_DECISION.search(text, block_start, end)
         issue_end = found[0][0] if found else end
+        if explicit and explicit.start() < issue_end:
+            issue_end = explicit.start()
         if next_heading and next_heading.start() < issue_end:
             issue_end = next_heading.start()
         issue_text = flow(text[block_start:issue_end])
@@ -660,7 +676,6 @@ def _professional(text: str, lines: _Lines) -> tuple[dict[str, object], list[Par
         if heading:
             qualifications_text = qualifications_text[: heading.start()]
         rationale_text = prose(rationale_text)
-        explicit = _PR_DECISION.search(text, block_start, end)
         marker = re.search(r":\s*(Upheld|Overturned|UPHELD|OVERTURNED)\s*$", issue_text)
         decision: Decision | None = None
         if marker:
@@ -683,7 +698,7 @@ def _professional(text: str, lines: _Lines) -> tuple[dict[str, object], list[Par
                 documents.append(entry)
         if "reviewer" not in values:
             values["reviewer"] = _reviewer(qualifications_text)
-        guideline_text = flow(part("guidelines"))
+        guideline_text = _WHY.sub("", flow(part("guidelines")))
         guideline = labels["guidelines"]
         rationale = labels["rationale"]
         items.append(

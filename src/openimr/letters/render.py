@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -162,6 +163,14 @@ def _wrap(text: str, width: int = TEXT_WIDTH, subsequent_indent: str = "") -> st
     )
 
 
+_CITATION_LABEL = re.compile(r"(Page\(s\)|Sections?|Chapter): ")
+
+
+def _keep_labels(text: str) -> str:
+    """A citation with each label kept on the line of its value (no-break space)."""
+    return _CITATION_LABEL.sub("\\1:\u00a0", text)
+
+
 def _css_string(text: str) -> Any:
     """Text as the inside of a CSS string in a <style> element (no way out of either)."""
     import markupsafe
@@ -184,6 +193,7 @@ def _environment(autoescape: bool) -> Any:
     )
     environment.filters["wrap"] = _wrap
     environment.filters["css_string"] = _css_string
+    environment.filters["keep_labels"] = _keep_labels
     return environment
 
 
@@ -208,19 +218,46 @@ def render_html(determination: Determination, settings: LetterSettings | None = 
     return _environment(True).get_template("letter.html.j2").render(context)
 
 
-def render_pdf(determination: Determination, settings: LetterSettings | None = None) -> bytes:
-    """The letter as a PDF, printed from the HTML with WeasyPrint."""
-    import logging
+_PDF_LOCK = threading.Lock()
 
-    import weasyprint
+
+def render_pdf(determination: Determination, settings: LetterSettings | None = None) -> bytes:
+    """The letter as a PDF, printed from the HTML with WeasyPrint.
+
+    The PDF's dates come from the decision date (HTML metadata). Font subsetting stamps the
+    current time into each embedded font unless ``SOURCE_DATE_EPOCH`` is set, so it is set to
+    the decision date while the PDF is written: the same determination gives the same bytes.
+    """
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():  # a note about an optional system library, not for users
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import weasyprint
 
     html = render_html(determination, settings)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    try:
-        return weasyprint.HTML(string=html, base_url=None).write_pdf()  # type: ignore[no-any-return]
-    except Exception as exc:  # WeasyPrint raises many kinds; none must escape as a traceback
-        raise LetterError(f"the PDF could not be produced ({type(exc).__name__}: {exc})") from None
+    decided = determination.decision_date
+    epoch = (
+        int(datetime(decided.year, decided.month, decided.day, tzinfo=UTC).timestamp())
+        if decided
+        else 0
+    )
+    with _PDF_LOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(max(epoch, 0))
+        try:
+            return weasyprint.HTML(string=html, base_url=None).write_pdf()  # type: ignore[no-any-return]
+        except Exception as exc:  # WeasyPrint raises many kinds; none may escape as a traceback
+            raise LetterError(
+                f"the PDF could not be produced ({type(exc).__name__}: {exc})"
+            ) from None
+        finally:
+            if previous is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def render_letter(
