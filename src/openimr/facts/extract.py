@@ -17,6 +17,7 @@ from datetime import date
 from openimr.casefile import CaseFile
 from openimr.domain import Evidence
 from openimr.facts.context import ContextAnnotator, Modifiers, Target, default_annotator
+from openimr.facts.prefilter import LiteralIndex
 from openimr.facts.text import Sentence, find_dates, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
@@ -303,6 +304,7 @@ class FactExtractor:
     ) -> None:
         self.vocabulary = vocabulary or load_vocabulary()
         self.annotator = annotator or default_annotator()
+        self.literal_index = LiteralIndex(self.vocabulary.all_patterns())
 
     def extract(self, case: CaseFile) -> ClinicalFacts:
         vocab = self.vocabulary
@@ -346,9 +348,34 @@ class FactExtractor:
             return sentences[max(bisect.bisect_right(starts, position) - 1, 0)]
 
         found: list[Mention] = []
+        hits = self.literal_index.sentences_by_literal(text.lower(), starts)
+
+        def matches(pattern: re.Pattern[str]):
+            literals = self.literal_index.literals(pattern)
+            if literals is None:
+                yield from pattern.finditer(text)
+                return
+            chosen: set[int] = set()
+            for literal in literals:
+                found = hits.get(literal)
+                if found:
+                    chosen |= found
+            if not chosen:
+                return
+            # scan runs of neighbouring sentences in one call each
+            ordered = sorted(chosen)
+            run_start = ordered[0]
+            previous = run_start
+            for number in [*ordered[1:], None]:
+                if number is not None and number == previous + 1:
+                    previous = number
+                    continue
+                yield from pattern.finditer(text, sentences[run_start].start, sentences[previous].end)
+                if number is not None:
+                    run_start = previous = number
 
         def scan(kind: str, key: str, pattern: re.Pattern[str], absent: bool = False) -> None:
-            for match in pattern.finditer(text):
+            for match in matches(pattern):
                 sentence = sentence_at(match.start())
                 found.append(
                     Mention(kind, key, index, match.start(), match.end(), match.group(0),
@@ -365,7 +392,7 @@ class FactExtractor:
             scan("modality", key, term.pattern)
         for key, term in vocab.regions.items():
             scan("region", key, term.pattern)
-        for match in vocab.drug_pattern.finditer(text):
+        for match in matches(vocab.drug_pattern):
             entry = vocab.drug(re.sub(r"[\s-]+", " ", match.group(0)).lower()) or vocab.drug(
                 match.group(0)
             )
@@ -426,6 +453,11 @@ class FactExtractor:
 
     # -- sessions -------------------------------------------------------------------------
     def _read_sessions(self, case: CaseFile, facts: ClinicalFacts) -> None:
+        treatments_by_sentence: dict[tuple[int, int], list[Mention]] = {}
+        for (kind, _key), mentions in facts.mentions.items():
+            if kind == "treatment":
+                for m in mentions:
+                    treatments_by_sentence.setdefault((m.record_index, m.sentence.start), []).append(m)
         for kind in self.vocabulary.treatments:
             best: SessionCount | None = None
             for mention in facts.of("treatment", kind):
@@ -437,7 +469,7 @@ class FactExtractor:
                 sentence = mention.sentence
                 if _looks_like_request(sentence.text):
                     continue
-                count, extensive, evidence = _count_near(sentence, mention, facts)
+                count, extensive, evidence = _count_near(sentence, mention, treatments_by_sentence)
                 if count is None and not extensive:
                     continue
                 candidate = SessionCount(count, extensive, (evidence,))
@@ -524,7 +556,9 @@ def _drop_contained_absences(mentions: list[Mention]) -> list[Mention]:
 
 
 def _count_near(
-    sentence: Sentence, mention: Mention, facts: ClinicalFacts
+    sentence: Sentence,
+    mention: Mention,
+    treatments_by_sentence: dict[tuple[int, int], list[Mention]],
 ) -> tuple[int | None, bool, Evidence]:
     """A session count stated in the sentence of a treatment mention, nearest to it."""
     text = sentence.text
@@ -543,12 +577,8 @@ def _count_near(
     # a count belongs to this treatment only if no other treatment mention is nearer to it
     others = [
         m.start - offset
-        for (kind, _key), mentions in facts.mentions.items()
-        if kind == "treatment"
-        for m in mentions
-        if m.record_index == sentence.record_index
-        and sentence.start <= m.start < sentence.end
-        and m.key != mention.key
+        for m in treatments_by_sentence.get((sentence.record_index, sentence.start), ())
+        if m.key != mention.key
     ]
     best: tuple[int, int, re.Match[str]] | None = None
     for distance, value, match in sorted(candidates, key=lambda c: c[0]):

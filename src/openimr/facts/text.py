@@ -16,10 +16,11 @@ from datetime import date
 # PDF text puts them between wrapped lines.
 _SENTENCE_END = re.compile(
     r"""(?:
-        (?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)(?<!\bNo)(?<!\bSt)
-        (?<!\be\.g)(?<!\bi\.e)(?<!\bapprox)(?<!\betc)
-        (?<!^\d)(?<!^\d\d)(?<!^[ \t]\d)
-        [.!?]["')\]]?(?=\s+["'(]?[A-Z0-9]|[A-Z][a-z])
+        [.!?]
+        (?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!\bNo\.)
+        (?<!\bSt\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bapprox\.)(?<!\betc\.)
+        (?<!^\d\.)(?<!^\d\d\.)(?<!^[ \t]\d\.)
+        ["')\]]?(?=\s+["'(]?[A-Z0-9]|[A-Z][a-z])
       | ;\s+(?=[A-Z])
       | \n(?=[ \t]*(?:\d{1,2}[.)]|[-\u2022*])\s)
       | \n(?=[ \t]*[A-Z][A-Za-z0-9 ,/&()-]{2,40}:)

@@ -61,6 +61,15 @@ class Vocabulary:
     drug_pattern: re.Pattern[str]
     drug_by_name: dict[str, DrugEntry] = field(default_factory=dict)
 
+    def all_patterns(self) -> list[re.Pattern[str]]:
+        """Every compiled pattern the fact extractor scans records with."""
+        patterns = [c.pattern for c in self.concepts.values()]
+        patterns += [c.absent_pattern for c in self.concepts.values() if c.absent_pattern is not None]
+        for terms in (self.treatments, self.modalities, self.regions):
+            patterns += [t.pattern for t in terms.values()]
+        patterns.append(self.drug_pattern)
+        return patterns
+
     def drug(self, name: str) -> DrugEntry | None:
         return self.drug_by_name.get(name.lower().strip())
 
