@@ -96,8 +96,12 @@ _WORDS = {
 def _fill(rng: random.Random, template: str, visit: date) -> str:
     values: dict[str, Any] = {key: rng.choice(options) for key, options in _WORDS.items()}
     values.update(
-        p=rng.randint(2, 9), n=rng.randint(2, 24), deg=rng.randint(15, 80),
-        pct=rng.choice([10, 20, 30, 40, 50]), mm=rng.randint(2, 7), visit=visit.strftime("%m/%d/%Y"),
+        p=rng.randint(2, 9),
+        n=rng.randint(2, 24),
+        deg=rng.randint(15, 80),
+        pct=rng.choice([10, 20, 30, 40, 50]),
+        mm=rng.randint(2, 7),
+        visit=visit.strftime("%m/%d/%Y"),
     )
     return template.format(**values)
 
@@ -105,8 +109,12 @@ def _fill(rng: random.Random, template: str, visit: date) -> str:
 def progress_note(rng: random.Random, visit: date) -> str:
     """One page of a progress note with the usual sections."""
     parts = [f"PRIMARY TREATING PHYSICIAN'S PROGRESS REPORT  Date of service: {visit:%m/%d/%Y}"]
-    sections = (("SUBJECTIVE:", _SUBJECTIVE), ("OBJECTIVE:", _OBJECTIVE),
-                ("ASSESSMENT:", _ASSESSMENT), ("PLAN:", _PLAN))
+    sections = (
+        ("SUBJECTIVE:", _SUBJECTIVE),
+        ("OBJECTIVE:", _OBJECTIVE),
+        ("ASSESSMENT:", _ASSESSMENT),
+        ("PLAN:", _PLAN),
+    )
     while sum(len(p) for p in parts) < PAGE_CHARS:
         for heading, templates in sections:
             parts.append(heading)
@@ -139,18 +147,31 @@ def thirty_page_case(seed: int, today: date | None = None) -> dict[str, Any]:
             visit = ur - timedelta(days=28 - index)
     scan_day = injury + timedelta(days=60)
     imaging = " ".join(_fill(rng, rng.choice(_IMAGING), scan_day) for _ in range(30))
-    records.append({"kind": "imaging", "date": scan_day.isoformat(),
-                    "text": "MRI LUMBAR SPINE WITHOUT CONTRAST. FINDINGS: " + imaging})
-    records.append({"kind": "ur_determination", "date": ur.isoformat(),
-                    "text": "UTILIZATION REVIEW DETERMINATION. The requests below are not certified. "
-                    + progress_note(rng, ur)})
+    records.append(
+        {
+            "kind": "imaging",
+            "date": scan_day.isoformat(),
+            "text": "MRI LUMBAR SPINE WITHOUT CONTRAST. FINDINGS: " + imaging,
+        }
+    )
+    records.append(
+        {
+            "kind": "ur_determination",
+            "date": ur.isoformat(),
+            "text": "UTILIZATION REVIEW DETERMINATION. The requests below are not certified. "
+            + progress_note(rng, ur),
+        }
+    )
     return {
         "case_id": f"BENCH-{seed}",
         "claimant": {"age": 30 + seed % 30, "sex": "female", "date_of_injury": injury.isoformat()},
         "claims_administrator": "Bench Mutual Insurance",
         "ur_decision_date": ur.isoformat(),
         "disputed_items": [
-            {"request": "Physical therapy 2 times a week for 6 weeks for the lumbar spine", "ur_decision": "denied"},
+            {
+                "request": "Physical therapy 2 times a week for 6 weeks for the lumbar spine",
+                "ur_decision": "denied",
+            },
             {"request": "Lumbar epidural steroid injection at left L4-5", "ur_decision": "denied"},
             {"request": "Cyclobenzaprine 7.5 mg #60", "ur_decision": "modified"},
         ],

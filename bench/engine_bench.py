@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from casegen import PAGE_CHARS, thirty_page_case  # noqa: E402
+from casegen import PAGE_CHARS, thirty_page_case
 
 ROOT = Path(__file__).resolve().parents[1]
 

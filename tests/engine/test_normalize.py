@@ -18,12 +18,30 @@ def norm(reviewer: Reviewer, text: str, fallback: tuple[str, ...] = ()):
     ("text", "topic", "quantity", "per_week", "weeks"),
     [
         ("Physical therapy 2x6 for the lumbar spine", "physical_therapy", 12, 2, 6),
-        ("Physical therapy 3 times a week for 4 weeks, right shoulder", "physical_therapy", 12, 3, 4),
+        (
+            "Physical therapy 3 times a week for 4 weeks, right shoulder",
+            "physical_therapy",
+            12,
+            3,
+            4,
+        ),
         ("Acupuncture, 1 to 2 times per week for 4 weeks, for the neck", "acupuncture", 8, 2, 4),
         ("4 massage therapy visits (lumbar)", "massage_therapy", 4, None, None),
-        ("Chiropractic treatment for the lumbar spine, 12 visits", "chiropractic_manipulation", 12, None, None),
+        (
+            "Chiropractic treatment for the lumbar spine, 12 visits",
+            "chiropractic_manipulation",
+            12,
+            None,
+            None,
+        ),
         ("Acupuncture therapy sessions lumbar spine #6", "acupuncture", 6, None, None),
-        ("Twelve sessions of physical therapy for the right wrist", "physical_therapy", 12, None, None),
+        (
+            "Twelve sessions of physical therapy for the right wrist",
+            "physical_therapy",
+            12,
+            None,
+            None,
+        ),
     ],
 )
 def test_quantity_frequency_duration(reviewer, text, topic, quantity, per_week, weeks) -> None:
@@ -60,7 +78,11 @@ def test_dosing_gives_days_of_supply_inputs(reviewer) -> None:
 def test_compound_is_split_into_ingredients(reviewer) -> None:
     item = norm(reviewer, "Flurbiprofen 10%/Cyclobenzaprine 2%/Lidocaine 5% cream, 120 grams")
     assert item.request.topic == "topical_compounded_analgesics"
-    assert [i.generic for i in item.request.ingredients] == ["flurbiprofen", "cyclobenzaprine", "lidocaine"]
+    assert [i.generic for i in item.request.ingredients] == [
+        "flurbiprofen",
+        "cyclobenzaprine",
+        "lidocaine",
+    ]
 
 
 def test_modification_leaves_the_remaining_portion(reviewer) -> None:

@@ -91,7 +91,11 @@ def _case(records: list[str], items: list[str], **extra):
 def test_services_tied_to_a_denied_surgery_follow_it(reviewer) -> None:
     case = _case(
         ["Right knee pain after a twist. Exam shows tenderness only. No MRI has been done."],
-        ["Right knee arthroscopy with partial meniscectomy", "Pre-op clearance", "Post-operative physical therapy 12 sessions"],
+        [
+            "Right knee arthroscopy with partial meniscectomy",
+            "Pre-op clearance",
+            "Post-operative physical therapy 12 sessions",
+        ],
     )
     determination = reviewer.review(case)
     surgery, clearance, therapy = determination.items
@@ -126,7 +130,9 @@ def test_clear_findings_overturn(reviewer) -> None:
 
 
 def test_mtus_silence_goes_to_odg_and_says_so(reviewer) -> None:
-    case = _case(["Knee osteoarthritis, failed injections."], ["Platelet-rich plasma injection, right knee"])
+    case = _case(
+        ["Knee osteoarthritis, failed injections."], ["Platelet-rich plasma injection, right knee"]
+    )
     item = reviewer.review(case).items[0]
     assert item.guideline.family is GuidelineFamily.ODG
     assert "does not address" in item.rationale

@@ -25,7 +25,9 @@ def facts_for(extractor: FactExtractor, *texts: str, **case: object):
 
 
 def test_present_absent_and_silent(extractor: FactExtractor) -> None:
-    facts = facts_for(extractor, "Decreased sensation in the L5 dermatome. Reflexes are 2+ and symmetric.")
+    facts = facts_for(
+        extractor, "Decreased sensation in the L5 dermatome. Reflexes are 2+ and symmetric."
+    )
     finding = facts.finding("neuro_deficit")
     assert finding.value is False  # the later statement of normal reflexes wins
     assert facts.finding("red_flag").value is None
@@ -49,19 +51,25 @@ def test_present_absent_and_silent(extractor: FactExtractor) -> None:
         ("History of peptic ulcer disease.", "gi_risk", True),
     ],
 )
-def test_context_is_respected(extractor: FactExtractor, sentence: str, concept: str, expected: bool | None) -> None:
+def test_context_is_respected(
+    extractor: FactExtractor, sentence: str, concept: str, expected: bool | None
+) -> None:
     assert facts_for(extractor, sentence).finding(concept).value is expected
 
 
 def test_requested_treatment_is_not_received(extractor: FactExtractor) -> None:
-    facts = facts_for(extractor, "The treating physician requested initial acupuncture, six sessions.")
+    facts = facts_for(
+        extractor, "The treating physician requested initial acupuncture, six sessions."
+    )
     assert facts.treatment_received("acupuncture").value is None
     facts = facts_for(extractor, "Treatment to date has included acupuncture and medications.")
     assert facts.treatment_received("acupuncture").value is True
 
 
 def test_session_counts(extractor: FactExtractor) -> None:
-    facts = facts_for(extractor, "The worker completed 12 sessions of physical therapy with little benefit.")
+    facts = facts_for(
+        extractor, "The worker completed 12 sessions of physical therapy with little benefit."
+    )
     assert facts.sessions("physical_therapy").count == 12
     facts = facts_for(extractor, "She has had chiropractic care for years.")
     count = facts.sessions("chiropractic")
@@ -69,7 +77,9 @@ def test_session_counts(extractor: FactExtractor) -> None:
 
 
 def test_medication_use(extractor: FactExtractor) -> None:
-    facts = facts_for(extractor, "Current medications include Norco and Motrin. Flexeril was prescribed today.")
+    facts = facts_for(
+        extractor, "Current medications include Norco and Motrin. Flexeril was prescribed today."
+    )
     assert facts.medication("hydrocodone/acetaminophen").prior_use
     assert facts.medication("ibuprofen").prior_use
     flexeril = facts.medication("cyclobenzaprine")
@@ -90,6 +100,8 @@ def test_dates_age_and_phase(extractor: FactExtractor) -> None:
 
 
 def test_prior_imaging_by_region(extractor: FactExtractor) -> None:
-    facts = facts_for(extractor, "An MRI of the lumbar spine dated 01/05/2016 showed a disc protrusion.")
+    facts = facts_for(
+        extractor, "An MRI of the lumbar spine dated 01/05/2016 showed a disc protrusion."
+    )
     assert facts.prior_imaging(("mri",), ("lumbar",)).value is True
     assert facts.prior_imaging(("mri",), ("cervical",)).value is None

@@ -11,7 +11,10 @@ from openimr.facts.text import find_dates, split_sentences
 
 
 def test_splits_run_together_sentences_and_keeps_offsets() -> None:
-    text = "Injury of August 9, 1999.Thus far, therapy. Dr. Smith saw him.\n1. Lumbar strain\n2. Neck strain"
+    text = (
+        "Injury of August 9, 1999.Thus far, therapy. Dr. Smith saw him."
+        "\n1. Lumbar strain\n2. Neck strain"
+    )
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
         "Injury of August 9, 1999.",
@@ -26,7 +29,11 @@ def test_splits_run_together_sentences_and_keeps_offsets() -> None:
 
 def test_headings_end_sentences() -> None:
     text = "HISTORY:\nNeck pain.\nPLAN: Physical therapy."
-    assert [s.text for s in split_sentences(text)] == ["HISTORY:", "Neck pain.", "PLAN: Physical therapy."]
+    assert [s.text for s in split_sentences(text)] == [
+        "HISTORY:",
+        "Neck pain.",
+        "PLAN: Physical therapy.",
+    ]
 
 
 def test_dates_in_the_forms_records_use() -> None:

@@ -80,7 +80,7 @@ def _parse_text(text: str, source: str, fmt: str) -> Any:
         except RecursionError:
             raise CaseFileError("malformed JSON: nested too deeply", source=source) from None
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -121,8 +121,7 @@ def parse_case_bytes(
     """Decode and validate a case file given as bytes (upload, stdin, test)."""
     if len(raw) > MAX_FILE_BYTES:
         raise CaseFileError(
-            f"file is {len(raw) / 1_048_576:.1f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 1_048_576} MB",
+            f"file is {len(raw) / 1_048_576:.1f} MB; the limit is {MAX_FILE_BYTES // 1_048_576} MB",
             source=source,
         )
     text = _decode(raw, source)
@@ -142,8 +141,7 @@ def load_case_file(path: str | Path, *, today: date | None = None) -> CaseFile:
             raise CaseFileError("not a regular file", source=source)
         if size > MAX_FILE_BYTES:
             raise CaseFileError(
-                f"file is {size / 1_048_576:.1f} MB; the limit is "
-                f"{MAX_FILE_BYTES // 1_048_576} MB",
+                f"file is {size / 1_048_576:.1f} MB; the limit is {MAX_FILE_BYTES // 1_048_576} MB",
                 source=source,
             )
         raw = path.read_bytes()

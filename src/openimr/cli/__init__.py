@@ -47,7 +47,9 @@ _register()
 def main() -> None:
     """Entry point of the console script: turns our errors into messages and exit codes."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        # with standalone_mode off, click returns the exit code of typer.Exit instead of raising
+        sys.exit(result if isinstance(result, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

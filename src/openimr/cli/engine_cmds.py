@@ -39,9 +39,15 @@ def _write(out: Path | None, text: str) -> None:
 
 
 def review_command(
-    files: Annotated[list[Path], typer.Argument(help="Case files (JSON or YAML).", show_default=False)],
-    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f", help="Output format.")] = ReviewFormat.json,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="Case files (JSON or YAML).", show_default=False)
+    ],
+    fmt: Annotated[
+        ReviewFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ReviewFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Propose a determination for every disputed item of each case file."""
     from openimr.casefile import load_case_file
@@ -84,7 +90,9 @@ def eval_command(
     cases: Annotated[Path, typer.Argument(help="Evaluation cases (JSON lines: case + expected).")],
     fmt: Annotated[EvalFormat, typer.Option("--format", "-f")] = EvalFormat.text,
     out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
-    show_items: Annotated[bool, typer.Option("--items", help="List every item in text output.")] = False,
+    show_items: Annotated[
+        bool, typer.Option("--items", help="List every item in text output.")
+    ] = False,
 ) -> None:
     """Measure agreement with real reviewers' decisions."""
     from rich.progress import Progress
@@ -94,7 +102,9 @@ def eval_command(
     from openimr.engine import Reviewer
 
     reviewer = Reviewer()
-    total = sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
+    total = (
+        sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
+    )
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("reviewing", total=total)
         report = evaluate_cases(

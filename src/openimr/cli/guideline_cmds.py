@@ -34,7 +34,9 @@ def list_topics(
 
 
 @guidelines_app.command("show")
-def show_topic(topic_id: Annotated[str, typer.Argument(help="Topic id (see `guidelines list`).")]) -> None:
+def show_topic(
+    topic_id: Annotated[str, typer.Argument(help="Topic id (see `guidelines list`).")],
+) -> None:
     """A topic: its guidance in search-sequence order, citations and criteria."""
     from openimr.errors import InputError
     from openimr.knowledge.topics import default_knowledge_base
@@ -56,7 +58,10 @@ def show_topic(topic_id: Annotated[str, typer.Argument(help="Topic id (see `guid
                 where = f"chapter {cite.chapter}" + (f", {where}" if where else "")
             if cite.pages:
                 where += f", p. {cite.pages}"
-            cites.append(f"{document.family.value} {document.title} ({document.edition or 'current'}): {where}")
+            cites.append(
+                f"{document.family.value} {document.title} "
+                f"({document.edition or 'current'}): {where}"
+            )
         out.append(f"{number}. " + "\n   or ".join(cites))
         out.append(f"   recommendation: {guidance.recommendation}")
         out.append(f"   {guidance.summary}")

@@ -79,7 +79,9 @@ def read_cases(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON: {exc.msg}", source=str(path), location=f"line {number}") from None
+                raise InputError(
+                    f"malformed JSON: {exc.msg}", source=str(path), location=f"line {number}"
+                ) from None
 
 
 def evaluate_cases(
@@ -106,7 +108,9 @@ def evaluate_cases(
         if progress:
             progress(cases)
         if len(expected_items) != len(determination.items):
-            errors.append({"line": where, "error": "number of expected items differs from the case"})
+            errors.append(
+                {"line": where, "error": "number of expected items differs from the case"}
+            )
             continue
         for item, expected in zip(determination.items, expected_items, strict=True):
             results.append(
@@ -116,7 +120,9 @@ def evaluate_cases(
                     topic=item.normalized.topic if item.normalized else "unmapped",
                     expected=expected.decision,
                     proposed=item.decision.value,
-                    expected_family=expected.guideline_families[0] if expected.guideline_families else None,
+                    expected_family=expected.guideline_families[0]
+                    if expected.guideline_families
+                    else None,
                     proposed_family=item.guideline.family.value,
                     confidence=item.confidence,
                 )
@@ -124,7 +130,9 @@ def evaluate_cases(
     return summarize(cases, results, errors)
 
 
-def summarize(cases: int, results: list[ItemResult], errors: list[dict[str, str]]) -> EvaluationReport:
+def summarize(
+    cases: int, results: list[ItemResult], errors: list[dict[str, str]]
+) -> EvaluationReport:
     labels = ("upheld", "overturned")
     confusion = {e: {p: 0 for p in labels} for e in labels}
     for r in results:
@@ -145,8 +153,19 @@ def summarize(cases: int, results: list[ItemResult], errors: list[dict[str, str]
         counts["expected_overturned"] += r.expected == "overturned"
         counts["proposed_overturned"] += r.proposed == "overturned"
     rows = [
-        TopicRow(topic=topic, **{k: counts[k] for k in (
-            "items", "correct", "family_agree", "expected_overturned", "proposed_overturned")})
+        TopicRow(
+            topic=topic,
+            **{
+                k: counts[k]
+                for k in (
+                    "items",
+                    "correct",
+                    "family_agree",
+                    "expected_overturned",
+                    "proposed_overturned",
+                )
+            },
+        )
         for topic, counts in sorted(per_topic.items(), key=lambda kv: (-kv[1]["items"], kv[0]))
     ]
     return EvaluationReport(

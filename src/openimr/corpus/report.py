@@ -19,7 +19,10 @@ def render_evaluation(report: EvaluationReport, *, show_items: bool = False) -> 
     ]
     for expected, row in report.confusion.items():
         lines.append(f"{expected:>12} {row['upheld']:>10} {row['overturned']:>11}")
-    lines += ["", f"{'topic':<34} {'items':>5} {'right':>5} {'family':>6} {'exp.over':>8} {'prop.over':>9}"]
+    lines += [
+        "",
+        f"{'topic':<34} {'items':>5} {'right':>5} {'family':>6} {'exp.over':>8} {'prop.over':>9}",
+    ]
     for row in report.per_topic:
         lines.append(
             f"{row.topic:<34} {row.items:>5} {row.correct:>5} {row.family_agree:>6} "
@@ -35,7 +38,8 @@ def render_evaluation(report: EvaluationReport, *, show_items: bool = False) -> 
                 "f" if r.expected_family != r.proposed_family else " "
             )
             lines.append(
-                f" {mark} {r.case_id or '':<14} {r.topic:<28} exp {r.expected:<10} got {r.proposed:<10} "
+                f" {mark} {r.case_id or '':<14} {r.topic:<28} "
+                f"exp {r.expected:<10} got {r.proposed:<10} "
                 f"{r.expected_family or '-':<16} {r.proposed_family:<16} {r.request[:60]}"
             )
     return "\n".join(lines) + "\n"

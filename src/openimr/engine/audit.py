@@ -18,20 +18,26 @@ from openimr.knowledge.topics import KnowledgeBase, Topic
 if TYPE_CHECKING:
     from openimr.engine.select import Selection
 
-_NO_EVIDENCE = re.compile(r"did not cite any (?:medical )?evidence|no (?:medical )?evidence (?:was )?cited", re.I)
+_NO_EVIDENCE = re.compile(
+    r"did not cite any (?:medical )?evidence|no (?:medical )?evidence (?:was )?cited", re.I
+)
 _NON_MTUS = re.compile(
-    r"non-?MTUS|outside of the MTUS|Official Disability Guidelines|\bODG\b|did not base their decision on the MTUS",
+    r"non-?MTUS|outside of the MTUS|Official Disability Guidelines|\bODG\b|"
+    r"did not base their decision on the MTUS",
     re.I,
 )
 _OUTSIDE_ONLY = re.compile(
-    r"based their decision on recommendation\(s\) outside of the MTUS|did not base their decision on the MTUS",
+    r"based their decision on recommendation\(s\) outside of the MTUS|"
+    r"did not base their decision on the MTUS",
     re.I,
 )
 _MTUS = re.compile(r"\bMTUS\b(?!\s+Citation)(?<!Non-MTUS)", re.I)
 
 
 @cache
-def _document_patterns(catalog: SourceCatalog) -> tuple[tuple[str, int | None, re.Pattern[str]], ...]:
+def _document_patterns(
+    catalog: SourceCatalog,
+) -> tuple[tuple[str, int | None, re.Pattern[str]], ...]:
     """(document id, chapter number, pattern) for every way an MTUS citation names a document."""
     out: list[tuple[str, int | None, re.Pattern[str]]] = []
     for document in catalog.documents:
@@ -108,7 +114,9 @@ def audit_claims_administrator(
         )
         return findings
     cited = cited_mtus_documents(text, knowledge.sources, ur_date)
-    relies_outside = bool(_OUTSIDE_ONLY.search(text)) or (not cited and bool(_NON_MTUS.search(text)))
+    relies_outside = bool(_OUTSIDE_ONLY.search(text)) or (
+        not cited and bool(_NON_MTUS.search(text))
+    )
     if selection is not None and relies_outside:
         if selection.mtus_addresses:
             findings.append(
@@ -127,7 +135,10 @@ def audit_claims_administrator(
                 AuditFinding(
                     code="ur_non_mtus_appropriate",
                     severity="info",
-                    message="The MTUS does not address this request; relying on another guideline was appropriate.",
+                    message=(
+                        "The MTUS does not address this request; relying on another guideline "
+                        "was appropriate."
+                    ),
                 )
             )
     if topic is not None and cited:
@@ -141,7 +152,8 @@ def audit_claims_administrator(
         relevant = [
             (d, c)
             for d, c in cited
-            if d in covering_documents and (c is None or (d, c) in covering or (d, None) in covering)
+            if d in covering_documents
+            and (c is None or (d, c) in covering or (d, None) in covering)
         ]
         if not relevant:
             names = ", ".join(
@@ -170,7 +182,8 @@ def audit_claims_administrator(
                         code="ur_superseded_guideline",
                         severity="warning",
                         message=(
-                            f"The claims administrator cited {document.title} ({document.edition}), "
+                            f"The claims administrator cited {document.title} "
+                            f"({document.edition}), "
                             f"which was no longer in force on the UR date {ur_date.isoformat()}."
                         ),
                     )

@@ -237,7 +237,9 @@ def _weeks(check: Check, s: Situation) -> Outcome:
     if weeks is None:
         return Outcome(None, (), "date of injury or of the request unknown")
     evidence = (s.facts.injury_date_evidence,) if s.facts.injury_date_evidence else ()
-    return Outcome(_within(weeks, check.args), evidence, f"{_fmt(round(weeks, 1))} weeks since injury")
+    return Outcome(
+        _within(weeks, check.args), evidence, f"{_fmt(round(weeks, 1))} weeks since injury"
+    )
 
 
 def phase_of(weeks: float | None, knowledge: KnowledgeBase) -> str | None:
@@ -290,7 +292,9 @@ def _request_matches(check: Check, s: Situation) -> Outcome:
 
 @evaluator("retrospective")
 def _retrospective(check: Check, s: Situation) -> Outcome:
-    return Outcome(s.request.retrospective, (), "retrospective request" if s.request.retrospective else None)
+    return Outcome(
+        s.request.retrospective, (), "retrospective request" if s.request.retrospective else None
+    )
 
 
 def _requested_generics(s: Situation) -> list[str]:
@@ -337,7 +341,9 @@ def _other_in_class(check: Check, s: Situation) -> Outcome:
     label = s.facts.vocabulary.class_label(drug_class)
     if others:
         names = ", ".join(sorted(u.generic for u in others))
-        return Outcome(True, tuple(e for u in others for e in u.evidence[:1]), f"also using {names} ({label})")
+        return Outcome(
+            True, tuple(e for u in others for e in u.evidence[:1]), f"also using {names} ({label})"
+        )
     return Outcome(False, (), f"no other {label} in use")
 
 
@@ -393,17 +399,25 @@ def _daily_mme(check: Check, s: Situation) -> Outcome:
 def _supply_days(check: Check, s: Situation) -> Outcome:
     request = s.request
     quantity = request.quantity
-    if request.drug is None or quantity is None or quantity.unit not in {"tablets", "units", "capsules"}:
+    if (
+        request.drug is None
+        or quantity is None
+        or quantity.unit not in {"tablets", "units", "capsules"}
+    ):
         return Outcome(None, (), "days of supply not stated")
     per_day = request.doses_per_day
     if per_day is None and request.drug.drug_class:
-        per_day = s.facts.vocabulary.drug_classes.get(request.drug.drug_class, {}).get("doses_per_day")
+        per_day = s.facts.vocabulary.drug_classes.get(request.drug.drug_class, {}).get(
+            "doses_per_day"
+        )
     if not per_day:
         return Outcome(None, (), "dosing not stated")
     total = quantity.value + (s.authorized_quantity or 0.0)
     days = total / per_day
     return Outcome(
-        _within(days, check.args), (), f"about {_fmt(round(days))} days of supply at {_fmt(per_day)} a day"
+        _within(days, check.args),
+        (),
+        f"about {_fmt(round(days))} days of supply at {_fmt(per_day)} a day",
     )
 
 

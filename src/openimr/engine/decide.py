@@ -35,14 +35,20 @@ def _evidence(outcome: Outcome) -> list[Evidence]:
         if key in seen:
             continue
         seen.add(key)
-        quote = item.quote if len(item.quote) <= MAX_QUOTE_CHARS else item.quote[:MAX_QUOTE_CHARS] + "..."
+        quote = (
+            item.quote
+            if len(item.quote) <= MAX_QUOTE_CHARS
+            else item.quote[:MAX_QUOTE_CHARS] + "..."
+        )
         out.append(item.model_copy(update={"quote": " ".join(quote.split())}))
         if len(out) == MAX_EVIDENCE_PER_CRITERION:
             break
     return out
 
 
-def evaluate_criteria(specs: tuple[CriterionSpec, ...], situation: Situation) -> list[CriterionResult]:
+def evaluate_criteria(
+    specs: tuple[CriterionSpec, ...], situation: Situation
+) -> list[CriterionResult]:
     results = []
     for spec in specs:
         outcome = evaluate(spec.check, situation)
@@ -137,13 +143,10 @@ def judge(
     ]
     if not selection.mtus_addresses:
         lines.insert(0, _sentence(selection.search_note))
-    ordered = failed + unknown + [(r, s) for r, s in zip(results, specs, strict=True) if r.met is True]
-    shown = 0
-    for result, spec in ordered:
-        if shown >= 4:
-            break
-        lines.append(_criterion_sentence(result, spec))
-        shown += 1
+    ordered = (
+        failed + unknown + [(r, s) for r, s in zip(results, specs, strict=True) if r.met is True]
+    )
+    lines += [_criterion_sentence(result, spec) for result, spec in ordered[:4]]
     if decision is Decision.OVERTURNED:
         lines.append(
             _sentence(
@@ -167,6 +170,8 @@ def judge(
         if selection.guidance.recommendation == "not_recommended" and failed:
             confidence = 0.9
         lines.append(
-            _sentence(f"Because {reason}, the request for {request_label} is not medically necessary")
+            _sentence(
+                f"Because {reason}, the request for {request_label} is not medically necessary"
+            )
         )
     return Judgement(decision, results, " ".join(lines), round(confidence, 2), flags)

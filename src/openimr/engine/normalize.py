@@ -41,8 +41,8 @@ _FREQ_DURATION = re.compile(
     rf"(?:week|wk)s?\s*(?:for|x|times)?\s*(?P<w>{_NUM})\s*(?:weeks?|wks?)",
     re.IGNORECASE,
 )
-_FREQ_SHORT = re.compile(rf"(?<![\w/.])(?P<f>\d)\s*x\s*(?P<w>\d{{1,2}})(?![\w/%])", re.IGNORECASE)
-_TIMES_N = re.compile(rf"\b(?P<f>\d)\s+times\s+(?P<n>\d{{1,2}})\b", re.IGNORECASE)
+_FREQ_SHORT = re.compile(r"(?<![\w/.])(?P<f>\d)\s*x\s*(?P<w>\d{1,2})(?![\w/%])", re.IGNORECASE)
+_TIMES_N = re.compile(r"\b(?P<f>\d)\s+times\s+(?P<n>\d{1,2})\b", re.IGNORECASE)
 _COUNT_UNITS = re.compile(
     rf"(?:\(\s*)?(?P<n>{_NUM})\s*(?:\(\s*\d+\s*\)\s*)?(?:additional\s+|more\s+|initial\s+|"
     rf"\w+\s+){{0,2}}?(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )"
@@ -50,7 +50,7 @@ _COUNT_UNITS = re.compile(
     re.IGNORECASE,
 )
 _UNITS_COUNT = re.compile(
-    rf"(?P<unit>sessions?|visits?|treatments?)\s*(?:x|#|of|:)?\s*(?P<n>\d{{1,3}})\b", re.IGNORECASE
+    r"(?P<unit>sessions?|visits?|treatments?)\s*(?:x|#|of|:)?\s*(?P<n>\d{1,3})\b", re.IGNORECASE
 )
 _HASH = re.compile(r"(?:#|qty\.?:?\s*|quantity:?\s*)(?P<n>\d{1,4})\b", re.IGNORECASE)
 _X_COUNT = re.compile(r"(?<![\w/])x\s?(?P<n>\d{1,2})\b", re.IGNORECASE)
@@ -59,7 +59,9 @@ _STRENGTH = re.compile(
     re.IGNORECASE,
 )
 _GRAMS = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>grams?|gm|g|ml|oz)\b", re.IGNORECASE)
-_REFILLS = re.compile(rf"(?:with\s+)?(?P<n>{_NUM}|no)\s+refills?|(?P<n2>{_NUM})\s+refills?\s+of", re.IGNORECASE)
+_REFILLS = re.compile(
+    rf"(?:with\s+)?(?P<n>{_NUM}|no)\s+refills?|(?P<n2>{_NUM})\s+refills?\s+of", re.IGNORECASE
+)
 _RETRO = re.compile(r"\b(?:retro(?:spective)?|DOS|date of service)\b", re.IGNORECASE)
 _CONTINUATION = re.compile(
     r"\b(?:additional|continu\w*|further|more|extension|extend\w*|ongoing|repeat\w*|another|"
@@ -69,8 +71,19 @@ _CONTINUATION = re.compile(
 _SIG = (
     (re.compile(r"\b(?:q\.?i\.?d|four times (?:a|per) day|every 6 hours|q6h?)\b", re.I), 4.0),
     (re.compile(r"\b(?:t\.?i\.?d|three times (?:a|per) day|every 8 hours|q8h?)\b", re.I), 3.0),
-    (re.compile(r"\b(?:b\.?i\.?d|twice (?:a|per) day|two times (?:a|per) day|every 12 hours|q12h?)\b", re.I), 2.0),
-    (re.compile(r"\b(?:q\.?d|daily|once (?:a|per) day|every day|q\.?h\.?s|at bedtime|nightly)\b", re.I), 1.0),
+    (
+        re.compile(
+            r"\b(?:b\.?i\.?d|twice (?:a|per) day|two times (?:a|per) day|every 12 hours|q12h?)\b",
+            re.I,
+        ),
+        2.0,
+    ),
+    (
+        re.compile(
+            r"\b(?:q\.?d|daily|once (?:a|per) day|every day|q\.?h\.?s|at bedtime|nightly)\b", re.I
+        ),
+        1.0,
+    ),
 )
 _PERCENT_INGREDIENT = re.compile(r"\d+(?:\.\d+)?\s*%")
 _COMPOUND_SPLIT = re.compile(r"\s*(?:/|,|\+|\band\b)\s*", re.IGNORECASE)
@@ -111,7 +124,9 @@ def split_modification(text: str) -> UrModification | None:
     return None
 
 
-def _quantity(text: str, unit_hint: str | None) -> tuple[Quantity | None, float | None, float | None]:
+def _quantity(
+    text: str, unit_hint: str | None
+) -> tuple[Quantity | None, float | None, float | None]:
     """Quantity, frequency per week and duration in weeks stated in a request."""
     frequency = duration = None
     match = _FREQ_DURATION.search(text)
@@ -129,7 +144,7 @@ def _quantity(text: str, unit_hint: str | None) -> tuple[Quantity | None, float 
     for count in () if explicit else _COUNT_UNITS.finditer(text):
         value = _number(count.group("n"))
         unit = count.group("unit").lower().rstrip("s") + "s"
-        if value is None or unit in {"weeks", "days"} and frequency is not None:
+        if value is None or (unit in {"weeks", "days"} and frequency is not None):
             continue
         if unit == "weeks":
             continue
@@ -186,8 +201,19 @@ def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
     strength = _STRENGTH.search(text)
     form = None
     lowered = text.lower()
-    for word in ("oral suspension", "cream", "gel", "ointment", "patch", "lotion", "solution",
-                 "capsule", "tablet", "spray", "injection"):
+    for word in (
+        "oral suspension",
+        "cream",
+        "gel",
+        "ointment",
+        "patch",
+        "lotion",
+        "solution",
+        "capsule",
+        "tablet",
+        "spray",
+        "injection",
+    ):
         if word in lowered:
             form = word
             break
@@ -198,8 +224,11 @@ def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
     )
     if first.ingredients and not compound:
         ingredients = [
-            Drug(name=name, generic=(vocab.drug(name).generic if vocab.drug(name) else name),
-                 drug_class=(vocab.drug(name).drug_class if vocab.drug(name) else None))
+            Drug(
+                name=name,
+                generic=(vocab.drug(name).generic if vocab.drug(name) else name),
+                drug_class=(vocab.drug(name).drug_class if vocab.drug(name) else None),
+            )
             for name in first.ingredients
         ]
     elif compound:
@@ -302,8 +331,10 @@ def normalize_request(
         with_fallback = match_topic(
             topic_text, knowledge, drug, ingredients, list(fallback_regions), modalities
         )
-        if with_fallback is not None and with_fallback.match.regions and (
-            topic is None or with_fallback.match.priority >= topic.match.priority
+        if (
+            with_fallback is not None
+            and with_fallback.match.regions
+            and (topic is None or with_fallback.match.priority >= topic.match.priority)
         ):
             topic, regions, region_inferred = with_fallback, list(fallback_regions[:1]), True
     unit_hint = topic.unit if topic else None

@@ -26,12 +26,17 @@ def citation_line(citation: GuidelineCitation) -> str:
 
 
 def _wrap(text: str, indent: str = "    ") -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), _WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return textwrap.wrap(
+        " ".join(text.split()), _WIDTH, initial_indent=indent, subsequent_indent=indent
+    ) or [indent]
 
 
 def _item(number: int, item: ItemDetermination) -> list[str]:
-    out = [f"{number}. {item.request}", f"   Decision: {item.decision.value.upper()}"
-           + (f" (confidence {item.confidence:.2f})" if item.confidence is not None else "")]
+    out = [
+        f"{number}. {item.request}",
+        f"   Decision: {item.decision.value.upper()}"
+        + (f" (confidence {item.confidence:.2f})" if item.confidence is not None else ""),
+    ]
     if item.normalized:
         n = item.normalized
         bits = [f"topic {n.topic}"]
@@ -55,7 +60,8 @@ def _item(number: int, item: ItemDetermination) -> list[str]:
                 out += _wrap(f"found: {criterion.finding}", "        ")
             for evidence in criterion.evidence:
                 out += _wrap(
-                    f'record {evidence.record_index} [{evidence.start}-{evidence.end}]: "{evidence.quote}"',
+                    f"record {evidence.record_index} [{evidence.start}-{evidence.end}]: "
+                    f'"{evidence.quote}"',
                     "        ",
                 )
     out.append("   Rationale:")

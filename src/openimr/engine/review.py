@@ -19,7 +19,7 @@ from openimr.domain import (
 from openimr.engine.audit import audit_claims_administrator
 from openimr.engine.criteria import Situation
 from openimr.engine.decide import judge
-from openimr.engine.normalize import UNMAPPED, NormalizedItem, normalize_request
+from openimr.engine.normalize import NormalizedItem, normalize_request
 from openimr.engine.select import choose_edition, select_guidance
 from openimr.engine.summary import compose_summary
 from openimr.facts.extract import ClinicalFacts, FactExtractor
@@ -90,7 +90,12 @@ class Reviewer:
             )
         if norm.request.retrospective:
             flags.append(
-                Flag(code="retrospective", message="Retrospective request: judge on the records before the date of service.")
+                Flag(
+                    code="retrospective",
+                    message=(
+                        "Retrospective request: judge on the records before the date of service."
+                    ),
+                )
             )
         if norm.topic is None:
             flags.append(
@@ -116,7 +121,11 @@ class Reviewer:
                 confidence=0.2,
                 flags=flags,
                 claims_administrator_audit=audit_claims_administrator(
-                    disputed.claims_administrator_guideline, None, None, self.knowledge, case.ur_decision_date
+                    disputed.claims_administrator_guideline,
+                    None,
+                    None,
+                    self.knowledge,
+                    case.ur_decision_date,
                 ),
             )
         situation = Situation(

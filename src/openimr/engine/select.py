@@ -34,16 +34,20 @@ def choose_edition(
     reference = ur_decision_date or latest_record_date
     if reference is None:
         edition = catalog.latest_edition()
-        return edition, EditionChoice(
-            edition=edition.id,
-            effective_from=edition.effective_from,
-            effective_to=edition.effective_to,
-            reference_date=None,
-            reason=(
-                f"No UR decision date or record date in the case file; applied the current "
-                f"edition, {edition.name}."
+        return (
+            edition,
+            EditionChoice(
+                edition=edition.id,
+                effective_from=edition.effective_from,
+                effective_to=edition.effective_to,
+                reference_date=None,
+                reason=(
+                    f"No UR decision date or record date in the case file; applied the current "
+                    f"edition, {edition.name}."
+                ),
             ),
-        ), "No date in the case file: confirm which MTUS edition applies."
+            "No date in the case file: confirm which MTUS edition applies.",
+        )
     edition = catalog.edition_on(reference)
     flag = None
     if edition is None:
@@ -51,9 +55,8 @@ def choose_edition(
         flag = f"{reference} is before the first MTUS edition known here; applied {edition.id}."
     basis = "UR decision" if ur_decision_date else "latest record"
     reason = f"The {basis} date {reference.isoformat()} falls within {edition.name}"
-    reason += (
-        f", in force from {edition.effective_from.isoformat()}"
-        + (f" to {edition.effective_to.isoformat()}." if edition.effective_to else ".")
+    reason += f", in force from {edition.effective_from.isoformat()}" + (
+        f" to {edition.effective_to.isoformat()}." if edition.effective_to else "."
     )
     if edition.date_confidence == "approximate":
         reason += " The start date of this edition is approximate."
@@ -63,13 +66,17 @@ def choose_edition(
                 f"The {basis} date is close to the approximate start of {edition.id}: "
                 "confirm the edition in force."
             )
-    return edition, EditionChoice(
-        edition=edition.id,
-        effective_from=edition.effective_from,
-        effective_to=edition.effective_to,
-        reference_date=reference,
-        reason=reason,
-    ), flag
+    return (
+        edition,
+        EditionChoice(
+            edition=edition.id,
+            effective_from=edition.effective_from,
+            effective_to=edition.effective_to,
+            reference_date=reference,
+            reason=reason,
+        ),
+        flag,
+    )
 
 
 def citation_for(knowledge: KnowledgeBase, document_id: str, cite: Cite) -> GuidelineCitation:

@@ -28,7 +28,9 @@ def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[Normalized
     vocab = facts.vocabulary
     who = "The injured worker"
     if facts.age:
-        who += f" is a {facts.age}-year-old" + (f" {facts.sex}" if facts.sex in {"male", "female"} else "")
+        who += f" is a {facts.age}-year-old" + (
+            f" {facts.sex}" if facts.sex in {"male", "female"} else ""
+        )
         who += " who sustained an industrial injury"
     else:
         who += " sustained an industrial injury"
@@ -56,9 +58,7 @@ def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[Normalized
     medications = sorted(m.generic for m in facts.medications.values() if m.prior_use)
     if medications:
         sentences.append("Medications documented: " + ", ".join(medications) + ".")
-    noted = [
-        vocab.concepts[c].label for c in _NOTABLE_FINDINGS if facts.finding(c).value is True
-    ]
+    noted = [vocab.concepts[c].label for c in _NOTABLE_FINDINGS if facts.finding(c).value is True]
     if noted:
         sentences.append("The records document " + ", ".join(noted) + ".")
     for status, label in (

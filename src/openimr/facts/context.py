@@ -121,7 +121,7 @@ def _phrase_alternatives(pattern: list[dict[str, Any]], limit: int = 400) -> lis
         choices = list(words) + ([""] if token.get("OP") == "?" else [])
         if token.get("OP") not in (None, "?"):
             return None
-        options = [prefix + [w] if w else prefix for prefix in options for w in choices]
+        options = [[*prefix, w] if w else prefix for prefix in options for w in choices]
         if len(options) > limit:
             return None
     return sorted({" ".join(o).strip() for o in options if any(o)})
@@ -182,11 +182,16 @@ class ContextAnnotator:
 
         self._nlp = spacy.blank("en")
         self._context = ConText(
-            self._nlp, input_span_type="group", span_group_name="targets", max_scope=None,
+            self._nlp,
+            input_span_type="group",
+            span_group_name="targets",
+            max_scope=None,
             rules=None,
         )
         defaults = ConText(spacy.blank("en")).rules
-        self._context.add([expanded for rule in defaults for expanded in _as_phrases(rule, ConTextRule)])
+        self._context.add(
+            [expanded for rule in defaults for expanded in _as_phrases(rule, ConTextRule)]
+        )
         self._context.add(
             [
                 ConTextRule(literal, category, direction=direction)
@@ -213,7 +218,10 @@ class ContextAnnotator:
         for key in sorted(by_sentence):
             positions = by_sentence[key]
             sentence = targets[positions[0]].sentence
-            spans = tuple((targets[p].start - sentence.start, targets[p].end - sentence.start) for p in positions)
+            spans = tuple(
+                (targets[p].start - sentence.start, targets[p].end - sentence.start)
+                for p in positions
+            )
             text = sentence.text.replace("\n", " ")
             signature = (text, spans)
             if signature in seen:
@@ -223,7 +231,9 @@ class ContextAnnotator:
             pending.append((text, spans, positions))
         for batch_start in range(0, len(pending), _BATCH_SENTENCES):
             batch = pending[batch_start : batch_start + _BATCH_SENTENCES]
-            for (text, spans, _positions), modifiers in zip(batch, self._annotate_batch(batch), strict=True):
+            for (text, spans, _positions), modifiers in zip(
+                batch, self._annotate_batch(batch), strict=True
+            ):
                 for positions in seen[(text, spans)]:
                     for position, modifier in zip(positions, modifiers, strict=True):
                         results[position] = modifier
@@ -246,7 +256,10 @@ class ContextAnnotator:
         spans_per_sentence: list[list[Span | None]] = []
         group: list[Span] = []
         for (_text, spans, _positions), offset in zip(batch, offsets, strict=True):
-            found = [doc.char_span(start + offset, end + offset, alignment_mode="expand") for start, end in spans]
+            found = [
+                doc.char_span(start + offset, end + offset, alignment_mode="expand")
+                for start, end in spans
+            ]
             spans_per_sentence.append(found)
             group.extend(span for span in found if span is not None)
         doc.spans["targets"] = group
@@ -262,13 +275,22 @@ class ContextAnnotator:
                     flags[flag] = True
                 if flag == "negated":
                     trigger_start, trigger_end = modifier.modifier_span
-                    gap = span.start - trigger_end if trigger_end <= span.start else trigger_start - span.end
+                    gap = (
+                        span.start - trigger_end
+                        if trigger_end <= span.start
+                        else trigger_start - span.end
+                    )
                     gap = max(gap, 0)
                     previous = flags.get("negation_distance")
                     flags["negation_distance"] = gap if previous is None else min(previous, gap)
             flags_by_span[(span.start, span.end)] = flags
         return [
-            [Modifiers(**flags_by_span.get((s.start, s.end), {})) if s is not None else Modifiers() for s in found]
+            [
+                Modifiers(**flags_by_span.get((s.start, s.end), {}))
+                if s is not None
+                else Modifiers()
+                for s in found
+            ]
             for found in spans_per_sentence
         ]
 

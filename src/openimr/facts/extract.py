@@ -53,17 +53,24 @@ _SEX = re.compile(r"\b(?P<sex>male|female|man|woman)\b", re.IGNORECASE)
 _MED_CURRENT = re.compile(
     r"\b(?:continu\w*|renew\w*|refill\w*|(?:has|have|had) been (?:taking|using|on|prescribed)|"
     r"(?:is|was|were|are|been) (?:taking|using|reportedly on|on)|currently (?:taking|using|on)|"
-    r"taking|using|utiliz\w*|maintained on|ongoing use|medication list|medications? (?:include|included|"
-    r"have included|has included|listed)|current medications?|since|for (?:\w+ )?(?:months|years|weeks)|"
+    r"taking|using|utiliz\w*|maintained on|ongoing use|medication list|"
+    r"medications? (?:include|included|have included|has included|listed)|"
+    r"current medications?|since|for (?:\w+ )?(?:months|years|weeks)|"
     r"chronic use|long[- ]term use|previously (?:prescribed|used|tried)|tried|trial of|failed)\b",
     re.IGNORECASE,
 )
 _MED_NEW = re.compile(
-    r"\b(?:first[- ]time|newly|new prescription|(?:was|were) (?:prescribed|started|initiated|dispensed|given)|"
+    r"\b(?:first[- ]time|newly|new prescription|"
+    r"(?:was|were) (?:prescribed|started|initiated|dispensed|given)|"
     r"prescribed at|start(?:ed)? on|initiat\w*|introduc\w*|added)\b",
     re.IGNORECASE,
 )
-_MED_STOPPED = re.compile(r"\b(?:discontinu\w*|stopped|ceased|no longer (?:taking|using))\b", re.IGNORECASE)
+_MED_STOPPED = re.compile(
+    r"\b(?:discontinu\w*|stopped|ceased|no longer (?:taking|using))\b", re.IGNORECASE
+)
+
+
+NO_MODIFIERS = Modifiers()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +84,7 @@ class Mention:
     end: int
     text: str
     sentence: Sentence
-    modifiers: Modifiers = Modifiers()
+    modifiers: Modifiers = NO_MODIFIERS
     absent: bool = False  # words that state the concept is absent ("sensation intact")
 
     def evidence(self) -> Evidence:
@@ -370,7 +377,9 @@ class FactExtractor:
                 if number is not None and number == previous + 1:
                     previous = number
                     continue
-                yield from pattern.finditer(text, sentences[run_start].start, sentences[previous].end)
+                yield from pattern.finditer(
+                    text, sentences[run_start].start, sentences[previous].end
+                )
                 if number is not None:
                     run_start = previous = number
 
@@ -378,8 +387,16 @@ class FactExtractor:
             for match in matches(pattern):
                 sentence = sentence_at(match.start())
                 found.append(
-                    Mention(kind, key, index, match.start(), match.end(), match.group(0),
-                            sentence, absent=absent)
+                    Mention(
+                        kind,
+                        key,
+                        index,
+                        match.start(),
+                        match.end(),
+                        match.group(0),
+                        sentence,
+                        absent=absent,
+                    )
                 )
 
         for key, concept in vocab.concepts.items():
@@ -399,14 +416,25 @@ class FactExtractor:
             if entry is None:
                 continue
             found.append(
-                Mention("drug", entry.generic, index, match.start(), match.end(), match.group(0),
-                        sentence_at(match.start()))
+                Mention(
+                    "drug",
+                    entry.generic,
+                    index,
+                    match.start(),
+                    match.end(),
+                    match.group(0),
+                    sentence_at(match.start()),
+                )
             )
         return _drop_contained_absences(found)
 
     def _qualify(self, mentions: list[Mention]) -> list[Mention]:
         """Attach ConText modifiers to every mention that needs them."""
-        needing = [m for m in mentions if m.kind in {"concept", "treatment", "drug", "modality"} and not m.absent]
+        needing = [
+            m
+            for m in mentions
+            if m.kind in {"concept", "treatment", "drug", "modality"} and not m.absent
+        ]
         targets = [Target(m.sentence, m.start, m.end) for m in needing]
         modifiers = self.annotator.annotate(targets)
         by_key = {
@@ -415,11 +443,20 @@ class FactExtractor:
         }
         out = []
         for mention in mentions:
-            mods = by_key.get((mention.record_index, mention.start, mention.end, mention.kind, mention.key))
+            mods = by_key.get(
+                (mention.record_index, mention.start, mention.end, mention.kind, mention.key)
+            )
             if mods is not None:
                 mention = Mention(
-                    mention.kind, mention.key, mention.record_index, mention.start, mention.end,
-                    mention.text, mention.sentence, mods, mention.absent,
+                    mention.kind,
+                    mention.key,
+                    mention.record_index,
+                    mention.start,
+                    mention.end,
+                    mention.text,
+                    mention.sentence,
+                    mods,
+                    mention.absent,
                 )
             out.append(mention)
         return out
@@ -432,12 +469,17 @@ class FactExtractor:
                 if match and 14 <= int(match.group("age")) <= 100:
                     facts.age = int(match.group("age"))
                     facts.age_evidence = Evidence(
-                        record_index=index, start=match.start(), end=match.end(), quote=match.group(0)
+                        record_index=index,
+                        start=match.start(),
+                        end=match.end(),
+                        quote=match.group(0),
                     )
             if facts.sex is None:
                 match = _SEX.search(record.text[:2000])
                 if match:
-                    facts.sex = "male" if match.group("sex").lower() in {"male", "man"} else "female"
+                    facts.sex = (
+                        "male" if match.group("sex").lower() in {"male", "man"} else "female"
+                    )
             if facts.injury_date is None:
                 for mention in find_dates(record.text):
                     before = record.text[max(0, mention.start - 60) : mention.start]
@@ -457,7 +499,9 @@ class FactExtractor:
         for (kind, _key), mentions in facts.mentions.items():
             if kind == "treatment":
                 for m in mentions:
-                    treatments_by_sentence.setdefault((m.record_index, m.sentence.start), []).append(m)
+                    treatments_by_sentence.setdefault(
+                        (m.record_index, m.sentence.start), []
+                    ).append(m)
         for kind in self.vocabulary.treatments:
             best: SessionCount | None = None
             for mention in facts.of("treatment", kind):
@@ -478,7 +522,7 @@ class FactExtractor:
                 else:
                     total = max(best.count or 0, count or 0)
                     best = SessionCount(
-                        total or None, best.extensive or extensive, best.evidence + (evidence,)
+                        total or None, best.extensive or extensive, (*best.evidence, evidence)
                     )
             if best is not None:
                 facts.session_counts[kind] = best
@@ -543,12 +587,16 @@ def _drop_contained_absences(mentions: list[Mention]) -> list[Mention]:
         return mentions
     out = []
     for mention in mentions:
-        if not mention.absent and mention.kind == "concept" and any(
-            a.key == mention.key
-            and a.record_index == mention.record_index
-            and a.start <= mention.start
-            and mention.end <= a.end
-            for a in absences
+        if (
+            not mention.absent
+            and mention.kind == "concept"
+            and any(
+                a.key == mention.key
+                and a.record_index == mention.record_index
+                and a.start <= mention.start
+                and mention.end <= a.end
+                for a in absences
+            )
         ):
             continue
         out.append(mention)
@@ -588,13 +636,24 @@ def _count_near(
         break
     extensive = bool(_EXTENSIVE.search(text))
     if best is None:
-        return None, extensive, Evidence(
-            record_index=sentence.record_index, start=sentence.start, end=sentence.end, quote=text
+        return (
+            None,
+            extensive,
+            Evidence(
+                record_index=sentence.record_index,
+                start=sentence.start,
+                end=sentence.end,
+                quote=text,
+            ),
         )
     _distance, value, match = best
-    return value, extensive, Evidence(
-        record_index=sentence.record_index,
-        start=offset + match.start(),
-        end=offset + match.end(),
-        quote=match.group(0),
+    return (
+        value,
+        extensive,
+        Evidence(
+            record_index=sentence.record_index,
+            start=offset + match.start(),
+            end=offset + match.end(),
+            quote=match.group(0),
+        ),
     )

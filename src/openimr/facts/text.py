@@ -131,15 +131,20 @@ def find_dates(text: str) -> list[DateMention]:
     for match in _DATE_WORDS.finditer(text):
         month = _month_number(match.group("month"))
         try:
-            add(match.start(), match.end(), date(int(match.group("year")), month,
-                                                 int(match.group("day"))), "day")
+            add(
+                match.start(),
+                match.end(),
+                date(int(match.group("year")), month, int(match.group("day"))),
+                "day",
+            )
         except ValueError:
             continue
     for pattern in (_DATE_ISO, _DATE_NUMERIC):
         for match in pattern.finditer(text):
             try:
-                value = date(_year(match.group("year")), int(match.group("month")),
-                             int(match.group("day")))
+                value = date(
+                    _year(match.group("year")), int(match.group("month")), int(match.group("day"))
+                )
             except ValueError:
                 continue
             add(match.start(), match.end(), value, "day")

@@ -64,7 +64,9 @@ class Vocabulary:
     def all_patterns(self) -> list[re.Pattern[str]]:
         """Every compiled pattern the fact extractor scans records with."""
         patterns = [c.pattern for c in self.concepts.values()]
-        patterns += [c.absent_pattern for c in self.concepts.values() if c.absent_pattern is not None]
+        patterns += [
+            c.absent_pattern for c in self.concepts.values() if c.absent_pattern is not None
+        ]
         for terms in (self.treatments, self.modalities, self.regions):
             patterns += [t.pattern for t in terms.values()]
         patterns.append(self.drug_pattern)
@@ -103,7 +105,9 @@ def compile_alternatives(patterns: list[str], where: str) -> re.Pattern[str]:
 def _load(name: str) -> dict[str, Any]:
     path = DATA_DIR / name
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
@@ -113,7 +117,11 @@ def _load(name: str) -> dict[str, Any]:
 
 def _terms(section: dict[str, Any], where: str) -> dict[str, Term]:
     return {
-        key: Term(key, str(value.get("label", key)), compile_alternatives(value["patterns"], f"{where}.{key}"))
+        key: Term(
+            key,
+            str(value.get("label", key)),
+            compile_alternatives(value["patterns"], f"{where}.{key}"),
+        )
         for key, value in section.items()
     }
 
@@ -133,7 +141,9 @@ def load_vocabulary() -> Vocabulary:
             id=key,
             label=str(value.get("label", key)),
             pattern=compile_alternatives(value["patterns"], f"concepts.yaml: {key}"),
-            absent_pattern=compile_alternatives(absent, f"concepts.yaml: {key}") if absent else None,
+            absent_pattern=compile_alternatives(absent, f"concepts.yaml: {key}")
+            if absent
+            else None,
             keep=keep,
         )
     terms = _load("terms.yaml")
@@ -143,7 +153,9 @@ def load_vocabulary() -> Vocabulary:
     by_name: dict[str, DrugEntry] = {}
     for entry in drugs_data["drugs"]:
         if entry["class"] not in classes:
-            raise KnowledgeBaseError(f"drugs.yaml: {entry['generic']}: unknown class {entry['class']}")
+            raise KnowledgeBaseError(
+                f"drugs.yaml: {entry['generic']}: unknown class {entry['class']}"
+            )
         drug = DrugEntry(
             generic=entry["generic"],
             drug_class=entry["class"],
@@ -155,11 +167,13 @@ def load_vocabulary() -> Vocabulary:
         for name in (*drug.names, drug.generic):
             if name in by_name and by_name[name].generic != drug.generic:
                 raise KnowledgeBaseError(
-                    f"drugs.yaml: name {name!r} claimed by {by_name[name].generic} and {drug.generic}"
+                    f"drugs.yaml: name {name!r} claimed by {by_name[name].generic} "
+                    f"and {drug.generic}"
                 )
             by_name[name] = drug
     drug_pattern = compile_alternatives(
-        [re.escape(name).replace("\\ ", " ").replace(" ", r"[\s-]+") for name in by_name], "drugs.yaml"
+        [re.escape(name).replace("\\ ", " ").replace(" ", r"[\s-]+") for name in by_name],
+        "drugs.yaml",
     )
     return Vocabulary(
         concepts=concepts,

@@ -43,14 +43,20 @@ PREDICATES: dict[str, _Spec] = {
     "not": _Spec("child", doc="the listed check does not hold"),
     "finding": _Spec("string", doc="a concept is documented present (tri-state)"),
     "absent": _Spec("string", doc="a concept is not documented present (silence counts as absent)"),
-    "received": _Spec("string", doc="a kind of treatment (or 'same') was already given (tri-state)"),
-    "not_received": _Spec("string", doc="a kind of treatment (or 'same') was not given (silence counts)"),
+    "received": _Spec(
+        "string", doc="a kind of treatment (or 'same') was already given (tri-state)"
+    ),
+    "not_received": _Spec(
+        "string", doc="a kind of treatment (or 'same') was not given (silence counts)"
+    ),
     "prior_sessions": _Spec("bounds", doc="sessions already given of this treatment kind"),
     "course_total": _Spec("bounds", doc="sessions already given plus authorized plus requested"),
     "requested": _Spec("bounds", doc="quantity requested (sessions, visits, units)"),
     "frequency_per_week": _Spec("bounds", doc="requested sessions per week"),
     "duration_weeks": _Spec("bounds", doc="requested duration in weeks"),
-    "weeks_since_injury": _Spec("bounds", doc="weeks from the injury to the request or UR decision"),
+    "weeks_since_injury": _Spec(
+        "bounds", doc="weeks from the injury to the request or UR decision"
+    ),
     "age": _Spec("bounds", doc="claimant's age"),
     "refills": _Spec("bounds", doc="refills requested"),
     "phase": _Spec("strings", doc="acute, subacute or chronic, by weeks since injury"),

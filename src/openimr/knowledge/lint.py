@@ -8,6 +8,7 @@ class, region and modality a criterion uses is defined; editions do not overlap.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,26 +47,48 @@ def _check_names(check: Check, known: dict[str, set[str]]) -> list[str]:
     for node in _walk(check):
         if node.name in {"finding", "absent"} and node.args not in known["concepts"]:
             problems.append(f"unknown concept {node.args!r} in {node.name}")
-        if node.name in {"received", "not_received"} and node.args != "same" and node.args not in known["treatments"]:
+        if (
+            node.name in {"received", "not_received"}
+            and node.args != "same"
+            and node.args not in known["treatments"]
+        ):
             problems.append(f"unknown treatment kind {node.args!r} in {node.name}")
         if node.name == "class_tried":
-            problems += [f"unknown drug class {c!r}" for c in node.args if c not in known["classes"]]
-        if node.name == "other_in_class" and node.args != "same" and node.args not in known["classes"]:
+            problems += [
+                f"unknown drug class {c!r}" for c in node.args if c not in known["classes"]
+            ]
+        if (
+            node.name == "other_in_class"
+            and node.args != "same"
+            and node.args not in known["classes"]
+        ):
             problems.append(f"unknown drug class {node.args!r}")
         if node.name == "region_in":
-            problems += [f"unknown body region {r!r}" for r in node.args if r not in known["regions"]]
+            problems += [
+                f"unknown body region {r!r}" for r in node.args if r not in known["regions"]
+            ]
         if node.name == "phase":
-            problems += [f"unknown phase {p!r}" for p in node.args if p not in {"acute", "subacute", "chronic"}]
+            problems += [
+                f"unknown phase {p!r}"
+                for p in node.args
+                if p not in {"acute", "subacute", "chronic"}
+            ]
         if node.name == "prior_imaging":
             problems += [
-                f"unknown modality {m!r}" for m in node.args["modalities"] if m not in known["modalities"]
+                f"unknown modality {m!r}"
+                for m in node.args["modalities"]
+                if m not in known["modalities"]
             ]
         if node.name == "ingredients_allowed":
             problems += [
-                f"unknown drug class {c!r}" for c in node.args.get("classes", ()) if c not in known["classes"]
+                f"unknown drug class {c!r}"
+                for c in node.args.get("classes", ())
+                if c not in known["classes"]
             ]
             problems += [
-                f"unknown drug {g!r}" for g in node.args.get("generics", ()) if g not in known["generics"]
+                f"unknown drug {g!r}"
+                for g in node.args.get("generics", ())
+                if g not in known["generics"]
             ]
         if node.name == "request_matches":
             try:
@@ -75,7 +98,9 @@ def _check_names(check: Check, known: dict[str, set[str]]) -> list[str]:
     return problems
 
 
-def _cite_problems(catalog: SourceCatalog, document_id: str, chapter: Any, pages: str | None) -> list[str]:
+def _cite_problems(
+    catalog: SourceCatalog, document_id: str, chapter: Any, pages: str | None
+) -> list[str]:
     try:
         document = catalog.document(document_id)
     except KnowledgeBaseError:
@@ -86,9 +111,12 @@ def _cite_problems(catalog: SourceCatalog, document_id: str, chapter: Any, pages
         found = document.chapter(chapter)
         if found is None:
             problems.append(f"{document_id} has no chapter {chapter}")
-    elif isinstance(chapter, str) and document.chapters:
-        if not any(c.title == chapter or c.letter_name == chapter for c in document.chapters):
-            problems.append(f"{document_id} has no chapter named {chapter!r}")
+    elif (
+        isinstance(chapter, str)
+        and document.chapters
+        and not any(c.title == chapter or c.letter_name == chapter for c in document.chapters)
+    ):
+        problems.append(f"{document_id} has no chapter named {chapter!r}")
     if pages:
         numbers = [int(n) for n in _PAGE.findall(pages)]
         for number in numbers:
@@ -98,7 +126,10 @@ def _cite_problems(catalog: SourceCatalog, document_id: str, chapter: Any, pages
                     f"({found.title}, pages {found.pages[0]}-{found.pages[1]})"
                 )
             if document.pages and not (document.pages[0] <= number <= document.pages[1]):
-                problems.append(f"page {number} is outside {document.title} (pages {document.pages[0]}-{document.pages[1]})")
+                problems.append(
+                    f"page {number} is outside {document.title} "
+                    f"(pages {document.pages[0]}-{document.pages[1]})"
+                )
     return problems
 
 
@@ -165,11 +196,18 @@ def _lint_topic(
     topic_ids[topic.id] = (str(path), line)
     keys = [f"synonym:{s.lower()}" for s in topic.synonyms]
     keys += [f"drug:{d}" for d in topic.match.drugs]
-    keys += [f"pattern:{p.lower()}" for p in topic.match.patterns if not topic.match.regions and not topic.match.drugs]
+    keys += [
+        f"pattern:{p.lower()}"
+        for p in topic.match.patterns
+        if not topic.match.regions and not topic.match.drugs
+    ]
     for key in keys:
         if key in claimed and claimed[key][0] != topic.id:
             other, other_path, other_line = claimed[key]
-            say(f"{key.split(':', 1)[0]} {key.split(':', 1)[1]!r} is also claimed by {other} ({other_path}:{other_line})")
+            say(
+                f"{key.split(':', 1)[0]} {key.split(':', 1)[1]!r} is also claimed by {other} "
+                f"({other_path}:{other_line})"
+            )
         claimed.setdefault(key, (topic.id, str(path), line))
     for generic in topic.match.drugs:
         if generic not in known["generics"]:
@@ -195,10 +233,8 @@ def _lint_topic(
         for document_id, cite in guidance.cites.items():
             for problem in _cite_problems(catalog, document_id, cite.chapter, cite.pages):
                 say(f"guidance {number}: {problem}")
-            try:
+            with contextlib.suppress(KnowledgeBaseError):
                 families.add(catalog.document(document_id).family.value)
-            except KnowledgeBaseError:
-                pass
         if len({family.startswith("MTUS-") for family in families}) > 1:
             say(
                 f"guidance {number}: mixes MTUS and non-MTUS documents {sorted(families)}; "

@@ -6,6 +6,7 @@ be cited. Keeping names and dates here means no code repeats a guideline's title
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -92,7 +93,7 @@ class SourceCatalog(_Data):
             if missing:
                 raise ValueError(f"edition {edition.id} lists unknown documents {missing}")
         ordered = sorted(self.editions, key=lambda e: e.effective_from)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in itertools.pairwise(ordered):
             if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
                 raise ValueError(f"editions {earlier.id} and {later.id} overlap")
         return self
@@ -121,7 +122,7 @@ def _read_yaml(path: Path) -> object:
 
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(f"{path}: cannot read guideline data: {exc}") from None
 

@@ -191,7 +191,7 @@ def _compile_match(topic: Topic) -> CompiledMatch:
 
 
 def _yaml_load(text: str) -> Any:
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def topic_lines(path: Path) -> list[int]:
