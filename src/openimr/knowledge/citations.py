@@ -371,7 +371,8 @@ def find_citations(text: str) -> list[GuidelineCitation]:
         mtus: bool | None = None
         if re.search(r"non[\s-]*MTUS", before, re.IGNORECASE):
             mtus = False
-        entries = index.by_key.get(_norm(match.group(0)), [])
+        # a chapter's name alone ("Opioids", "Knee") is too common a word in free text
+        entries = [e for e in index.by_key.get(_norm(match.group(0)), []) if e.chapter is None]
         rest = text[match.end() :]
         edition_match = _EDITION_AFTER_NAME.match(rest)
         edition = None
@@ -386,10 +387,8 @@ def find_citations(text: str) -> list[GuidelineCitation]:
         sentence_end = rest.find(". ")
         window = rest if sentence_end < 0 else rest[:sentence_end]
         pages = _PAGES_NEAR.search(window)
-        chapter = _clean(match.group(0)) if entry.chapter else None
         numbered = _NUMBERED_CHAPTER.search(window)
-        if chapter is None and numbered and entry.document.chapters:
-            chapter = _clean(numbered.group(0))
+        chapter = _clean(numbered.group(0)) if numbered and entry.document.chapters else None
         found.append(
             GuidelineCitation(
                 family=entry.document.family,
@@ -415,8 +414,14 @@ def format_citation(citation: GuidelineCitation) -> str:
     """One document of a clause, in the labelled form :func:`parse_citations` reads back."""
     if citation.family is GuidelineFamily.NONE:
         return NO_EVIDENCE_SENTENCE
+    title = _clean(citation.title or _default_title(citation.family))
     prefix = "MTUS " if citation.family.is_mtus else "Non-MTUS Citation "
-    text = prefix + _clean(citation.title or _default_title(citation.family))
+    if citation.family.is_mtus and title.startswith("MTUS "):
+        # "MTUS Drug Formulary" reads back from "MTUS Drug Formulary", not "MTUS MTUS ..."
+        resolved = resolve_guideline(title[5:], mtus=True)
+        if resolved is not None and resolved.document.title == title:
+            prefix = ""
+    text = prefix + title
     if citation.edition:
         edition = _clean(citation.edition)
         text += (

@@ -32,6 +32,7 @@ _TRANSLATE = str.maketrans(
         "\v": "\n",
     }
 )
+_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\uffff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])([-/])[ \t]*\n\s*(?=[A-Za-z0-9])")
@@ -56,7 +57,9 @@ def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u00ad" in text:
         text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
-    text = _CONTROL.sub("", text.translate(_TRANSLATE))
+    if _ODD.search(text):  # translate() is slow on long text; most letters need none of it
+        text = text.translate(_TRANSLATE)
+    text = _CONTROL.sub("", text)
     return _RUNNING_LINE.sub("", text)
 
 

@@ -73,7 +73,14 @@ def _decode(data: bytes, source: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    # Not UTF-8: a Windows-1252 letter is mostly ASCII; compressed or image data is not.
+    sample_text = text[:65536]
+    if sum(not (ch.isascii() or ch.isalpha()) for ch in sample_text) > len(sample_text) // 10:
+        raise LetterError(
+            "binary data, not a letter (expected a PDF or a text file)", source=source
+        )
+    return text
 
 
 def letter_text(data: bytes, *, source: str | None = None) -> LetterText:

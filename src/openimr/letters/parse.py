@@ -759,9 +759,25 @@ def _build(values: dict[str, object], items: list[ParsedItem], source: str | Non
         ) from None
 
 
+def _blank_repeated_case_lines(text: str) -> str:
+    """Blank a running header that repeats the case number on later pages (keeps lines)."""
+    first = _FIELD_PATTERNS["case_id"].search(text)
+    if first is None:
+        return text
+    repeated = re.compile(
+        r"(?m)^[ \t]*(?:(?:IMR\s*)?Case\s*(?:Number|No\.?|#)\s*:?\s*)?"
+        + re.escape(first.group("v"))
+        + r"[ \t]*$"
+    )
+    end = text.find("\n", first.end())
+    if end < 0:
+        return text
+    return text[:end] + repeated.sub("", text[end:])
+
+
 def parse_text(text: str, *, source: str | None = None, kind: str = "text") -> ParsedLetter:
     """A letter's text read into a :class:`ParsedLetter` (raises :class:`LetterError`)."""
-    text = normalize(text)
+    text = _blank_repeated_case_lines(normalize(text))
     if not text.strip():
         raise LetterError("the letter has no text", source=source)
     lines = _Lines(text)
