@@ -17,7 +17,7 @@ from datetime import date
 from openimr.casefile import CaseFile
 from openimr.domain import Evidence
 from openimr.facts.context import ContextAnnotator, Modifiers, Target, default_annotator
-from openimr.facts.prefilter import LiteralIndex
+from openimr.facts.prefilter import DrugNameIndex, LiteralIndex
 from openimr.facts.text import Sentence, find_dates, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
@@ -312,6 +312,7 @@ class FactExtractor:
         self.vocabulary = vocabulary or load_vocabulary()
         self.annotator = annotator or default_annotator()
         self.literal_index = LiteralIndex(self.vocabulary.all_patterns())
+        self.drug_index = DrugNameIndex(self.vocabulary)
 
     def extract(self, case: CaseFile) -> ClinicalFacts:
         vocab = self.vocabulary
@@ -355,7 +356,8 @@ class FactExtractor:
             return sentences[max(bisect.bisect_right(starts, position) - 1, 0)]
 
         found: list[Mention] = []
-        hits = self.literal_index.sentences_by_literal(text.lower(), starts)
+        lowered = text.lower()
+        hits = self.literal_index.sentences_by_literal(lowered, starts)
 
         def matches(pattern: re.Pattern[str]):
             literals = self.literal_index.literals(pattern)
@@ -409,21 +411,10 @@ class FactExtractor:
             scan("modality", key, term.pattern)
         for key, term in vocab.regions.items():
             scan("region", key, term.pattern)
-        for match in matches(vocab.drug_pattern):
-            entry = vocab.drug(re.sub(r"[\s-]+", " ", match.group(0)).lower()) or vocab.drug(
-                match.group(0)
-            )
-            if entry is None:
-                continue
+        for start, end, entry in self.drug_index.find(lowered):
             found.append(
                 Mention(
-                    "drug",
-                    entry.generic,
-                    index,
-                    match.start(),
-                    match.end(),
-                    match.group(0),
-                    sentence_at(match.start()),
+                    "drug", entry.generic, index, start, end, text[start:end], sentence_at(start)
                 )
             )
         return _drop_contained_absences(found)

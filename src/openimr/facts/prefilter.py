@@ -130,3 +130,59 @@ class LiteralIndex:
             index = max(bisect.bisect_right(starts, position) - 1, 0)
             found.setdefault(word, set()).add(index)
         return found
+
+
+class DrugNameIndex:
+    """Drug names (brand, generic, other) found as whole words in one Aho-Corasick pass.
+
+    Faster than a regular expression with hundreds of alternatives; a name written with a
+    hyphen or several spaces where the list has one space ("anaprox-ds") is also found.
+    """
+
+    def __init__(self, vocabulary: Any) -> None:
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        for name, entry in vocabulary.drug_by_name.items():
+            self._automaton.add_word(name, (name, entry))
+        self._automaton.make_automaton()
+        self._spacing = re.compile(r"(?<=\w)[ \t]*-[ \t]*(?=\w)|[ \t]{2,}")
+
+    def find(self, lowered: str) -> list[tuple[int, int, Any]]:
+        """(start, end, drug entry) of every whole-word drug name, longest match first."""
+        text, positions = self._normalize(lowered)
+        found: dict[int, tuple[int, Any]] = {}
+        for end, (name, entry) in self._automaton.iter(text):
+            start = end - len(name) + 1
+            before = text[start - 1] if start > 0 else " "
+            after = text[end + 1] if end + 1 < len(text) else " "
+            if before.isalnum() or after.isalnum() or before in "_-" or after in "_":
+                continue
+            if start not in found or found[start][0] < end:
+                found[start] = (end, entry)
+        out: list[tuple[int, int, Any]] = []
+        last_end = -1
+        for start in sorted(found):
+            end, entry = found[start]
+            if start <= last_end:
+                continue
+            out.append((positions[start], positions[end] + 1, entry))
+            last_end = end
+        return out
+
+    def _normalize(self, lowered: str) -> tuple[str, list[int]]:
+        """Hyphens between words and runs of spaces become one space; keep original offsets."""
+        if "-" not in lowered and "  " not in lowered and "\t" not in lowered:
+            return lowered, list(range(len(lowered)))
+        pieces: list[str] = []
+        positions: list[int] = []
+        cursor = 0
+        for match in self._spacing.finditer(lowered):
+            pieces.append(lowered[cursor : match.start()])
+            positions.extend(range(cursor, match.start()))
+            pieces.append(" ")
+            positions.append(match.start())
+            cursor = match.end()
+        pieces.append(lowered[cursor:])
+        positions.extend(range(cursor, len(lowered)))
+        return "".join(pieces), positions

@@ -69,7 +69,6 @@ class Vocabulary:
         ]
         for terms in (self.treatments, self.modalities, self.regions):
             patterns += [t.pattern for t in terms.values()]
-        patterns.append(self.drug_pattern)
         return patterns
 
     def drug(self, name: str) -> DrugEntry | None:
