@@ -13,8 +13,12 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from openimr.domain import Determination
 
 __all__ = ["register"]
 
@@ -43,7 +47,8 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load_determination(path: Path):  # type: ignore[no-untyped-def]
+def _load_determination(path: Path) -> Determination:
+    """A determination from a JSON file, or a LetterError naming the file and the field."""
     from pydantic import ValidationError
 
     from openimr.domain import Determination

@@ -35,6 +35,8 @@ _TRANSLATE = str.maketrans(
 _ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\uffff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
+_JOINER = "\u2060"  # word joiner: marks a line break inside a word, removed by flow()
+_JOINED_BREAK = re.compile(_JOINER + r"\s*")
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])([-/])[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
 _RUNNING_LINE = re.compile(
@@ -55,8 +57,8 @@ def normalize(text: str) -> str:
     still point into the original text.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\u00ad" in text:
-        text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\u00ad", "")
+    if "\u00ad" in text:  # a soft hyphen ending a line joins the word; the line break stays
+        text = _SOFT_HYPHEN_BREAK.sub(_JOINER + "\n", text).replace("\u00ad", "")
     if _ODD.search(text):  # translate() is slow on long text; most letters need none of it
         text = text.translate(_TRANSLATE)
     text = _CONTROL.sub("", text)
@@ -65,6 +67,8 @@ def normalize(text: str) -> str:
 
 def flow(text: str) -> str:
     """Lines joined into running text: a hyphen or slash that ends a line joins its words."""
+    if _JOINER in text:
+        text = _JOINED_BREAK.sub("", text)
     return _WS.sub(" ", _HYPHEN_BREAK.sub(r"\1", text)).strip()
 
 
