@@ -74,7 +74,12 @@ _H_NOTICE = re.compile(
 )
 _H_PROFESSIONAL = re.compile(_words("MEDICAL", "PROFESSIONAL", "REVIEW"))
 _ISSUE_AT_DISPUTE = re.compile(_words("ISSUE", "AT", "DISPUTE") + r"\s*:")
-_OWN_MARK = re.compile(r"FINAL\s*DETERMINATION\s*LETTER|Certification\(s\)\s*:")
+# Our own letters say so in their subtitle and closing heading (our wording, not MAXIMUS's).
+_OWN_MARK = re.compile(
+    _words("Independent", "Medical", "Review,", "California", "Division", "of", "Workers'")
+    + "|"
+    + _words("EFFECT", "OF", "THE", "DETERMINATION", "AND", "APPEAL", "RIGHTS")
+)
 
 _MARKER = re.compile(
     r":\s*(?P<d>Upheld|Overturned|UPHELD|OVERTURNED)"
@@ -392,10 +397,6 @@ def _citations_or_default(text: str | None) -> list[GuidelineCitation]:
     return [GuidelineCitation(family=GuidelineFamily.OTHER, title=flow(text)[:300] or None)]
 
 
-def _find_after(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
-    return pattern.search(text, start, end)
-
-
 def _clean_request(title: str, numbered: bool) -> str:
     request = flow(title)
     if numbered:
@@ -430,13 +431,12 @@ def _items_sectioned(text: str, start: int, end: int, lines: _Lines, own: bool) 
         request = _clean_request(title, own)
         decision = Decision(marker.group("d").lower())
         body_start = marker.end()
-        ca = _find_after(_CA_LABEL, text, body_start, block_end)
+        ca = _CA_LABEL.search(text, body_start, block_end)
         after_ca = ca.end() if ca else body_start
-        imr = _find_after(_IMR_LABEL, text, after_ca, block_end)
-        if imr is None and ca is not None:
-            generic = _ANY_GUIDELINE_LABEL.search(text, after_ca, block_end)
-            imr = generic
-        rationale = _find_after(_RATIONALE_LABEL, text, imr.end() if imr else after_ca, block_end)
+        imr = _IMR_LABEL.search(text, after_ca, block_end)
+        if imr is None and ca is not None:  # another organization's name before "guideline:"
+            imr = _ANY_GUIDELINE_LABEL.search(text, after_ca, block_end)
+        rationale = _RATIONALE_LABEL.search(text, imr.end() if imr else after_ca, block_end)
         ca_text = None
         if ca:
             ca_end = imr.start() if imr else (rationale.start() if rationale else block_end)
@@ -466,7 +466,9 @@ def _items_sectioned(text: str, start: int, end: int, lines: _Lines, own: bool) 
     return items
 
 
-def _sectioned(text: str, lines: _Lines) -> tuple[str, dict[str, object], list[ParsedItem]]:
+def _sectioned(
+    text: str, lines: _Lines
+) -> tuple[str, dict[str, object], list[ParsedItem], dict[str, int]]:
     """The 2014-15, 2016-17, later and OpenIMR layouts: headed sections in a fixed order."""
     headings: dict[str, re.Match[str]] = {}
     for name, pattern in (
@@ -496,8 +498,8 @@ def _sectioned(text: str, lines: _Lines) -> tuple[str, dict[str, object], list[P
         values["clinical_case_summary"] = _summary(text[slice(*bounds["summary"])])
     if "documents" in bounds:
         values["documents_reviewed"] = _entries(text[slice(*bounds["documents"])])
-    values["_sections"] = {name: lines(match.start()) for name, match in headings.items()}
-    own = bool(_OWN_MARK.search(text[: headings["issues"].start()] if issues else text))
+    sections = {name: lines(match.start()) for name, match in headings.items()}
+    own = bool(_OWN_MARK.search(text))
     layout = "fdl-2014"
     if own:
         layout = "openimr"
@@ -510,7 +512,7 @@ def _sectioned(text: str, lines: _Lines) -> tuple[str, dict[str, object], list[P
         items = _items_sectioned(text, *bounds["issues"], lines, own)
     else:
         items = _items_sectioned(text, first, len(text), lines, own)
-    return layout, values, items
+    return layout, values, items, sections
 
 
 def _listed(
@@ -733,7 +735,7 @@ def _build(values: dict[str, object], items: list[ParsedItem], source: str | Non
         raise LetterError(
             "no disputed item with a decision (Upheld or Overturned) was found", source=source
         )
-    fields = {k: v for k, v in values.items() if not k.startswith("_") and v is not None}
+    fields = {k: v for k, v in values.items() if v is not None}
     try:
         return Determination(
             source="letter",
@@ -787,8 +789,7 @@ def parse_text(text: str, *, source: str | None = None, kind: str = "text") -> P
     missing: list[str] = []
     try:
         if layout == "sectioned":
-            layout, values, items = _sectioned(text, lines)
-            sections = dict(values.get("_sections", {}))  # type: ignore[call-overload]
+            layout, values, items, sections = _sectioned(text, lines)
             expected = ["how", "summary", "issues"]
             if layout == "fdl-later":
                 expected.insert(1, "documents")
