@@ -32,7 +32,7 @@ _TRANSLATE = str.maketrans(
         "\v": "\n",
     }
 )
-_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
+_REPLACEMENTS = tuple((chr(c), r or "") for c, r in _TRANSLATE.items())
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\uffff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
 _JOINER = "\u2060"  # word joiner: marks a line break inside a word, removed by flow()
@@ -59,8 +59,9 @@ def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u00ad" in text:  # a soft hyphen ending a line joins the word; the line break stays
         text = _SOFT_HYPHEN_BREAK.sub(_JOINER + "\n", text).replace("\u00ad", "")
-    if _ODD.search(text):  # translate() is slow on long text; most letters need none of it
-        text = text.translate(_TRANSLATE)
+    for odd, replacement in _REPLACEMENTS:  # faster than str.translate() on long text
+        if odd in text:
+            text = text.replace(odd, replacement)
     text = _CONTROL.sub("", text)
     return _RUNNING_LINE.sub("", text)
 
