@@ -158,7 +158,7 @@ _BULLET = re.compile(r"(?m)^[ \t]*(?:[-•*▪◦]|\d{1,3}[.)])[ \t]+")
 
 # 2013 notice
 _NOTICE_DECISION = re.compile(
-    r"has\s*determined\s*the\s*request\s*for\s*(?P<req>.+?)\s*(?P<neg>is\s*not|is|are\s*not|are)"
+    r"has\s*determined\s*the\s*request\s*for\s*(?P<req>.{1,600}?)\s*(?P<neg>is\s*not|is|are\s*not|are)"
     r"\s*medically\s*necessary",
     re.IGNORECASE | re.DOTALL,
 )
