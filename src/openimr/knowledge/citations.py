@@ -112,7 +112,7 @@ class _Index:
             for name in (document.title, document.letter_name, *document.aliases):
                 by_key.setdefault(_norm(name), []).append(_Name(document, None))
             for chapter in document.chapters:
-                for name in {chapter.letter_name, chapter.title}:
+                for name in dict.fromkeys((chapter.letter_name, chapter.title)):
                     by_key.setdefault(_norm(name), []).append(_Name(document, chapter))
         self.by_key = by_key
         originals: dict[str, str] = {}
@@ -141,7 +141,7 @@ class _Index:
         self.mtus_join = re.compile(
             rf",?\s+and\s+(?=(?:{mtus_alternation})\s*\(?(?:19|20)\d\d\b)", re.IGNORECASE
         )
-        self.default_titles = {}
+        self.default_titles: dict[GuidelineFamily, str] = {}
         for document in catalog.documents:
             self.default_titles.setdefault(document.family, document.title)
 
@@ -169,11 +169,7 @@ def resolve_guideline(text: str, *, mtus: bool | None = None) -> ResolvedGuideli
     match = index.start.match(text.strip())
     if not match:
         return None
-    rest = text.strip()[match.end() :]
-    edition_match = _EDITION_AFTER_NAME.match(rest)
-    edition = None
-    if edition_match:
-        edition = edition_match.group("p") or edition_match.group("y") or edition_match.group("e")
+    edition, _ = _edition_at(text.strip()[match.end() :])
     entry = _choose(index.by_key.get(_norm(match.group(0)), ()), edition, mtus)
     if entry is None:
         return None
@@ -374,12 +370,7 @@ def find_citations(text: str) -> list[GuidelineCitation]:
         # a chapter's name alone ("Opioids", "Knee") is too common a word in free text
         entries = [e for e in index.by_key.get(_norm(match.group(0)), []) if e.chapter is None]
         rest = text[match.end() :]
-        edition_match = _EDITION_AFTER_NAME.match(rest)
-        edition = None
-        if edition_match:
-            edition = (
-                edition_match.group("p") or edition_match.group("y") or edition_match.group("e")
-            )
+        edition, _ = _edition_at(rest)
         entry = _choose(entries, edition, mtus)
         if entry is None or entry.document.id in seen:
             continue
