@@ -1,0 +1,148 @@
+"""Sessions and CSRF protection for the workbench.
+
+A bearer token is pasted once at sign-in; the browser then holds a signed session cookie
+(HttpOnly, SameSite=Strict) naming the user and the hash of their token, so revoking or
+replacing the token ends the session. The cookie also carries a random per-session CSRF
+token that every POST form must echo. The signing key comes from ``OPENIMR_WEB_SECRET`` or a
+key file kept next to the embedded database, so several worker processes agree on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from openimr.errors import InputError
+
+#: Name of the session cookie and of the cookie guarding the sign-in form.
+SESSION_COOKIE = "openimr_session"
+LOGIN_COOKIE = "openimr_signin"
+#: A session ends this many seconds after sign-in (a working day and a little more).
+SESSION_SECONDS = 12 * 3600
+#: The sign-in form must be sent back within this many seconds of being shown.
+LOGIN_FORM_SECONDS = 3600
+SECRET_ENV = "OPENIMR_WEB_SECRET"
+SECRET_FILE_NAME = "web-session.key"
+_MIN_SECRET_BYTES = 32
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Signer:
+    """HMAC-SHA256 over a JSON payload; ``purpose`` keeps one kind of cookie from passing
+    as another."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < _MIN_SECRET_BYTES:
+            raise InputError(
+                f"the workbench session key must be at least {_MIN_SECRET_BYTES} bytes",
+                location=SECRET_ENV,
+            )
+        self._key = key
+
+    def _mac(self, purpose: str, body: str) -> str:
+        message = f"{purpose}\n{body}".encode()
+        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+
+    def dumps(self, purpose: str, payload: dict[str, object]) -> str:
+        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+        return f"{body}.{self._mac(purpose, body)}"
+
+    def loads(self, purpose: str, value: str | None) -> dict[str, object] | None:
+        """The payload if the value is intact and was signed for ``purpose``; else ``None``."""
+        if not value or value.count(".") != 1:
+            return None
+        body, mac = value.split(".")
+        if not hmac.compare_digest(mac, self._mac(purpose, body)):
+            return None
+        try:
+            payload = json.loads(_unb64(body))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return payload if isinstance(payload, dict) else None
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """What the session cookie carries: no health information, no token."""
+
+    user_id: int
+    token_sha256: str
+    csrf: str
+    issued: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"u": self.user_id, "k": self.token_sha256, "c": self.csrf, "t": self.issued}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, object] | None, *, now: int) -> SessionData | None:
+        if payload is None:
+            return None
+        user, key, csrf, issued = (payload.get(k) for k in ("u", "k", "c", "t"))
+        if not (
+            isinstance(user, int)
+            and isinstance(key, str)
+            and isinstance(csrf, str)
+            and isinstance(issued, int)
+        ):
+            return None
+        if not 0 <= now - issued <= SESSION_SECONDS:
+            return None
+        return cls(user_id=user, token_sha256=key, csrf=csrf, issued=issued)
+
+
+def new_session(user_id: int, token_sha256: str) -> SessionData:
+    return SessionData(
+        user_id=user_id,
+        token_sha256=token_sha256,
+        csrf=secrets.token_urlsafe(32),
+        issued=int(time.time()),
+    )
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def load_secret(home: Path | None = None) -> bytes:
+    """The signing key: ``$OPENIMR_WEB_SECRET``, else a key file created once under ``home``.
+
+    The file is created with ``O_EXCL`` and mode 0600, so worker processes started together
+    all end up reading the same key.
+    """
+    explicit = os.environ.get(SECRET_ENV)
+    if explicit:
+        return explicit.encode()
+    if home is None:
+        from openimr.store.db import openimr_home
+
+        home = openimr_home()
+    path = home / SECRET_FILE_NAME
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    for _ in range(50):  # another process may be between creating and writing the file
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key.encode()
+        time.sleep(0.02)
+    raise InputError("the workbench session key file is empty", source=str(path))

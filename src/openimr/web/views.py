@@ -1,0 +1,445 @@
+"""What the pages show, prepared from workflow results (no database access here).
+
+Templates stay logic-free: the queue order, each criterion's evidence located in its record,
+and each item's differences from the engine's proposal are computed in these functions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from openimr.domain import Determination, ItemDetermination
+from openimr.knowledge.citations import format_citation
+from openimr.web.forms import DraftValues, ItemValues
+from openimr.web.highlight import Span, anchor_id, locate, page_count, render_record
+from openimr.workflow.models import CaseSummary, DeadlineView, DeterminationView, Role
+from openimr.workflow.states import CLOSED, REVIEWABLE, CaseStatus
+
+STATUS_LABELS = {
+    CaseStatus.APPLICATION_RECEIVED: "Application received",
+    CaseStatus.NEEDS_INFORMATION: "Needs information",
+    CaseStatus.ELIGIBLE: "Eligible, to assign",
+    CaseStatus.INELIGIBLE: "Ineligible",
+    CaseStatus.ASSIGNED: "Assigned, awaiting records",
+    CaseStatus.RECORDS_COMPLETE: "Ready for review",
+    CaseStatus.IN_REVIEW: "In review",
+    CaseStatus.DETERMINATION_SIGNED: "Signed",
+    CaseStatus.LETTER_ISSUED: "Letter issued",
+    CaseStatus.WITHDRAWN: "Withdrawn",
+    CaseStatus.TERMINATED: "Terminated",
+}
+
+#: What the intake desk acts on: screening, assignment, records, the letter after signing.
+INTAKE_WORK = frozenset(
+    {
+        CaseStatus.APPLICATION_RECEIVED,
+        CaseStatus.NEEDS_INFORMATION,
+        CaseStatus.ELIGIBLE,
+        CaseStatus.ASSIGNED,
+        CaseStatus.DETERMINATION_SIGNED,
+    }
+)
+
+_NEXT_STEP = {
+    Role.REVIEWER: {
+        CaseStatus.ASSIGNED: "Wait for records",
+        CaseStatus.RECORDS_COMPLETE: "Review",
+        CaseStatus.IN_REVIEW: "Finish and sign",
+        CaseStatus.DETERMINATION_SIGNED: "Letter pending",
+    },
+    Role.INTAKE: {
+        CaseStatus.APPLICATION_RECEIVED: "Screen",
+        CaseStatus.NEEDS_INFORMATION: "Complete the application",
+        CaseStatus.ELIGIBLE: "Assign a reviewer",
+        CaseStatus.ASSIGNED: "Collect records",
+        CaseStatus.RECORDS_COMPLETE: "With the reviewer",
+        CaseStatus.IN_REVIEW: "With the reviewer",
+        CaseStatus.DETERMINATION_SIGNED: "Issue the letter",
+    },
+}
+
+MET_LABELS = {True: "Met", False: "Not met", None: "Not documented"}
+MET_CLASSES = {True: "met", False: "unmet", None: "undocumented"}
+FIELD_LABELS = {
+    "decision": "Decision",
+    "guideline": "Guideline citation",
+    "additional_guidelines": "Additional guidelines",
+    "rationale": "Rationale",
+}
+
+
+def status_label(status: str) -> str:
+    try:
+        return STATUS_LABELS[CaseStatus(status)]
+    except ValueError:
+        return status.replace("_", " ")
+
+
+def format_date(value: date | str | None) -> str:
+    """Dates month first with the month named (no day-month ambiguity); ISO strings too."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.strftime("%b %d, %Y").replace(" 0", " ") if value else "not stated"
+
+
+def decision_label(decision: str) -> str:
+    return {"upheld": "Upheld", "overturned": "Overturned"}.get(decision, decision)
+
+
+def decision_meaning(decision: str) -> str:
+    return {
+        "upheld": "not medically necessary",
+        "overturned": "medically necessary",
+    }.get(decision, "")
+
+
+# -- the queue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: CaseSummary
+    status_label: str
+    next_deadline: DeadlineView | None
+    next_step: str
+    closed: bool
+
+
+def next_deadline(deadlines: Sequence[DeadlineView]) -> DeadlineView | None:
+    """The earliest deadline not yet met (the one the case is working toward)."""
+    open_ = [d for d in deadlines if d.met_on is None]
+    return min(open_, key=lambda d: (d.due_on, d.name)) if open_ else None
+
+
+def queue(cases: Sequence[CaseSummary], role: Role, *, show_all: bool) -> list[QueueRow]:
+    """The queue for ``role``: overdue first, then by the next deadline, then oldest first."""
+    closed_states = {s.value for s in CLOSED}
+    rows = []
+    for case in cases:
+        closed = case.status in closed_states
+        if not show_all:
+            if role is Role.INTAKE and case.status not in {s.value for s in INTAKE_WORK}:
+                continue
+            if closed:
+                continue
+        due = None if closed else next_deadline(case.deadlines)
+        try:
+            step = _NEXT_STEP.get(role, _NEXT_STEP[Role.INTAKE]).get(CaseStatus(case.status), "")
+        except ValueError:
+            step = ""
+        rows.append(QueueRow(case, status_label(case.status), due, "" if closed else step, closed))
+    rows.sort(
+        key=lambda r: (
+            r.closed,
+            not r.case.overdue,
+            r.next_deadline.due_on if r.next_deadline else date.max,
+            r.case.received_on,
+            r.case.id,
+        )
+    )
+    return rows
+
+
+def days_phrase(deadline: DeadlineView) -> str:
+    if deadline.met_on is not None:
+        return "late" if deadline.late else "met"
+    if deadline.days_left is None:
+        return ""
+    if deadline.overdue or deadline.days_left < 0:
+        days = abs(deadline.days_left)
+        return f"overdue by {days} day{'s' if days != 1 else ''}"
+    if deadline.days_left == 0:
+        return "due today"
+    return f"{deadline.days_left} day{'s' if deadline.days_left != 1 else ''} left"
+
+
+# -- records and evidence ----------------------------------------------------------------
+
+
+@dataclass
+class EvidenceView:
+    anchor: str | None
+    record_index: int
+    record_label: str
+    quote: str
+
+
+@dataclass
+class CriterionView:
+    text: str
+    met_label: str
+    met_class: str
+    required: bool
+    finding: str | None
+    evidence: list[EvidenceView]
+
+
+@dataclass
+class RecordView:
+    index: int
+    label: str
+    kind: str
+    date: str
+    author: str
+    pages: int
+    html: Markup
+    spans: int
+
+
+RECORD_KINDS = {
+    "progress_report": "Progress report",
+    "consultation": "Consultation",
+    "imaging": "Imaging",
+    "ur_determination": "UR determination",
+    "clinical_summary": "Clinical summary",
+    "operative_report": "Operative report",
+    "other": "Other record",
+}
+
+
+def record_kind(kind: str | None) -> str:
+    return RECORD_KINDS.get(kind or "other", (kind or "record").replace("_", " ").capitalize())
+
+
+def record_label(index: int, record: dict[str, Any]) -> str:
+    return f"Record {index + 1}: {record_kind(record.get('kind'))}"
+
+
+def _records_and_spans(
+    records: list[dict[str, Any]], items: Sequence[ItemDetermination]
+) -> tuple[list[list[Span]], dict[tuple[int, int, int, str], str | None]]:
+    texts = [str(r.get("text") or "") for r in records]
+    spans: list[list[Span]] = [[] for _ in records]
+    located: dict[tuple[int, int, int, str], str | None] = {}
+    for item in items:
+        for criterion in item.criteria:
+            for ev in criterion.evidence:
+                key = (ev.record_index, ev.start, ev.end, ev.quote)
+                if key in located:
+                    continue
+                where = locate(ev, texts)
+                if where is None:
+                    located[key] = None
+                    continue
+                anchor = anchor_id(ev.record_index, *where)
+                located[key] = anchor
+                spans[ev.record_index].append(Span(where[0], where[1], anchor))
+    return spans, located
+
+
+def records_view(
+    records: list[dict[str, Any]], items: Sequence[ItemDetermination]
+) -> tuple[list[RecordView], dict[tuple[int, int, int, str], str | None]]:
+    """Every record rendered with the spans any criterion cites, and where each span went."""
+    spans, located = _records_and_spans(records, items)
+    views = []
+    for index, record in enumerate(records):
+        text = str(record.get("text") or "")
+        author = ", ".join(str(record[k]) for k in ("author", "specialty") if record.get(k))
+        record_date = record.get("date")
+        views.append(
+            RecordView(
+                index=index,
+                label=record_label(index, record),
+                kind=record_kind(record.get("kind")),
+                date=format_date(date.fromisoformat(record_date)) if record_date else "undated",
+                author=author,
+                pages=page_count(text),
+                html=render_record(text, spans[index]),
+                spans=len({s.anchor for s in spans[index]}),
+            )
+        )
+    return views, located
+
+
+def criteria_view(
+    item: ItemDetermination,
+    records: list[dict[str, Any]],
+    located: dict[tuple[int, int, int, str], str | None],
+) -> list[CriterionView]:
+    out = []
+    for criterion in item.criteria:
+        evidence = []
+        for ev in criterion.evidence:
+            label = (
+                record_label(ev.record_index, records[ev.record_index])
+                if 0 <= ev.record_index < len(records)
+                else f"Record {ev.record_index + 1} (not in the file)"
+            )
+            evidence.append(
+                EvidenceView(
+                    anchor=located.get((ev.record_index, ev.start, ev.end, ev.quote)),
+                    record_index=ev.record_index,
+                    record_label=label,
+                    quote=ev.quote,
+                )
+            )
+        out.append(
+            CriterionView(
+                text=criterion.text,
+                met_label=MET_LABELS[criterion.met],
+                met_class=MET_CLASSES[criterion.met],
+                required=criterion.required,
+                finding=criterion.finding,
+                evidence=evidence,
+            )
+        )
+    return out
+
+
+# -- differences ---------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> Markup:
+    """``after`` with words removed since ``before`` in ``<del>`` and added ones in ``<ins>``."""
+    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(a[i1:i2]))))
+            continue
+        if op in {"delete", "replace"}:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if op in {"insert", "replace"}:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))
+
+
+@dataclass
+class FieldDiff:
+    label: str
+    before: str
+    after: str
+    inline: Markup | None = None
+
+
+def item_differences(before: ItemValues | None, after: ItemValues) -> list[FieldDiff]:
+    """What ``after`` changes in ``before`` (the decision, the citation, the rationale)."""
+    if before is None:
+        return []
+    diffs = []
+    if before.decision != after.decision:
+        diffs.append(
+            FieldDiff("Decision", decision_label(before.decision), decision_label(after.decision))
+        )
+    if before.citation_key() != after.citation_key():
+        diffs.append(FieldDiff("Guideline citation", citation_text(before), citation_text(after)))
+    if before.rationale != after.rationale:
+        diffs.append(
+            FieldDiff(
+                "Rationale",
+                before.rationale,
+                after.rationale,
+                word_diff(before.rationale, after.rationale),
+            )
+        )
+    return diffs
+
+
+def citation_text(values: ItemValues) -> str:
+    try:
+        return format_citation(values.citation(0))
+    except Exception:  # what was typed may not be a valid citation yet
+        return " · ".join(p for p in values.citation_key() if p)
+
+
+# -- the determination on the case page ----------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    index: int
+    request: str
+    ur_decision: str | None
+    ur_modification: Any
+    shown: ItemDetermination | None
+    proposed: ItemDetermination | None
+    values: ItemValues
+    proposal_values: ItemValues | None
+    review: str
+    criteria: list[CriterionView]
+    citations: list[str]
+    additional: list[str]
+    proposed_citations: list[str] = field(default_factory=list)
+    changes: list[FieldDiff] = field(default_factory=list)
+    unsaved: list[FieldDiff] = field(default_factory=list)
+    conflict: list[FieldDiff] = field(default_factory=list)
+
+
+REVIEW_LABELS = {
+    "pending": "Not yet reviewed",
+    "accepted": "Proposal accepted",
+    "edited": "Edited",
+    "none": "Not yet reviewed",
+}
+
+
+def item_views(
+    case_file: dict[str, Any],
+    proposal: Determination | None,
+    view: DeterminationView | None,
+    located: dict[tuple[int, int, int, str], str | None],
+    submitted: DraftValues | None,
+) -> list[ItemView]:
+    """Per disputed item: what the form shows, the proposal, and every difference."""
+    draft = view.determination if view is not None else None
+    disputed = case_file.get("disputed_items") or []
+    count = len(draft.items if draft else proposal.items if proposal else disputed)
+    reviews = {c.index: c.review for c in view.items} if view is not None else {}
+    records = case_file.get("records") or []
+    out = []
+    for index in range(count):
+        proposed = proposal.items[index] if proposal and index < len(proposal.items) else None
+        saved = draft.items[index] if draft and index < len(draft.items) else None
+        shown = saved or proposed
+        saved_values = ItemValues.from_item(shown) if shown is not None else ItemValues.blank()
+        values = (
+            submitted.items[index]
+            if submitted is not None and index < len(submitted.items)
+            else saved_values
+        )
+        proposal_values = ItemValues.from_item(proposed) if proposed is not None else None
+        raw = disputed[index] if index < len(disputed) else {}
+        request = shown.request if shown is not None else str(raw.get("request", ""))
+        item = ItemView(
+            index=index,
+            request=request,
+            ur_decision=raw.get("ur_decision"),
+            ur_modification=shown.ur_modification if shown is not None else None,
+            shown=shown,
+            proposed=proposed,
+            values=values,
+            proposal_values=proposal_values,
+            review=REVIEW_LABELS.get(reviews.get(index, "none"), "Not yet reviewed"),
+            criteria=criteria_view(shown, records, located) if shown is not None else [],
+            citations=[format_citation(c) for c in shown.citations] if shown else [],
+            additional=[format_citation(c) for c in shown.additional_guidelines] if shown else [],
+            proposed_citations=[format_citation(c) for c in proposed.citations] if proposed else [],
+        )
+        if saved is not None:
+            item.changes = item_differences(proposal_values, saved_values)
+        if submitted is not None:
+            item.unsaved = item_differences(saved_values, values)
+        out.append(item)
+    return out
+
+
+def can_edit(role: Role, status: str, view: DeterminationView | None) -> bool:
+    return (
+        role is Role.REVIEWER
+        and status in {s.value for s in REVIEWABLE}
+        and (view is None or view.status != "signed")
+    )
