@@ -17,6 +17,7 @@ from openimr.api import errors
 from openimr.api.routes import admin, cases
 from openimr.domain import Determination
 from openimr.store.db import Database
+from openimr.web import mount_workbench
 from openimr.workflow import Workflow
 
 API_PREFIX = "/api/v1"
@@ -55,6 +56,7 @@ def create_app(
     errors.install(app)
     app.include_router(cases.router, prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
+    mount_workbench(app)
     _add_determination_schema(app)
     return app
 
