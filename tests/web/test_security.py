@@ -1,0 +1,64 @@
+"""Session cookies: signed, bound to their purpose, expiring; the key is shared by workers."""
+
+from __future__ import annotations
+
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from openimr.errors import InputError
+from openimr.web.security import (
+    SECRET_ENV,
+    SECRET_FILE_NAME,
+    SESSION_SECONDS,
+    SessionData,
+    Signer,
+    csrf_matches,
+    load_secret,
+    new_session,
+)
+
+KEY = b"k" * 32
+
+
+def test_signed_values_round_trip_and_refuse_tampering() -> None:
+    signer = Signer(KEY)
+    value = signer.dumps("session", {"u": 1, "c": "x"})
+    assert signer.loads("session", value) == {"u": 1, "c": "x"}
+    body, mac = value.split(".")
+    assert signer.loads("session", f"{body}x.{mac}") is None
+    assert signer.loads("session", f"{body}.{mac[:-2]}AA") is None
+    assert signer.loads("signin", value) is None  # one kind of cookie never passes as another
+    assert Signer(b"o" * 32).loads("session", value) is None
+    assert signer.loads("session", None) is None and signer.loads("session", "junk") is None
+
+
+def test_short_keys_are_refused() -> None:
+    with pytest.raises(InputError):
+        Signer(b"short")
+
+
+def test_sessions_expire_and_need_every_field() -> None:
+    data = new_session(7, "ab" * 32)
+    now = int(time.time())
+    assert SessionData.from_payload(data.to_payload(), now=now) == data
+    assert SessionData.from_payload(data.to_payload(), now=now + SESSION_SECONDS + 1) is None
+    assert SessionData.from_payload({"u": 7, "k": "x", "c": "y"}, now=now) is None
+    assert SessionData.from_payload({"u": "7", "k": "x", "c": "y", "t": now}, now=now) is None
+    assert csrf_matches(data.csrf, data.csrf)
+    assert not csrf_matches(data.csrf, None) and not csrf_matches(data.csrf, "")
+
+
+def test_key_file_is_created_once_private_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    first = load_secret(tmp_path)
+    assert len(first) >= 32
+    assert load_secret(tmp_path) == first
+    mode = stat.S_IMODE((tmp_path / SECRET_FILE_NAME).stat().st_mode)
+    assert mode == 0o600
+    monkeypatch.setenv(SECRET_ENV, "from-the-environment-" + "x" * 20)
+    assert load_secret(tmp_path) == ("from-the-environment-" + "x" * 20).encode()
