@@ -6,91 +6,56 @@ cited no evidence; the UR cited an MTUS chapter that does not cover the body par
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from functools import cache
 from typing import TYPE_CHECKING
 
-from openimr.domain import AuditFinding
+from openimr.domain import AuditFinding, GuidelineFamily
+from openimr.knowledge.citations import parse_citations
 from openimr.knowledge.sources import SourceCatalog
 from openimr.knowledge.topics import KnowledgeBase, Topic
 
 if TYPE_CHECKING:
     from openimr.engine.select import Selection
 
-_NO_EVIDENCE = re.compile(
-    r"did not cite any (?:medical )?evidence|no (?:medical )?evidence (?:was )?cited", re.I
-)
-_NON_MTUS = re.compile(
-    r"non-?MTUS|outside of the MTUS|Official Disability Guidelines|\bODG\b|"
-    r"did not base their decision on the MTUS",
-    re.I,
-)
-_OUTSIDE_ONLY = re.compile(
-    r"based their decision on recommendation\(s\) outside of the MTUS|"
-    r"did not base their decision on the MTUS",
-    re.I,
-)
-_MTUS = re.compile(r"\bMTUS\b(?!\s+Citation)(?<!Non-MTUS)", re.I)
-
-
-@cache
-def _document_patterns(
-    catalog: SourceCatalog,
-) -> tuple[tuple[str, int | None, re.Pattern[str]], ...]:
-    """(document id, chapter number, pattern) for every way an MTUS citation names a document."""
-    out: list[tuple[str, int | None, re.Pattern[str]]] = []
-    for document in catalog.documents:
-        if not document.family.is_mtus:
-            continue
-        for chapter in document.chapters:
-            if chapter.number is not None and chapter.letter_name not in {"General Approaches"}:
-                out.append((document.id, chapter.number, _name_pattern(chapter.letter_name)))
-        names = {document.letter_name, *document.aliases}
-        names.discard("ACOEM")
-        for name in sorted(names, key=len, reverse=True):
-            out.append((document.id, None, _name_pattern(name)))
-    return tuple(out)
-
-
-def _name_pattern(name: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in re.split(r"[\s,]+", name) if w]
-    return re.compile(r"\b" + r"[\s,]+".join(words) + r"\b", re.I)
-
 
 def cited_mtus_documents(
     text: str, catalog: SourceCatalog, on: date | None = None
 ) -> set[tuple[str, int | None]]:
-    """MTUS documents (and ACOEM chapters) a citation text names.
+    """MTUS documents (and ACOEM chapters) a citation text names, as (document id, chapter).
 
-    Where several editions share a name, the year written after the name decides; without a
-    year, the edition in force on ``on`` (the UR date) is meant.
+    The text is read with the letters' citation grammar; where several editions of a document
+    share a title, the edition written in the citation decides, else the one in force on
+    ``on`` (the UR date).
     """
-    marker = re.search(r"Non-MTUS Citation", text, re.I)
-    mtus_part = text[: marker.start()] if marker else text
-    matched: dict[tuple[str, int | None], re.Match[str]] = {}
-    for document_id, chapter, pattern in _document_patterns(catalog):
-        match = pattern.search(mtus_part)
-        if match and (document_id, chapter) not in matched:
-            matched[(document_id, chapter)] = match
     found: set[tuple[str, int | None]] = set()
-    for (document_id, chapter), match in matched.items():
-        document = catalog.document(document_id)
-        rivals = [
-            other_id
-            for (other_id, other_chapter) in matched
-            if other_id != document_id
-            and other_chapter == chapter
-            and catalog.document(other_id).letter_name == document.letter_name
+    for citation in parse_citations(text):
+        if not citation.family.is_mtus:
+            continue
+        candidates = [
+            d
+            for d in catalog.documents
+            if d.family is citation.family and (d.title == citation.title or not citation.title)
         ]
-        if rivals:
-            year = re.match(r"[\s,]*((?:19|20)\d\d)", mtus_part[match.end() :])
-            if year:
-                if document.edition != year.group(1):
-                    continue
-            elif on is not None and not document.in_force(on):
-                continue
-        found.add((document_id, chapter))
+        if citation.edition:
+            candidates = [d for d in candidates if d.edition == citation.edition] or candidates
+        if len(candidates) > 1 and on is not None:
+            candidates = [d for d in candidates if d.in_force(on)] or candidates
+        if not candidates:
+            continue
+        document = candidates[0]
+        chapter = None
+        if citation.chapter:
+            match = next(
+                (
+                    c
+                    for c in document.chapters
+                    if citation.chapter in (c.title, c.letter_name)
+                    or citation.chapter.endswith(c.title)
+                ),
+                None,
+            )
+            chapter = match.number if match is not None else None
+        found.add((document.id, chapter))
     return found
 
 
@@ -104,7 +69,8 @@ def audit_claims_administrator(
     findings: list[AuditFinding] = []
     if not text or not text.strip():
         return findings
-    if _NO_EVIDENCE.search(text):
+    citations = parse_citations(text)
+    if citations and all(c.family is GuidelineFamily.NONE for c in citations):
         findings.append(
             AuditFinding(
                 code="ur_no_evidence_cited",
@@ -114,9 +80,7 @@ def audit_claims_administrator(
         )
         return findings
     cited = cited_mtus_documents(text, knowledge.sources, ur_date)
-    relies_outside = bool(_OUTSIDE_ONLY.search(text)) or (
-        not cited and bool(_NON_MTUS.search(text))
-    )
+    relies_outside = bool(citations) and not any(c.family.is_mtus for c in citations)
     if selection is not None and relies_outside:
         if selection.mtus_addresses:
             findings.append(
