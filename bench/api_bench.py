@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import socket
 import statistics
 import subprocess
@@ -27,105 +26,22 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 
-#: Characters of a typical page of clinical notes.
-PAGE_CHARS = 2_800
+sys.path.insert(0, str(Path(__file__).parent))
 
-_FINDINGS = [
-    "Patient reports low back pain rated {p}/10 radiating to the {side} lower extremity.",
-    "Lumbar range of motion is reduced in flexion to {deg} degrees with pain at end range.",
-    "Straight leg raise is positive on the {side} at {deg} degrees.",
-    "Sensation is diminished in the {side} L5 dermatome; ankle dorsiflexion strength is 4+/5.",
-    "Deep tendon reflexes are 1+ and symmetric at the knees and ankles.",
-    "She completed {n} sessions of physical therapy with temporary relief and no lasting gain.",
-    "Current medications: naproxen 550 mg twice daily, cyclobenzaprine 7.5 mg at night.",
-    "Work status: modified duty with no lifting over {n} pounds and no repetitive bending.",
-    "Activities of daily living: difficulty with prolonged sitting beyond {n} minutes.",
-    "Lumbar MRI showed a {mm} mm disc protrusion at L4-5 contacting the {side} L5 root.",
-    "Plan: continue home exercise program, request authorization as below, follow up in 4 weeks.",
-    "The patient denies bowel or bladder changes. No red flags on review of systems.",
-    "Pain interferes with sleep; she wakes {n} times a night. Mood is stable.",
-    "Functional capacity: walks {n} blocks before stopping; sit-to-stand is slow but independent.",
-]
-
-
-def page(rng: random.Random, visit: date) -> str:
-    """One page of a progress note with the usual sections."""
-    lines = [
-        f"PRIMARY TREATING PHYSICIAN'S PROGRESS REPORT (PR-2)  Date of service: {visit:%m/%d/%Y}",
-        "SUBJECTIVE:",
-    ]
-    while sum(len(line) for line in lines) < PAGE_CHARS:
-        template = rng.choice(_FINDINGS)
-        lines.append(
-            template.format(
-                p=rng.randint(3, 9),
-                side=rng.choice(["left", "right"]),
-                deg=rng.randint(20, 70),
-                n=rng.randint(2, 24),
-                mm=rng.randint(2, 6),
-            )
-        )
-        if rng.random() < 0.1:
-            lines.append(rng.choice(["OBJECTIVE:", "ASSESSMENT:", "PLAN:"]))
-    return "\n".join(lines)
+from casegen import PAGE_CHARS
+from casegen import thirty_page_case as _generated_case
 
 
 def thirty_page_case(seed: int) -> dict[str, Any]:
-    """A realistic 30-page case file (about 84,000 characters of records)."""
-    rng = random.Random(seed)
-    injury = date(2024, 1, 1) + timedelta(days=seed % 600)
-    ur = date.today() - timedelta(days=7)
-    records: list[dict[str, Any]] = []
-    visit = injury + timedelta(days=14)
-    for index in range(28):
-        records.append(
-            {
-                "kind": "progress_report",
-                "date": visit.isoformat(),
-                "author": f"Treating Physician {seed % 97}, MD",
-                "specialty": "physical medicine and rehabilitation",
-                "text": page(rng, visit),
-            }
-        )
-        visit += timedelta(days=rng.randint(10, 21))
-        if visit >= ur:
-            visit = ur - timedelta(days=28 - index)
-    records.append(
-        {
-            "kind": "imaging",
-            "date": (injury + timedelta(days=60)).isoformat(),
-            "text": "MRI LUMBAR SPINE WITHOUT CONTRAST. " + page(rng, injury + timedelta(days=60)),
-        }
-    )
-    records.append(
-        {
-            "kind": "ur_determination",
-            "date": ur.isoformat(),
-            "text": "UTILIZATION REVIEW DETERMINATION. The requests below are not certified. "
-            + page(rng, ur),
-        }
-    )
-    return {
-        "case_id": f"BENCH-{seed}",
-        "claimant": {"age": 30 + seed % 30, "sex": "female", "date_of_injury": injury.isoformat()},
-        "claims_administrator": "Bench Mutual Insurance",
-        "ur_decision_date": ur.isoformat(),
-        "disputed_items": [
-            {
-                "request": "Physical therapy 2 times a week for 6 weeks for the lumbar spine",
-                "ur_decision": "denied",
-            },
-            {"request": "Lumbar epidural steroid injection at left L4-5", "ur_decision": "denied"},
-            {"request": "Cyclobenzaprine 7.5 mg #60", "ur_decision": "modified"},
-        ],
-        "records": records,
-    }
+    """A generated 30-page case file whose UR decision is a week old today."""
+    return _generated_case(seed, today=date.today())
 
 
 @dataclass
