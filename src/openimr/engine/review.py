@@ -97,14 +97,37 @@ class Reviewer:
                     ),
                 )
             )
-        if norm.topic is None:
-            flags.append(
-                Flag(
-                    code="unmapped",
-                    message="No guideline topic in the knowledge base matches this request; "
-                    "the physician must choose the guideline and decide.",
-                )
+        selection = None
+        if norm.topic is not None:
+            situation = Situation(
+                facts=facts,
+                request=norm.request,
+                topic=norm.topic,
+                knowledge=self.knowledge,
+                authorized_quantity=norm.authorized_quantity,
             )
+            try:
+                selection = select_guidance(norm.topic, edition, facts.reference_date, situation)
+            except LookupError:
+                selection = None
+        if norm.topic is None or selection is None:
+            if norm.topic is None:
+                flags.append(
+                    Flag(
+                        code="unmapped",
+                        message="No guideline topic in the knowledge base matches this request; "
+                        "the physician must choose the guideline and decide.",
+                    )
+                )
+            else:
+                flags.append(
+                    Flag(
+                        code="no_guidance_in_edition",
+                        message=f"The knowledge base has no guidance on "
+                        f"{norm.topic.title.lower()} in force in {edition.id}; the physician "
+                        "must choose the guideline and decide.",
+                    )
+                )
             return ItemDetermination(
                 request=disputed.request,
                 ur_modification=norm.ur_modification,
@@ -128,14 +151,6 @@ class Reviewer:
                     case.ur_decision_date,
                 ),
             )
-        situation = Situation(
-            facts=facts,
-            request=norm.request,
-            topic=norm.topic,
-            knowledge=self.knowledge,
-            authorized_quantity=norm.authorized_quantity,
-        )
-        selection = select_guidance(norm.topic, edition, facts.reference_date, situation)
         judgement = judge(selection, situation, label)
         return ItemDetermination(
             request=disputed.request,
