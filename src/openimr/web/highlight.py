@@ -50,12 +50,22 @@ def locate(evidence: Evidence, texts: Sequence[str]) -> tuple[int, int] | None:
 
 
 def _with_pages(piece: str, page: int) -> tuple[str, int]:
-    """Escape ``piece``, turning each form feed into a page marker; return the next page."""
+    """Escape ``piece``, turning each form feed into a page marker; return the next page.
+
+    The marker is a block of its own, so one line break on either side of the form feed
+    (PDF text joins pages with ``\n\f\n``) is left out rather than shown as a blank line.
+    """
     parts = piece.split("\f")
-    out = [str(escape(parts[0]))]
-    for part in parts[1:]:
-        page += 1
-        out.append(f'<span class="page-break" role="separator">Page {page}</span>')
+    if len(parts) == 1:
+        return str(escape(piece)), page
+    out = []
+    for index, part in enumerate(parts):
+        if index > 0:
+            page += 1
+            out.append(f'<span class="page-break" role="separator">Page {page}</span>')
+            part = part.removeprefix("\n")
+        if index < len(parts) - 1:
+            part = part.removesuffix("\n")
         out.append(str(escape(part)))
     return "".join(out), page
 

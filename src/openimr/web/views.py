@@ -302,14 +302,31 @@ def criteria_view(
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
+#: Unchanged words kept on each side of a change; longer unchanged stretches are cut.
+DIFF_CONTEXT_TOKENS = 24
+_ELIDED = '<span class="elided" title="unchanged words left out">…</span>'
+
+
+def _unchanged(tokens: list[str], *, first: bool, last: bool) -> str:
+    """An unchanged stretch, cut to the words next to the changes around it."""
+    keep = DIFF_CONTEXT_TOKENS
+    if len(tokens) <= keep * 2 + 8:
+        return str(escape("".join(tokens)))
+    head = "" if first else str(escape("".join(tokens[:keep])))
+    tail = "" if last else str(escape("".join(tokens[-keep:])))
+    return f"{head}{_ELIDED}{tail}"
+
+
 def word_diff(before: str, after: str) -> Markup:
-    """``after`` with words removed since ``before`` in ``<del>`` and added ones in ``<ins>``."""
+    """``after`` with words removed since ``before`` in ``<del>`` and added ones in ``<ins>``;
+    long unchanged stretches are cut so that a small edit to a long rationale stands out."""
     a, b = _TOKENS.findall(before), _TOKENS.findall(after)
     out: list[str] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes = matcher.get_opcodes()
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
         if op == "equal":
-            out.append(str(escape("".join(a[i1:i2]))))
+            out.append(_unchanged(a[i1:i2], first=index == 0, last=index == len(opcodes) - 1))
             continue
         if op in {"delete", "replace"}:
             out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
