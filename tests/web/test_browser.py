@@ -112,6 +112,12 @@ def shots(tmp_path: Path) -> Path:
     return path
 
 
+#: Form controls a screen reader would announce without a name.
+UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+
+
 def new_page(browser: Any) -> Any:
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="en-US")
     page = context.new_page()
@@ -175,6 +181,11 @@ def test_review_edit_sign_and_download_the_letter(
     page.screenshot(path=str(shots / "case-evidence.png"))
     page.get_by_role("button", name="Back to the criterion").click()
     assert page.evaluate("document.activeElement.classList.contains('ev-link')")
+    # The same with the keyboard alone: Tab to the next evidence link, Enter.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName") == "MARK"
+    assert page.evaluate(UNLABELLED) == []
 
     # Edit item 1's rationale (keyboard only), leave item 2 as proposed, save.
     added = "The treating physician documents no objective functional gain from earlier massage."
@@ -315,6 +326,7 @@ def test_intake_uploads_a_case_and_assigns_with_reasons(
     upload = tmp_path / "new-case.json"
     upload.write_text(json.dumps(data))
     page.get_by_role("link", name="New application").click()
+    assert page.evaluate(UNLABELLED) == []
     page.get_by_label("Case file").set_input_files(str(upload))
     page.get_by_label("Date received").fill("2014-02-19")
     page.get_by_label("Signed by the employee or representative").select_option("yes")

@@ -40,6 +40,12 @@ def test_text_is_escaped_and_page_breaks_are_marked() -> None:
     out = str(render_record(text, [Span(0, 4, "p")]))
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp; more" in out
     assert '<span class="page-break" role="separator">Page 2</span>Page two text' in out
+    pdf_text = "end of page one\n\fpage two\n\f\npage three"
+    out = str(render_record(pdf_text, []))
+    assert out == (
+        'end of page one<span class="page-break" role="separator">Page 2</span>page two'
+        '<span class="page-break" role="separator">Page 3</span>page three'
+    )
 
 
 def test_spans_outside_the_text_are_clipped_or_dropped() -> None:

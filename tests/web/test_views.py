@@ -1,0 +1,73 @@
+"""What the pages compute: differences from the proposal and the form's round trip."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from openimr.domain import Decision, GuidelineCitation, GuidelineFamily, ItemDetermination
+from openimr.web.forms import DraftValues, ItemValues, determination_edit
+from openimr.web.views import item_differences, word_diff
+
+ITEM = ItemDetermination(
+    request="Physical therapy 12 visits",
+    decision=Decision.UPHELD,
+    guideline=GuidelineCitation(
+        family=GuidelineFamily.MTUS_CPMTG,
+        title="Chronic Pain Medical Treatment Guidelines",
+        sections=["Physical Medicine"],
+        pages="98-99",
+        edition="2009",
+        same_clause=True,
+    ),
+    rationale="First paragraph.\n\nSecond paragraph.",
+)
+
+
+def test_word_diff_marks_changes_and_cuts_long_unchanged_text() -> None:
+    before = " ".join(f"word{i}" for i in range(200)) + " end."
+    after = before.replace("word150", "changed150") + " Added sentence."
+    out = str(word_diff(before, after))
+    assert "<del>word150</del><ins>changed150</ins>" in out
+    assert "<ins> Added sentence.</ins>" in out
+    assert out.count('class="elided"') == 2  # before the first change and between the two
+    assert "word0 " not in out and "word149" in out and "word151" in out
+    assert html.unescape(re.sub(r"<del>.*?</del>|<[^>]+>|…", "", word_diff("a < b", "a < c"))) == (
+        "a < c"
+    )
+
+
+def test_differences_name_only_the_fields_that_changed() -> None:
+    proposed = ItemValues.from_item(ITEM)
+    assert item_differences(proposed, proposed) == []
+    edited = ItemValues(**{**proposed.__dict__, "decision": "overturned", "pages": "99"})
+    assert [d.label for d in item_differences(proposed, edited)] == [
+        "Decision",
+        "Guideline citation",
+    ]
+
+
+def test_the_form_accepts_what_equals_the_proposal_and_keeps_untouched_fields_exact() -> None:
+    values = ItemValues.from_item(ITEM)
+    form = DraftValues(version=0, summary="", items=[values])
+    edit = determination_edit(form, [ITEM], None, "")
+    assert edit.items[0].action == "accept" and edit.clinical_case_summary is None
+    changed = DraftValues(
+        version=3,
+        summary="New summary",
+        items=[ItemValues(**{**values.__dict__, "rationale": "Mine."})],
+    )
+    edit = determination_edit(changed, [ITEM], [ITEM], "old")
+    item = edit.items[0]
+    assert item.action == "edit" and item.rationale == "Mine."
+    assert item.guideline == ITEM.guideline  # same_clause and all kept, not re-typed
+    assert item.decision is Decision.UPHELD
+    assert edit.version == 3 and edit.clinical_case_summary == "New summary"
+
+
+def test_textarea_line_endings_are_not_an_edit() -> None:
+    form = {f"item-0-{k}": v for k, v in ItemValues.from_item(ITEM).__dict__.items()}
+    form["item-0-rationale"] = ITEM.rationale.replace("\n", "\r\n")
+    form["version"] = "0"
+    values = DraftValues.from_form(form, 1)
+    assert values.items[0] == ItemValues.from_item(ITEM)
