@@ -75,6 +75,7 @@ def environment() -> jinja2.Environment:
         Role=Role,
     )
     env.filters["date"] = views.format_date
+    env.filters["sentence"] = views.sentence
     return env
 
 

@@ -119,6 +119,14 @@ async def _web(request: Request) -> Web | None:
     return Web(request, workflow, actor, data)
 
 
+async def _quiet_web(request: Request) -> Web | None:
+    """The session for an error page's header, if it can be had (the store may be down)."""
+    try:
+        return await _web(request)
+    except OpenIMRError:
+        return None
+
+
 async def signed_in(request: Request) -> Web:
     web = await _web(request)
     if web is None:
@@ -149,7 +157,7 @@ def _safe_next(value: str | None) -> str:
     return PREFIX + "/"
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def _error_page(request: Request, status: int, message: str, web: Web | None = None) -> Response:
     titles = {
         400: "The request could not be read",
         403: "Not allowed",
@@ -158,11 +166,13 @@ def _error_page(request: Request, status: int, message: str) -> Response:
         422: "Please check what you entered",
         503: "A part of the service is unavailable",
     }
+    context = {
+        "title": titles.get(status, "Something went wrong"),
+        "message": message,
+        "status": status,
+    }
     return render(
-        request,
-        "error.html.j2",
-        {"title": titles.get(status, "Something went wrong"), "message": message, "status": status},
-        status=status,
+        request, "error.html.j2", web.context(**context) if web else context, status=status
     )
 
 
@@ -190,14 +200,20 @@ class WorkbenchRoute(APIRoute):
                     403,
                     "This form has expired or did not come from this page. Go back, reload "
                     "the page and try again; nothing was changed.",
+                    await _quiet_web(request),
                 )
             except OpenIMRError as exc:
                 message = exc.detail if isinstance(exc, InputError) else exc.message
-                return _error_page(request, status_of(exc), message)
+                return _error_page(request, status_of(exc), message, await _quiet_web(request))
             except RequestValidationError as exc:
                 problems = exc.errors()
                 where = ".".join(str(p) for p in problems[0].get("loc", ())) if problems else ""
-                return _error_page(request, 422, f"A field is missing or invalid: {where}")
+                return _error_page(
+                    request,
+                    422,
+                    f"A field is missing or invalid: {where}",
+                    await _quiet_web(request),
+                )
 
         return handler
 
@@ -369,7 +385,9 @@ def _case_page(
             proposal = Determination.model_validate_json(workflow.get_proposal(actor, case_id))
         except ComponentUnavailable as exc:
             proposal_error = exc.message
-    if detail.status in _REVIEW_STATES or detail.determination_status:
+    if (actor.role is not Role.INTAKE and detail.status in _REVIEW_STATES) or (
+        detail.determination_status == "signed"
+    ):
         view = workflow.get_determination(actor, case_id)
     records = list(detail.case_file.get("records") or [])
     shown = [*(proposal.items if proposal else [])]
@@ -546,6 +564,7 @@ async def letter_preview(request: Request, case_id: str) -> Response:
             request,
             409,
             "The letter exists once the determination is signed. Sign it on the case page.",
+            web,
         )
     return render(request, "letter.html.j2", web.context(case=detail))
 
@@ -554,7 +573,7 @@ async def letter_preview(request: Request, case_id: str) -> Response:
 async def letter_file(request: Request, case_id: str, fmt: str, download: bool = False) -> Response:
     web = await signed_in(request)
     if fmt not in _LETTER_FILES:
-        return _error_page(request, 404, "Letters come as pdf, html or text.")
+        return _error_page(request, 404, "Letters come as pdf, html or text.", web)
     letter = await run_in_threadpool(web.workflow.get_letter, web.actor, case_id, fmt)
     media = letter.media_type + ("; charset=utf-8" if letter.media_type.startswith("text/") else "")
     inline = fmt == "html" and not download

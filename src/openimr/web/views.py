@@ -92,6 +92,11 @@ def format_date(value: date | str | None) -> str:
     return value.strftime("%b %d, %Y").replace(" 0", " ") if value else "not stated"
 
 
+def sentence(text: str) -> str:
+    """A message from the workflow as a sentence (they start in lower case)."""
+    return text[:1].upper() + text[1:]
+
+
 def decision_label(decision: str) -> str:
     return {"upheld": "Upheld", "overturned": "Overturned"}.get(decision, decision)
 
