@@ -329,7 +329,7 @@ def test_intake_uploads_a_case_and_assigns_with_reasons(
     assert page.evaluate(UNLABELLED) == []
     page.get_by_label("Case file").set_input_files(str(upload))
     page.get_by_label("Date received").fill("2014-02-19")
-    page.get_by_label("Signed by the employee or representative").select_option("yes")
+    page.get_by_label("Application signed").select_option("yes")
     page.get_by_role("button", name="Receive and screen").click()
     page.wait_for_url(re.compile(r"done=created"))
     assert "Eligible" in page.locator("#eligibility .outcome").inner_text()
