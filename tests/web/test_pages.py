@@ -381,3 +381,23 @@ def test_no_health_information_is_logged(client, seeded, caplog: pytest.LogCaptu
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for phrase in ("massage", "Sentinel", "L5-S1", "lumbar", seeded.tokens["dr-a"]):
         assert phrase.lower() not in logged.lower()
+
+
+def test_an_internal_failure_is_a_page_and_logs_no_health_information(
+    workflow, seeded, caplog: pytest.LogCaptureFixture
+) -> None:
+    from openimr.workflow import Workflow
+
+    from .conftest import workbench_app
+
+    def failing_engine(case: Any) -> Any:
+        raise RuntimeError(f"engine failed on {case.records[0].text[:40]}")
+
+    broken = Workflow(workflow.db, proposer=failing_engine, clock=workflow.now)
+    with TestClient(workbench_app(broken), follow_redirects=False) as client:
+        sign_in(client, seeded.tokens["dr-a"])
+        response = client.get(f"/workbench/cases/{seeded.cases['main']}")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RuntimeError" in logged and "MRI of the lumbar spine" not in logged

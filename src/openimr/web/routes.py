@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ _REVIEW_STATES = frozenset(
     }
 )
 _LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
+log = logging.getLogger("openimr.web")
+
 _NOTICES = {
     "created": "The application was received and screened.",
     "screened": "The application was screened again.",
@@ -213,6 +216,20 @@ class WorkbenchRoute(APIRoute):
                     422,
                     f"A field is missing or invalid: {where}",
                     await _quiet_web(request),
+                )
+            except Exception as exc:
+                # The type only: a library's message may quote health information.
+                log.error(
+                    "internal error on %s %s: %s",
+                    request.method,
+                    request.url.path,
+                    type(exc).__name__,
+                )
+                return _error_page(
+                    request,
+                    500,
+                    "Something went wrong on our side. Reload the page to see what was "
+                    "saved, then try again.",
                 )
 
         return handler
