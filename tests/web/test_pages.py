@@ -401,3 +401,40 @@ def test_an_internal_failure_is_a_page_and_logs_no_health_information(
     assert "Something went wrong on our side" in response.text
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "RuntimeError" in logged and "MRI of the lumbar spine" not in logged
+
+
+def test_without_the_engine_the_reviewer_writes_the_determination(workflow, seeded) -> None:
+    from openimr.workflow import ComponentUnavailable, Workflow
+
+    from .conftest import workbench_app
+
+    def no_engine(_case: Any) -> Any:
+        raise ComponentUnavailable("the decision engine is not available in this build")
+
+    bare = Workflow(workflow.db, proposer=no_engine, clock=workflow.now)
+    with TestClient(workbench_app(bare), follow_redirects=False) as client:
+        sign_in(client, seeded.tokens["dr-a"])
+        url = f"/workbench/cases/{seeded.cases['main']}"
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "The decision engine is not available in this build" in page.text
+        fields = _form_fields(page.text, "determination-form")
+        assert "item-0-decision" not in fields  # nothing proposed, nothing chosen
+        for index in (0, 1):
+            fields[f"item-{index}-decision"] = "upheld"
+            fields[f"item-{index}-family"] = "MTUS-CPMTG"
+            fields[f"item-{index}-rationale"] = f"Written by the reviewer for item {index + 1}."
+        missing = dict(fields)
+        del missing["item-1-decision"]
+        refused = client.post(f"{url}/determination", data=missing)
+        assert refused.status_code == 422 and "Choose Upheld or Overturned" in refused.text
+        assert "Written by the reviewer for item 2." in refused.text  # kept
+        saved = client.post(f"{url}/determination", data=fields)
+        assert saved.status_code == 303, saved.text
+    actor = workflow.authenticate(seeded.tokens["dr-a"])
+    view = workflow.get_determination(actor, seeded.cases["main"])
+    assert view.determination is not None
+    assert [i.rationale for i in view.determination.items] == [
+        "Written by the reviewer for item 1.",
+        "Written by the reviewer for item 2.",
+    ]

@@ -482,10 +482,17 @@ async def case_page(request: Request, case_id: str, done: str | None = None) -> 
 
 
 def _item_count(web: Web, case_id: str) -> tuple[int, Determination | None, DeterminationView]:
-    proposal = Determination.model_validate_json(web.workflow.get_proposal(web.actor, case_id))
+    """How many items the form holds, the proposal (if the engine could make one), the draft."""
+    try:
+        proposal = Determination.model_validate_json(web.workflow.get_proposal(web.actor, case_id))
+    except ComponentUnavailable:
+        proposal = None
     view = web.workflow.get_determination(web.actor, case_id)
     base = view.determination or proposal
-    return len(base.items), proposal, view
+    if base is not None:
+        return len(base.items), proposal, view
+    detail = web.workflow.get_case(web.actor, case_id)
+    return len(detail.case_file.get("disputed_items") or []), proposal, view
 
 
 @router.post("/cases/{case_id}/determination")
