@@ -237,9 +237,16 @@ def _weeks(check: Check, s: Situation) -> Outcome:
     if weeks is None:
         return Outcome(None, (), "date of injury or of the request unknown")
     evidence = (s.facts.injury_date_evidence,) if s.facts.injury_date_evidence else ()
-    return Outcome(
-        _within(weeks, check.args), evidence, f"{_fmt(round(weeks, 1))} weeks since injury"
-    )
+    return Outcome(_within(weeks, check.args), evidence, f"{elapsed(weeks)} since the injury")
+
+
+def elapsed(weeks: float) -> str:
+    """A duration as a person would say it: weeks, then months, then years."""
+    if weeks < 13:
+        return f"{_fmt(round(weeks, 1))} weeks"
+    if weeks < 104:
+        return f"about {round(weeks / 4.345)} months"
+    return f"about {round(weeks / 52.18)} years"
 
 
 def phase_of(weeks: float | None, knowledge: KnowledgeBase) -> str | None:

@@ -7,9 +7,26 @@ given, what the records show, and what the UR decided. It names no one.
 
 from __future__ import annotations
 
+from datetime import date
+
 from openimr.casefile import CaseFile, RecordKind
 from openimr.engine.normalize import NormalizedItem
 from openimr.facts.extract import ClinicalFacts
+
+_KIND_LABELS = {
+    "progress_report": "progress reports",
+    "consultation": "consultations",
+    "imaging": "imaging reports",
+    "ur_determination": "UR determination",
+    "clinical_summary": "clinical summary",
+    "operative_report": "operative reports",
+    "other": "other records",
+}
+
+
+def _day(value: date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
 
 _NOTABLE_FINDINGS = (
     "neuro_deficit",
@@ -35,14 +52,14 @@ def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[Normalized
     else:
         who += " sustained an industrial injury"
     if facts.injury_date:
-        who += f" on {facts.injury_date.strftime('%B %-d, %Y')}"
+        who += f" on {_day(facts.injury_date)}"
     sentences = [who + "."]
-    kinds = [r.kind.value.replace("_", " ") for r in case.records]
+    kinds = [_KIND_LABELS.get(r.kind.value, r.kind.value.replace("_", " ")) for r in case.records]
     dated = sorted(d for d in facts.record_dates if d)
     span = ""
     if dated:
         first, last = dated[0], dated[-1]
-        span = f" dated {first.isoformat()}" + (f" to {last.isoformat()}" if last != first else "")
+        span = f" dated {_day(first)}" + (f" to {_day(last)}" if last != first else "")
     sentences.append(
         f"The case file holds {len(case.records)} record(s){span}: "
         + ", ".join(sorted(set(kinds)))
@@ -72,6 +89,6 @@ def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[Normalized
     requests = "; ".join(item.request.reviewed_text.rstrip(". ") for item in items)
     ur = "Utilization review"
     if case.ur_decision_date:
-        ur += f" dated {case.ur_decision_date.isoformat()}"
+        ur += f" dated {_day(case.ur_decision_date)}"
     sentences.append(f"{ur} did not certify the following, now in dispute: {requests}.")
     return " ".join(sentences)
