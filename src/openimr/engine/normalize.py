@@ -12,17 +12,13 @@ import re
 from dataclasses import dataclass
 
 from openimr.domain import Drug, NormalizedRequest, Quantity, UrModification
+from openimr.facts.text import NUMBER_PATTERN, parse_number
 from openimr.facts.vocabulary import Vocabulary
 from openimr.knowledge.topics import KnowledgeBase, Topic
 
 UNMAPPED = "unmapped"
 
-_WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "sixteen": 16,
-    "eighteen": 18, "twenty": 20, "twenty-four": 24, "thirty": 30,
-}  # fmt: skip
-_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + ")"
+_NUM = NUMBER_PATTERN
 
 _MODIFIED = re.compile(
     r"^(?P<orig>.+?)\s+(?:was|were) the original request\.\s*(?P<auth>.+?)\s+(?:was|were) "
@@ -90,13 +86,7 @@ _COMPOUND_SPLIT = re.compile(r"\s*(?:/|,|\+|\band\b)\s*", re.IGNORECASE)
 
 
 def _number(text: str) -> float | None:
-    text = text.lower()
-    if text in _WORD_NUMBERS:
-        return float(_WORD_NUMBERS[text])
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    return parse_number(text)
 
 
 @dataclass(frozen=True)

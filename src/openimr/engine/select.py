@@ -32,24 +32,19 @@ def choose_edition(
     """The MTUS edition for the case, why, and a flag message when the choice is uncertain."""
     catalog = knowledge.sources
     reference = ur_decision_date or latest_record_date
+    flag = None
     if reference is None:
         edition = catalog.latest_edition()
+        reason = (
+            "No UR decision date or record date in the case file; applied the current "
+            f"edition, {edition.name}."
+        )
         return (
             edition,
-            EditionChoice(
-                edition=edition.id,
-                effective_from=edition.effective_from,
-                effective_to=edition.effective_to,
-                reference_date=None,
-                reason=(
-                    f"No UR decision date or record date in the case file; applied the current "
-                    f"edition, {edition.name}."
-                ),
-            ),
-            "No date in the case file: confirm which MTUS edition applies.",
+            _choice(edition, None, reason),
+            ("No date in the case file: confirm which MTUS edition applies."),
         )
     edition = catalog.edition_on(reference)
-    flag = None
     if edition is None:
         edition = min(catalog.editions, key=lambda e: e.effective_from)
         flag = f"{reference} is before the first MTUS edition known here; applied {edition.id}."
@@ -60,22 +55,21 @@ def choose_edition(
     )
     if edition.date_confidence == "approximate":
         reason += " The start date of this edition is approximate."
-        days_from_start = (reference - edition.effective_from).days
-        if 0 <= days_from_start < 45:
+        if 0 <= (reference - edition.effective_from).days < 45:
             flag = (
                 f"The {basis} date is close to the approximate start of {edition.id}: "
                 "confirm the edition in force."
             )
-    return (
-        edition,
-        EditionChoice(
-            edition=edition.id,
-            effective_from=edition.effective_from,
-            effective_to=edition.effective_to,
-            reference_date=reference,
-            reason=reason,
-        ),
-        flag,
+    return edition, _choice(edition, reference, reason), flag
+
+
+def _choice(edition: Edition, reference: date | None, reason: str) -> EditionChoice:
+    return EditionChoice(
+        edition=edition.id,
+        effective_from=edition.effective_from,
+        effective_to=edition.effective_to,
+        reference_date=reference,
+        reason=reason,
     )
 
 

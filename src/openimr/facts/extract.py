@@ -18,16 +18,10 @@ from openimr.casefile import CaseFile
 from openimr.domain import Evidence
 from openimr.facts.context import ContextAnnotator, Modifiers, Target, default_annotator
 from openimr.facts.prefilter import DrugNameIndex, LiteralIndex
-from openimr.facts.text import Sentence, find_dates, split_sentences
+from openimr.facts.text import NUMBER_PATTERN, Sentence, find_dates, parse_number, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24,
-    "thirty": 30, "thirty-six": 36,
-}  # fmt: skip
-NUMBER = r"(?:\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+NUMBER = NUMBER_PATTERN
 
 _COUNT_BEFORE = re.compile(
     rf"(?<![\w/.-])(?P<n>{NUMBER})(?:/(?P<of>\d{{1,3}}))?\s+(?:[\w-]+\s+){{0,3}}?"
@@ -297,10 +291,8 @@ def _looks_like_request(sentence: str) -> bool:
 
 
 def _number(value: str) -> int | None:
-    value = value.lower()
-    if value.isdigit():
-        return int(value)
-    return _NUMBER_WORDS.get(value)
+    number = parse_number(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 class FactExtractor:

@@ -70,6 +70,28 @@ _MONTH_YEAR = re.compile(
 )
 
 
+#: Numbers as words in records and requests ("six sessions", "twenty-four visits").
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24,
+    "thirty": 30, "thirty-six": 36,
+}  # fmt: skip
+#: A regular expression for a number written in digits (decimals allowed) or in words.
+NUMBER_PATTERN = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+
+
+def parse_number(text: str) -> float | None:
+    """A number written in digits or words, or None."""
+    lowered = text.lower()
+    if lowered in NUMBER_WORDS:
+        return float(NUMBER_WORDS[lowered])
+    try:
+        return float(lowered)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of one record: its span in the record text."""
