@@ -21,9 +21,10 @@ from openimr.engine.criteria import Situation
 from openimr.engine.decide import judge
 from openimr.engine.normalize import NormalizedItem, normalize_request
 from openimr.engine.select import choose_edition, select_guidance
-from openimr.engine.summary import compose_summary
+from openimr.engine.summary import SUMMARY_CONCEPTS, compose_summary
 from openimr.facts.extract import ClinicalFacts, FactExtractor
-from openimr.knowledge.topics import KnowledgeBase, default_knowledge_base
+from openimr.knowledge.checks import names_used
+from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_base
 
 ENGINE_VERSION = "openimr-engine/0.1"
 
@@ -36,18 +37,24 @@ class Reviewer:
     ) -> None:
         self.knowledge = knowledge or default_knowledge_base()
         self.extractor = extractor or FactExtractor()
+        self._topic_concepts: dict[str, frozenset[str]] = {}
 
     def review(self, case: CaseFile) -> Determination:
-        facts = self.extractor.extract(case)
+        prepared = self.extractor.prepare(case)
         record_dates = [r.date for r in case.records if r.date]
         edition, edition_choice, edition_flag = choose_edition(
             self.knowledge, case.ur_decision_date, max(record_dates) if record_dates else None
         )
-        fallback = facts.main_regions()
+        fallback = prepared.main_regions()
         normalized = [
             normalize_request(item.request, self.knowledge, self.extractor.vocabulary, fallback)
             for item in case.disputed_items
         ]
+        wanted = set(SUMMARY_CONCEPTS)
+        for norm in normalized:
+            if norm.topic is not None:
+                wanted |= self._concepts_of(norm.topic)
+        facts = self.extractor.extract(case, frozenset(wanted), prepared)
         items = [
             self._item(case, index, norm, facts, edition, edition_flag)
             for index, norm in enumerate(normalized)
@@ -65,6 +72,23 @@ class Reviewer:
             items=items,
             engine_version=ENGINE_VERSION,
         )
+
+    def _concepts_of(self, topic: Topic) -> frozenset[str]:
+        """Concepts a topic's criteria ask about, read up front for speed."""
+        cached = self._topic_concepts.get(topic.id)
+        if cached is None:
+            names: set[str] = set()
+            for guidance in topic.guidance:
+                checks = [c.check for c in guidance.criteria]
+                if guidance.when is not None:
+                    checks.append(guidance.when)
+                for check in checks:
+                    names |= {
+                        arg for name, arg in names_used(check) if name in {"finding", "absent"}
+                    }
+            cached = frozenset(names)
+            self._topic_concepts[topic.id] = cached
+        return cached
 
     def _item(
         self,

@@ -28,14 +28,20 @@ def _day(value: date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-_NOTABLE_FINDINGS = (
+#: Concepts the composed summary mentions.
+SUMMARY_CONCEPTS = (
     "neuro_deficit",
     "radiculopathy",
     "red_flag",
     "functional_improvement",
     "failed_conservative_care",
     "improving",
+    "off_work",
+    "work_modified",
+    "work_full_duty",
 )
+
+_NOTABLE_FINDINGS = SUMMARY_CONCEPTS[:6]
 
 
 def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[NormalizedItem]) -> str:

@@ -13,6 +13,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from openimr.casefile import CaseFile
 from openimr.domain import Evidence
@@ -119,6 +120,39 @@ class MedicationUse:
 
 
 @dataclass
+class _PreparedRecord:
+    index: int
+    text: str
+    lowered: str
+    sentences: list[Sentence]
+    starts: list[int]
+    hits: dict[str, set[int]]
+
+    def sentence_at(self, position: int) -> Sentence:
+        index = bisect.bisect_right(self.starts, position) - 1
+        return self.sentences[index if index > 0 else 0]
+
+
+@dataclass
+class PreparedCase:
+    """Records split into sentences, with literal hits and the mentions every review needs."""
+
+    records: list[_PreparedRecord]
+    base: list[Mention]
+
+    def main_regions(self) -> tuple[str, ...]:
+        """Body regions the records talk about most, most mentioned first."""
+        counts: dict[str, int] = {}
+        for mention in self.base:
+            if mention.kind == "region" and mention.key not in {
+                "upper_extremity",
+                "lower_extremity",
+            }:
+                counts[mention.key] = counts.get(mention.key, 0) + 1
+        return tuple(key for key, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass
 class ClinicalFacts:
     """Everything read from one case's records."""
 
@@ -134,6 +168,8 @@ class ClinicalFacts:
     medications: dict[str, MedicationUse] = field(default_factory=dict)
     injury_date_evidence: Evidence | None = None
     age_evidence: Evidence | None = None
+    concepts_read: set[str] = field(default_factory=set)
+    reader: Any = None  # reads a concept that was not read up front
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -152,6 +188,8 @@ class ClinicalFacts:
     def finding(self, concept: str) -> Finding:
         """Is the concept documented present (True), documented absent (False), or silent?"""
         spec = self.vocabulary.concepts[concept]
+        if concept not in self.concepts_read and self.reader is not None:
+            self.reader(concept)
         present: list[Mention] = []
         absent: list[Mention] = []
         for mention in self.of("concept", concept):
@@ -306,8 +344,35 @@ class FactExtractor:
         self.literal_index = LiteralIndex(self.vocabulary.all_patterns())
         self.drug_index = DrugNameIndex(self.vocabulary)
 
-    def extract(self, case: CaseFile) -> ClinicalFacts:
+    def prepare(self, case: CaseFile) -> PreparedCase:
+        """Split the records into sentences and find the literals every pattern needs.
+
+        Also reads body regions, treatments, drugs and imaging, which every review uses;
+        concepts are read later, only those the guidelines in question ask about.
+        """
+        records = []
+        for index, record in enumerate(case.records):
+            sentences = split_sentences(record.text, index)
+            lowered = record.text.lower()
+            starts = [s.start for s in sentences]
+            hits = self.literal_index.sentences_by_literal(lowered, starts) if sentences else {}
+            records.append(_PreparedRecord(index, record.text, lowered, sentences, starts, hits))
+        base: list[Mention] = []
+        for prepared in records:
+            base.extend(self._base_mentions(prepared))
+        return PreparedCase(records, base)
+
+    def extract(
+        self,
+        case: CaseFile,
+        concepts: frozenset[str] | None = None,
+        prepared: PreparedCase | None = None,
+    ) -> ClinicalFacts:
+        """Facts of a case; ``concepts`` limits which concepts are read up front (others are
+        read when first asked for)."""
         vocab = self.vocabulary
+        prepared = prepared or self.prepare(case)
+        wanted = set(vocab.concepts) if concepts is None else set(concepts) & set(vocab.concepts)
         record_dates = [record.date for record in case.records]
         order = sorted(
             range(len(case.records)),
@@ -322,12 +387,14 @@ class FactExtractor:
             age=case.claimant.age,
             sex=case.claimant.sex,
         )
-        raw: list[Mention] = []
-        for index, record in enumerate(case.records):
-            raw.extend(self._record_mentions(index, record.text))
+        raw = list(prepared.base)
+        for record in prepared.records:
+            raw.extend(self._concept_mentions(record, sorted(wanted)))
         qualified = self._qualify(raw)
         for mention in qualified:
             facts.mentions.setdefault((mention.kind, mention.key), []).append(mention)
+        facts.concepts_read = set(wanted)
+        facts.reader = lambda concept: self._read_concept(facts, prepared, concept)
         self._read_demographics(case, facts)
         self._read_sessions(case, facts)
         self._read_medications(facts)
@@ -337,79 +404,99 @@ class FactExtractor:
         return facts
 
     # -- mentions -----------------------------------------------------------------------
-    def _record_mentions(self, index: int, text: str) -> list[Mention]:
-        vocab = self.vocabulary
-        sentences = split_sentences(text, index)
-        if not sentences:
+    def _matches(self, record: _PreparedRecord, pattern: re.Pattern[str]):
+        """Matches of a pattern, run only on sentences holding one of its literals."""
+        literals = self.literal_index.literals(pattern)
+        if literals is None:
+            yield from pattern.finditer(record.text)
+            return
+        chosen: set[int] = set()
+        for literal in literals:
+            found = record.hits.get(literal)
+            if found:
+                chosen |= found
+        if not chosen:
+            return
+        sentences = record.sentences
+        ordered = sorted(chosen)
+        run_start = previous = ordered[0]
+        for number in [*ordered[1:], None]:
+            if number is not None and number == previous + 1:
+                previous = number
+                continue
+            yield from pattern.finditer(
+                record.text, sentences[run_start].start, sentences[previous].end
+            )
+            if number is not None:
+                run_start = previous = number
+
+    def _scan(
+        self,
+        record: _PreparedRecord,
+        kind: str,
+        key: str,
+        pattern: re.Pattern[str],
+        absent: bool = False,
+    ) -> list[Mention]:
+        return [
+            Mention(
+                kind,
+                key,
+                record.index,
+                m.start(),
+                m.end(),
+                m.group(0),
+                record.sentence_at(m.start()),
+                absent=absent,
+            )
+            for m in self._matches(record, pattern)
+        ]
+
+    def _base_mentions(self, record: _PreparedRecord) -> list[Mention]:
+        if not record.sentences:
             return []
-        starts = [s.start for s in sentences]
-
-        def sentence_at(position: int) -> Sentence:
-            return sentences[max(bisect.bisect_right(starts, position) - 1, 0)]
-
+        vocab = self.vocabulary
         found: list[Mention] = []
-        lowered = text.lower()
-        hits = self.literal_index.sentences_by_literal(lowered, starts)
-
-        def matches(pattern: re.Pattern[str]):
-            literals = self.literal_index.literals(pattern)
-            if literals is None:
-                yield from pattern.finditer(text)
-                return
-            chosen: set[int] = set()
-            for literal in literals:
-                found = hits.get(literal)
-                if found:
-                    chosen |= found
-            if not chosen:
-                return
-            # scan runs of neighbouring sentences in one call each
-            ordered = sorted(chosen)
-            run_start = ordered[0]
-            previous = run_start
-            for number in [*ordered[1:], None]:
-                if number is not None and number == previous + 1:
-                    previous = number
-                    continue
-                yield from pattern.finditer(
-                    text, sentences[run_start].start, sentences[previous].end
-                )
-                if number is not None:
-                    run_start = previous = number
-
-        def scan(kind: str, key: str, pattern: re.Pattern[str], absent: bool = False) -> None:
-            for match in matches(pattern):
-                sentence = sentence_at(match.start())
-                found.append(
-                    Mention(
-                        kind,
-                        key,
-                        index,
-                        match.start(),
-                        match.end(),
-                        match.group(0),
-                        sentence,
-                        absent=absent,
-                    )
-                )
-
-        for key, concept in vocab.concepts.items():
-            scan("concept", key, concept.pattern)
-            if concept.absent_pattern is not None:
-                scan("concept", key, concept.absent_pattern, absent=True)
-        for key, term in vocab.treatments.items():
-            scan("treatment", key, term.pattern)
-        for key, term in vocab.modalities.items():
-            scan("modality", key, term.pattern)
-        for key, term in vocab.regions.items():
-            scan("region", key, term.pattern)
-        for start, end, entry in self.drug_index.find(lowered):
+        for terms, kind in (
+            (vocab.treatments, "treatment"),
+            (vocab.modalities, "modality"),
+            (vocab.regions, "region"),
+        ):
+            for key, term in terms.items():
+                found += self._scan(record, kind, key, term.pattern)
+        for start, end, entry in self.drug_index.find(record.lowered):
             found.append(
                 Mention(
-                    "drug", entry.generic, index, start, end, text[start:end], sentence_at(start)
+                    "drug",
+                    entry.generic,
+                    record.index,
+                    start,
+                    end,
+                    record.text[start:end],
+                    record.sentence_at(start),
                 )
             )
+        return found
+
+    def _concept_mentions(self, record: _PreparedRecord, concepts: list[str]) -> list[Mention]:
+        if not record.sentences:
+            return []
+        found: list[Mention] = []
+        for key in concepts:
+            concept = self.vocabulary.concepts[key]
+            found += self._scan(record, "concept", key, concept.pattern)
+            if concept.absent_pattern is not None:
+                found += self._scan(record, "concept", key, concept.absent_pattern, absent=True)
         return _drop_contained_absences(found)
+
+    def _read_concept(self, facts: ClinicalFacts, prepared: PreparedCase, concept: str) -> None:
+        """Read one more concept into facts that were extracted without it."""
+        raw: list[Mention] = []
+        for record in prepared.records:
+            raw.extend(self._concept_mentions(record, [concept]))
+        for mention in self._qualify(raw):
+            facts.mentions.setdefault((mention.kind, mention.key), []).append(mention)
+        facts.concepts_read.add(concept)
 
     def _qualify(self, mentions: list[Mention]) -> list[Mention]:
         """Attach ConText modifiers to every mention that needs them."""
