@@ -77,8 +77,26 @@ def _sequence(items: Any) -> frozenset[str] | None:
     return max(candidates, key=_score)
 
 
+#: The alternatives a pattern was built from, by pattern source: literals are read from each
+#: alternative apart, before the regular-expression compiler factors out common prefixes.
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {}
+
+
+def register_alternatives(pattern: re.Pattern[str], alternatives: list[str]) -> None:
+    _ALTERNATIVES[pattern.pattern] = tuple(alternatives)
+
+
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Lower-case strings one of which every match contains, or None when none can be named."""
+    alternatives = _ALTERNATIVES.get(pattern.pattern)
+    if alternatives:
+        union: set[str] = set()
+        for alternative in alternatives:
+            found = required_literals(re.compile(alternative, pattern.flags))
+            if not found:
+                return None
+            union |= found
+        return frozenset(union)
     try:
         parsed = sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
     except (re.error, TypeError, ValueError):  # pragma: no cover - compiled patterns parse

@@ -124,12 +124,11 @@ def split_sentences(text: str, record_index: int = 0) -> list[Sentence]:
 
 
 def _append(out: list[Sentence], text: str, start: int, end: int, record_index: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        out.append(Sentence(record_index, start, end, text[start:end]))
+    segment = text[start:end]
+    stripped = segment.strip()
+    if stripped:
+        first = start + len(segment) - len(segment.lstrip())
+        out.append(Sentence(record_index, first, first + len(stripped), stripped))
 
 
 def _year(value: str) -> int:

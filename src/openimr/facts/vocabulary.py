@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from openimr.errors import KnowledgeBaseError
+from openimr.facts.prefilter import register_alternatives
 
 DATA_DIR = Path(__file__).parent / "data"
 CONTEXT_MODIFIERS = ("negated", "historical", "hypothetical", "family", "possible")
@@ -96,9 +97,11 @@ def compile_alternatives(patterns: list[str], where: str) -> re.Pattern[str]:
         for pattern in patterns:
             re.compile(pattern)
         body = "|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
+        compiled = re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
     except re.error as exc:
         raise KnowledgeBaseError(f"{where}: bad pattern: {exc}") from None
+    register_alternatives(compiled, patterns)
+    return compiled
 
 
 def _load(name: str) -> dict[str, Any]:
