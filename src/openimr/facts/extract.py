@@ -249,7 +249,10 @@ class ClinicalFacts:
         return Finding(None)
 
     def sessions(self, kind: str) -> SessionCount:
-        return self.session_counts.get(kind, SessionCount(None, False, ()))
+        """Sessions of a kind of treatment already given, counted on first use."""
+        if kind not in self.session_counts:
+            self.session_counts[kind] = count_sessions(self, kind)
+        return self.session_counts[kind]
 
     # -- imaging ------------------------------------------------------------------------
     def prior_imaging(self, modalities: tuple[str, ...], regions: tuple[str, ...]) -> Finding:
@@ -396,7 +399,6 @@ class FactExtractor:
         facts.concepts_read = set(wanted)
         facts.reader = lambda concept: self._read_concept(facts, prepared, concept)
         self._read_demographics(case, facts)
-        self._read_sessions(case, facts)
         self._read_medications(facts)
         if facts.reference_date is None:
             dated = [d for d in record_dates if d]
@@ -563,40 +565,6 @@ class FactExtractor:
                         )
                         break
 
-    # -- sessions -------------------------------------------------------------------------
-    def _read_sessions(self, case: CaseFile, facts: ClinicalFacts) -> None:
-        treatments_by_sentence: dict[tuple[int, int], list[Mention]] = {}
-        for (kind, _key), mentions in facts.mentions.items():
-            if kind == "treatment":
-                for m in mentions:
-                    treatments_by_sentence.setdefault(
-                        (m.record_index, m.sentence.start), []
-                    ).append(m)
-        for kind in self.vocabulary.treatments:
-            best: SessionCount | None = None
-            for mention in facts.of("treatment", kind):
-                mods = mention.modifiers
-                if mods.hypothetical or mods.family or mods.possible:
-                    continue
-                if mods.negated and (mods.negation_distance or 0) <= 3:
-                    continue
-                sentence = mention.sentence
-                if _looks_like_request(sentence.text):
-                    continue
-                count, extensive, evidence = _count_near(sentence, mention, treatments_by_sentence)
-                if count is None and not extensive:
-                    continue
-                candidate = SessionCount(count, extensive, (evidence,))
-                if best is None:
-                    best = candidate
-                else:
-                    total = max(best.count or 0, count or 0)
-                    best = SessionCount(
-                        total or None, best.extensive or extensive, (*best.evidence, evidence)
-                    )
-            if best is not None:
-                facts.session_counts[kind] = best
-
     # -- medications ----------------------------------------------------------------------
     def _read_medications(self, facts: ClinicalFacts) -> None:
         vocab = self.vocabulary
@@ -637,6 +605,30 @@ class FactExtractor:
                 stopped=stopped,
                 evidence=tuple(_dedupe_evidence(evidence)),
             )
+
+
+def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
+    """Sessions of a treatment already given, from counts stated near its mentions."""
+    nearby: dict[tuple[int, int], list[Mention]] = {}
+    for (mention_kind, _key), mentions in facts.mentions.items():
+        if mention_kind == "treatment":
+            for m in mentions:
+                nearby.setdefault((m.record_index, m.sentence.start), []).append(m)
+    best = SessionCount(None, False, ())
+    for mention in facts.of("treatment", kind):
+        mods = mention.modifiers
+        if mods.hypothetical or mods.family or mods.possible:
+            continue
+        if mods.negated and (mods.negation_distance or 0) <= 3:
+            continue
+        if _looks_like_request(mention.sentence.text):
+            continue
+        count, extensive, evidence = _count_near(mention.sentence, mention, nearby)
+        if count is None and not extensive:
+            continue
+        total = max(best.count or 0, count or 0)
+        best = SessionCount(total or None, best.extensive or extensive, (*best.evidence, evidence))
+    return best
 
 
 def _dedupe_evidence(items: list[Evidence]) -> list[Evidence]:
