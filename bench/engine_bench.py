@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def warm(cases: int) -> dict[str, float]:
     from openimr.casefile import parse_case_data
-    from openimr.engine import Reviewer
+    from openimr.engine import Reviewer, settle_process
 
     reviewer = Reviewer()
+    settle_process()  # as the CLI and the service do after loading the knowledge
     files = [parse_case_data(thirty_page_case(seed)) for seed in range(cases)]
     chars = statistics.mean(sum(len(r.text) for r in case.records) for case in files)
     reviewer.review(files[0])  # first call builds lazy caches

@@ -99,9 +99,10 @@ def eval_command(
 
     from openimr.corpus.evaluate import evaluate_cases
     from openimr.corpus.report import render_evaluation
-    from openimr.engine import Reviewer
+    from openimr.engine import Reviewer, settle_process
 
     reviewer = Reviewer()
+    settle_process()
     total = (
         sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
     )

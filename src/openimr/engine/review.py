@@ -6,6 +6,8 @@ always gives the same determination, byte for byte.
 
 from __future__ import annotations
 
+import gc
+
 from openimr.casefile import CaseFile
 from openimr.domain import (
     CriterionResult,
@@ -256,9 +258,18 @@ def _follow_procedures(
 _default_reviewer: Reviewer | None = None
 
 
+def settle_process() -> None:
+    """Collect garbage, then exempt what exists now (the knowledge base, the vocabulary, the
+    language pipeline) from future garbage collections: they live as long as the process, and
+    re-scanning them made reviews pause unpredictably."""
+    gc.collect()
+    gc.freeze()
+
+
 def review(case: CaseFile) -> Determination:
     """Propose a determination for every disputed item of a case (uses the bundled knowledge)."""
     global _default_reviewer
     if _default_reviewer is None:
         _default_reviewer = Reviewer()
+        settle_process()
     return _default_reviewer.review(case)
