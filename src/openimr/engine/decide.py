@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from openimr.domain import CriterionResult, Decision, Evidence, Flag, GuidelineCitation
 from openimr.engine.criteria import Outcome, Situation, evaluate
 from openimr.engine.select import Selection
+from openimr.facts.extract import unique_evidence
 from openimr.knowledge.topics import CriterionSpec
 
 MAX_EVIDENCE_PER_CRITERION = 3
@@ -28,21 +29,12 @@ class Judgement:
 
 
 def _evidence(outcome: Outcome) -> list[Evidence]:
-    seen: set[tuple[int, int, int]] = set()
     out: list[Evidence] = []
-    for item in outcome.evidence:
-        key = (item.record_index, item.start, item.end)
-        if key in seen:
-            continue
-        seen.add(key)
-        quote = (
-            item.quote
-            if len(item.quote) <= MAX_QUOTE_CHARS
-            else item.quote[:MAX_QUOTE_CHARS] + "..."
-        )
+    for item in unique_evidence(outcome.evidence)[:MAX_EVIDENCE_PER_CRITERION]:
+        quote = item.quote
+        if len(quote) > MAX_QUOTE_CHARS:
+            quote = quote[:MAX_QUOTE_CHARS] + "..."
         out.append(item.model_copy(update={"quote": " ".join(quote.split())}))
-        if len(out) == MAX_EVIDENCE_PER_CRITERION:
-            break
     return out
 
 

@@ -181,11 +181,9 @@ def _laterality(text: str, vocab: Vocabulary) -> str | None:
 
 
 def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
-    mentions = []
-    for match in vocab.drug_pattern.finditer(text):
-        entry = vocab.drug(re.sub(r"[\s-]+", " ", match.group(0)).lower())
-        if entry is not None:
-            mentions.append((match, entry))
+    mentions = [
+        (text[start:end], entry) for start, end, entry in vocab.drug_index.find(text.lower())
+    ]
     if not mentions:
         return None, []
     strength = _STRENGTH.search(text)
@@ -207,7 +205,7 @@ def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
         if word in lowered:
             form = word
             break
-    first_match, first = mentions[0]
+    first_name, first = mentions[0]
     ingredients: list[Drug] = []
     compound = len(mentions) > 1 and (
         _PERCENT_INGREDIENT.search(text) is not None or "/" in text or "compound" in lowered
@@ -223,15 +221,13 @@ def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
         ]
     elif compound:
         seen = set()
-        for match, entry in mentions:
+        for name, entry in mentions:
             if entry.generic in seen:
                 continue
             seen.add(entry.generic)
-            ingredients.append(
-                Drug(name=match.group(0), generic=entry.generic, drug_class=entry.drug_class)
-            )
+            ingredients.append(Drug(name=name, generic=entry.generic, drug_class=entry.drug_class))
     drug = Drug(
-        name=first_match.group(0),
+        name=first_name,
         generic=first.generic,
         drug_class=first.drug_class,
         strength=strength.group("s").replace(" ", "") if strength else None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from openimr.casefile import CaseFile
 from openimr.domain import Evidence
 from openimr.facts.context import ContextAnnotator, Modifiers, Target, default_annotator
-from openimr.facts.prefilter import DrugNameIndex, LiteralIndex
+from openimr.facts.prefilter import LiteralIndex
 from openimr.facts.text import NUMBER_PATTERN, Sentence, find_dates, parse_number, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
@@ -213,18 +214,18 @@ class ClinicalFacts:
             if self._order(latest_absent) > self._order(latest_present):
                 return Finding(
                     False,
-                    tuple(m.evidence() for m in _unique(absent)),
+                    tuple(unique_evidence(m.evidence() for m in absent)),
                     note=f"{spec.label}: earlier mentions, then documented absent",
                 )
             return Finding(
                 True,
-                tuple(m.evidence() for m in _unique(present)),
+                tuple(unique_evidence(m.evidence() for m in present)),
                 note=f"{spec.label}: documented (with contrary statements elsewhere)",
             )
         if present:
-            return Finding(True, tuple(m.evidence() for m in _unique(present)))
+            return Finding(True, tuple(unique_evidence(m.evidence() for m in present)))
         if absent:
-            return Finding(False, tuple(m.evidence() for m in _unique(absent)))
+            return Finding(False, tuple(unique_evidence(m.evidence() for m in absent)))
         return Finding(None)
 
     # -- treatments ---------------------------------------------------------------------
@@ -243,9 +244,9 @@ class ClinicalFacts:
                 continue
             received.append(mention)
         if received:
-            return Finding(True, tuple(m.sentence_evidence() for m in _unique(received)))
+            return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in received)))
         if denied:
-            return Finding(False, tuple(m.sentence_evidence() for m in _unique(denied)))
+            return Finding(False, tuple(unique_evidence(m.sentence_evidence() for m in denied)))
         return Finding(None)
 
     def sessions(self, kind: str) -> SessionCount:
@@ -270,7 +271,7 @@ class ClinicalFacts:
                     continue
                 found.append(mention)
         if found:
-            return Finding(True, tuple(m.sentence_evidence() for m in _unique(found)))
+            return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in found)))
         return Finding(None)
 
     def regions_in(self, sentence: Sentence) -> set[str]:
@@ -287,16 +288,6 @@ class ClinicalFacts:
                     break
         return regions
 
-    def main_regions(self) -> tuple[str, ...]:
-        """Body regions the records talk about most, most mentioned first."""
-        counts = {
-            key: len(mentions)
-            for (kind, key), mentions in self.mentions.items()
-            if kind == "region" and key not in {"upper_extremity", "lower_extremity"}
-        }
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        return tuple(key for key, _count in ranked)
-
     # -- medications --------------------------------------------------------------------
     def medication(self, generic: str) -> MedicationUse | None:
         return self.medications.get(generic)
@@ -307,17 +298,6 @@ class ClinicalFacts:
             for use in self.medications.values()
             if self.vocabulary.class_is(use.drug_class, drug_class)
         ]
-
-
-def _unique(mentions: list[Mention]) -> list[Mention]:
-    seen: set[tuple[int, int, int]] = set()
-    out = []
-    for mention in mentions:
-        key = (mention.record_index, mention.start, mention.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(mention)
-    return out
 
 
 _REQUEST_WORDS = re.compile(
@@ -345,7 +325,6 @@ class FactExtractor:
         self.vocabulary = vocabulary or load_vocabulary()
         self.annotator = annotator or default_annotator()
         self.literal_index = LiteralIndex(self.vocabulary.all_patterns())
-        self.drug_index = DrugNameIndex(self.vocabulary)
 
     def prepare(self, case: CaseFile) -> PreparedCase:
         """Split the records into sentences and find the literals every pattern needs.
@@ -466,7 +445,7 @@ class FactExtractor:
         ):
             for key, term in terms.items():
                 found += self._scan(record, kind, key, term.pattern)
-        for start, end, entry in self.drug_index.find(record.lowered):
+        for start, end, entry in self.vocabulary.drug_index.find(record.lowered):
             found.append(
                 Mention(
                     "drug",
@@ -603,7 +582,7 @@ class FactExtractor:
                 newly_prescribed=new,
                 requested_only=requested and not prior and not new,
                 stopped=stopped,
-                evidence=tuple(_dedupe_evidence(evidence)),
+                evidence=tuple(unique_evidence(evidence)),
             )
 
 
@@ -631,8 +610,9 @@ def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
     return best
 
 
-def _dedupe_evidence(items: list[Evidence]) -> list[Evidence]:
-    seen = set()
+def unique_evidence(items: Iterable[Evidence]) -> list[Evidence]:
+    """Evidence in order of first appearance, each span once."""
+    seen: set[tuple[int, int, int]] = set()
     out = []
     for item in items:
         key = (item.record_index, item.start, item.end)

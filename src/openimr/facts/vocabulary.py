@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from openimr.errors import KnowledgeBaseError
-from openimr.facts.prefilter import register_alternatives
+from openimr.facts.prefilter import DrugNameIndex, register_alternatives
 
 DATA_DIR = Path(__file__).parent / "data"
 CONTEXT_MODIFIERS = ("negated", "historical", "hypothetical", "family", "possible")
@@ -59,8 +59,12 @@ class Vocabulary:
     session_words: re.Pattern[str]
     drug_classes: dict[str, dict[str, Any]]
     drugs: dict[str, DrugEntry]
-    drug_pattern: re.Pattern[str]
     drug_by_name: dict[str, DrugEntry] = field(default_factory=dict)
+
+    @cached_property
+    def drug_index(self) -> DrugNameIndex:
+        """Every drug name, found as whole words in one pass (records and requests alike)."""
+        return DrugNameIndex(self)
 
     def all_patterns(self) -> list[re.Pattern[str]]:
         """Every compiled pattern the fact extractor scans records with."""
@@ -173,10 +177,6 @@ def load_vocabulary() -> Vocabulary:
                     f"and {drug.generic}"
                 )
             by_name[name] = drug
-    drug_pattern = compile_alternatives(
-        [re.escape(name).replace("\\ ", " ").replace(" ", r"[\s-]+") for name in by_name],
-        "drugs.yaml",
-    )
     return Vocabulary(
         concepts=concepts,
         regions=_terms(terms["body_regions"], "terms.yaml: body_regions"),
@@ -189,6 +189,5 @@ def load_vocabulary() -> Vocabulary:
         session_words=compile_alternatives(terms["session_words"], "terms.yaml: session_words"),
         drug_classes=classes,
         drugs=drugs,
-        drug_pattern=drug_pattern,
         drug_by_name=by_name,
     )
