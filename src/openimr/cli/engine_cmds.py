@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from openimr.cli.output import write_output
+
 
 class ReviewFormat(StrEnum):
     json = "json"
@@ -20,22 +22,6 @@ class ReviewFormat(StrEnum):
 class EvalFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-def _write(out: Path | None, text: str) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)  # never leave a half-written output file
-    except OSError as exc:
-        from openimr.errors import InputError
-
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror or exc}", source=str(out)) from None
 
 
 def review_command(
@@ -81,7 +67,7 @@ def review_command(
             chunks.append(
                 json.dumps({"case_file": str(path), **payload}, ensure_ascii=False) + "\n"
             )
-    _write(out, "".join(chunks))
+    write_output(out, "".join(chunks))
     if failed:
         raise typer.Exit(1)
 
@@ -112,9 +98,9 @@ def eval_command(
             cases, reviewer.review, lambda done: progress.update(task, completed=done)
         )
     if fmt is EvalFormat.json:
-        _write(out, report.model_dump_json(indent=2) + "\n")
+        write_output(out, report.model_dump_json(indent=2) + "\n")
     else:
-        _write(out, render_evaluation(report, show_items=show_items))
+        write_output(out, render_evaluation(report, show_items=show_items))
     if report.errors:
         raise typer.Exit(1)
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from openimr.cli.output import write_output
+
 if TYPE_CHECKING:
     from openimr.domain import Determination
 
@@ -97,16 +99,9 @@ def letter(
         data = render_letter(_load_determination(determination), fmt.value, settings=settings)
     except OpenIMRError as exc:
         raise _fail(str(exc), 2) from None
-    if out is None:
-        if fmt is RenderFormat.pdf and sys.stdout.isatty():
-            raise _fail("a PDF is not written to a terminal; use --out FILE", 2)
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise _fail(f"{out}: cannot write ({exc.strerror or exc})", 2) from None
+    if out is None and fmt is RenderFormat.pdf and sys.stdout.isatty():
+        raise _fail("a PDF is not written to a terminal; use --out FILE", 2)
+    write_output(out, data)
 
 
 def parse(
