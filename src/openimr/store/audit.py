@@ -1,25 +1,36 @@
 """The audit log: append-only and chained by SHA-256 so that tampering shows.
 
 Each entry's hash covers the previous entry's hash and the entry's own fields, so editing,
-deleting or reordering any entry breaks every hash after it. Appends are serialised (a
+deleting or reordering any entry breaks every hash after it. Entries hold identifiers,
+statuses and hashes, never health information.
+
+Writing an entry and chaining it are two steps. A unit of work writes its entries with
+:func:`record` to ``audit_pending``, in its own transaction, so they exist exactly when the
+change they describe does; that takes no lock. :func:`seal` then moves pending entries into
+the chain in the order they were written, many per transaction. Sealing is serialised (a
 PostgreSQL advisory lock held to the end of the transaction; SQLite has one writer anyway),
-so the chain never forks. Entries hold identifiers, statuses and hashes, never health
-information.
+so the chain never forks, but requests no longer queue behind each other's commits to
+extend it. Reads of the log seal first, so they see every committed entry; a server also
+seals in the background (:class:`BackgroundSealer`) within a fraction of a second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from openimr.store.models import AuditEntry
+from openimr.store.models import AuditEntry, PendingAuditEntry
+
+logger = logging.getLogger("openimr.store")
 
 #: ``prev_hash`` of the first entry.
 GENESIS_HASH = "0" * 64
@@ -56,31 +67,107 @@ def compute_hash(
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
+def record(session: Session, entries: Iterable[PendingEntry]) -> int:
+    """Write entries to ``audit_pending`` inside the caller's transaction (no lock taken)."""
+    rows = [
+        {
+            "at": format_time(entry.at or datetime.now(UTC)),
+            "actor": entry.actor,
+            "action": entry.action,
+            "case_id": entry.case_id,
+            "detail": canonical_json(entry.detail),
+        }
+        for entry in entries
+    ]
+    if rows:
+        session.execute(insert(PendingAuditEntry), rows)
+    return len(rows)
+
+
+def seal(session: Session, *, wait: bool = True, batch: int = 5000) -> int | None:
+    """Chain pending entries, oldest first, inside the caller's transaction.
+
+    Returns how many were chained, or ``None`` when ``wait`` is false and another sealer
+    holds the lock (it will chain them). Call it in a transaction of its own: the lock it
+    takes on PostgreSQL is held until that transaction ends.
+    """
+    if not _lock(session, wait=wait):
+        return None
+    sealed = 0
+    while True:
+        pending = (
+            session.execute(select(PendingAuditEntry).order_by(PendingAuditEntry.id).limit(batch))
+            .scalars()
+            .all()
+        )
+        if not pending:
+            return sealed
+        _link(session, [(p.at, p.actor, p.action, p.case_id, p.detail) for p in pending])
+        session.execute(
+            delete(PendingAuditEntry).where(PendingAuditEntry.id.in_([p.id for p in pending]))
+        )
+        session.expunge_all()
+        sealed += len(pending)
+
+
+def pending_count(session: Session) -> int:
+    """Entries written but not chained yet."""
+    return int(session.execute(select(func.count()).select_from(PendingAuditEntry)).scalar_one())
+
+
 def append(session: Session, entries: Iterable[PendingEntry]) -> list[AuditEntry]:
-    """Add entries at the end of the chain inside the caller's transaction."""
+    """Chain entries directly, inside the caller's transaction (waits for the chain's lock)."""
     pending = list(entries)
     if not pending:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    _lock(session, wait=True)
+    return _link(
+        session,
+        [
+            (
+                format_time(entry.at or datetime.now(UTC)),
+                entry.actor,
+                entry.action,
+                entry.case_id,
+                canonical_json(entry.detail),
+            )
+            for entry in pending
+        ],
+    )
+
+
+def _lock(session: Session, *, wait: bool) -> bool:
+    """Take the chain's lock until the end of the transaction (PostgreSQL only)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite: the writing transaction already holds the database's only lock
+    if wait:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        return True
+    return bool(
+        session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
+        ).scalar()
+    )
+
+
+def _link(
+    session: Session, entries: list[tuple[str, str, str, str | None, str]]
+) -> list[AuditEntry]:
+    """Add (at, actor, action, case_id, detail) entries at the end of the chain (lock held)."""
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     written: list[AuditEntry] = []
-    for entry in pending:
+    for at, actor, action, case_id, detail in entries:
         seq += 1
-        at = format_time(entry.at or datetime.now(UTC))
-        detail = canonical_json(entry.detail)
-        entry_hash = compute_hash(
-            prev_hash, seq, at, entry.actor, entry.action, entry.case_id, detail
-        )
+        entry_hash = compute_hash(prev_hash, seq, at, actor, action, case_id, detail)
         row = AuditEntry(
             seq=seq,
             at=at,
-            actor=entry.actor,
-            action=entry.action,
-            case_id=entry.case_id,
+            actor=actor,
+            action=action,
+            case_id=case_id,
             detail=detail,
             prev_hash=prev_hash,
             entry_hash=entry_hash,
@@ -90,6 +177,57 @@ def append(session: Session, entries: Iterable[PendingEntry]) -> list[AuditEntry
         prev_hash = entry_hash
     session.flush()
     return written
+
+
+class BackgroundSealer:
+    """A thread that chains pending entries soon after they are written.
+
+    ``poke`` after a commit wakes it; it then waits ``delay`` seconds so that one transaction
+    chains what several requests wrote. Another process sealing at the same moment is not
+    waited for: its sealer chains our entries, or our next round does. A failure is logged
+    (without the entries, which name cases) and retried on the next round.
+    """
+
+    def __init__(
+        self,
+        run_seal: Callable[[], int | None],
+        *,
+        delay: float = 0.05,
+        interval: float = 1.0,
+    ) -> None:
+        self._run_seal = run_seal
+        self._delay = delay
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="openimr-audit", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after one last round, so nothing written before now stays pending."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            stopping = self._stop.is_set()
+            if not stopping:
+                self._stop.wait(self._delay)
+            self._wake.clear()
+            try:
+                self._run_seal()
+            except Exception as error:  # keep sealing on the next round
+                logger.warning("sealing the audit log failed (%s); retrying", type(error).__name__)
+            if stopping:
+                return
 
 
 @dataclass

@@ -247,3 +247,21 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_log_case_id_seq", AuditEntry.case_id, AuditEntry.seq)
+
+
+class PendingAuditEntry(Base):
+    """An audit entry written with the change it records, waiting for its place in the chain.
+
+    Writing here takes no lock, so requests do not queue behind each other; the sealer moves
+    entries into :class:`AuditEntry`, in the order they were written, many per transaction.
+    Rows may be deleted (by the sealer, as it chains them) but never updated.
+    """
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(250))
+    action: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
