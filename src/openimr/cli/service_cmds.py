@@ -70,6 +70,14 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
         database_url: DatabaseOption = None,
         workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+        threads: Annotated[
+            int | None,
+            typer.Option(
+                help="Requests worked on at once per worker process "
+                "(default: $OPENIMR_REQUEST_THREADS, else 8).",
+                min=1,
+            ),
+        ] = None,
     ) -> None:
         """Run the HTTP API (migrating the database first)."""
         import uvicorn
@@ -86,6 +94,8 @@ def register(app: typer.Typer) -> None:
         if workers > 1:
             if database_url:
                 os.environ["OPENIMR_DATABASE_URL"] = database_url
+            if threads:
+                os.environ["OPENIMR_REQUEST_THREADS"] = str(threads)
             uvicorn.run(
                 "openimr.api.app:create_app_from_env",
                 factory=True,
@@ -97,7 +107,12 @@ def register(app: typer.Typer) -> None:
             return
         from openimr.api import create_app
 
-        uvicorn.run(create_app(database_url), host=host, port=port, access_log=False)
+        uvicorn.run(
+            create_app(database_url, request_threads=threads),
+            host=host,
+            port=port,
+            access_log=False,
+        )
 
     @users_app.command("create")
     def users_create(

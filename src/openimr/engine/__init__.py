@@ -4,8 +4,21 @@ The engine proposes; a physician decides. ``review`` is deterministic: the same 
 gives the same determination, byte for byte.
 """
 
-from openimr.engine.review import ENGINE_VERSION, Reviewer, review, settle_process
+from openimr.engine.review import (
+    ENGINE_VERSION,
+    Reviewer,
+    default_reviewer,
+    review,
+    settle_process,
+)
 
 __version__ = ENGINE_VERSION
 
-__all__ = ["ENGINE_VERSION", "Reviewer", "__version__", "review", "settle_process"]
+__all__ = [
+    "ENGINE_VERSION",
+    "Reviewer",
+    "__version__",
+    "default_reviewer",
+    "review",
+    "settle_process",
+]

@@ -266,10 +266,15 @@ def settle_process() -> None:
     gc.freeze()
 
 
-def review(case: CaseFile) -> Determination:
-    """Propose a determination for every disputed item of a case (uses the bundled knowledge)."""
+def default_reviewer() -> Reviewer:
+    """The process's reviewer on the bundled knowledge, loaded on first use."""
     global _default_reviewer
     if _default_reviewer is None:
         _default_reviewer = Reviewer()
         settle_process()
-    return _default_reviewer.review(case)
+    return _default_reviewer
+
+
+def review(case: CaseFile) -> Determination:
+    """Propose a determination for every disputed item of a case (uses the bundled knowledge)."""
+    return default_reviewer().review(case)

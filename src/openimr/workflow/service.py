@@ -12,9 +12,11 @@ knows about HTTP.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import ModuleType
@@ -78,6 +80,7 @@ from openimr.workflow.models import (
     ReviewerOut,
     Role,
 )
+from openimr.workflow.proposals import EngineLane
 from openimr.workflow.rules import SpecialtyRules, WorkflowRules, specialty_rules, workflow_rules
 from openimr.workflow.states import (
     ASSIGNABLE,
@@ -93,6 +96,10 @@ MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 LETTER_MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
 
 Proposer = Callable[[CaseFile], Determination]
+#: How the audit log names the engine thread when it prepares a proposal nobody asked for yet.
+ENGINE_LABEL = "system:engine"
+#: Case states whose proposal is worth preparing: the case is open and may reach a reviewer.
+PREPARED_STATES = frozenset(s.value for s in ASSIGNABLE | REVIEWABLE)
 LetterRenderer = Callable[[Determination, str], bytes]
 
 
@@ -112,6 +119,15 @@ def _default_proposer() -> Proposer:
             "the decision engine (openimr.engine.review) is not available in this build"
         )
     return review  # type: ignore[no-any-return]
+
+
+def _load_default_engine() -> int:
+    try:
+        from openimr.engine import default_reviewer
+    except ImportError:
+        return 0  # reported when a proposal is asked for
+    default_reviewer()
+    return 0
 
 
 def _default_renderer() -> LetterRenderer:
@@ -173,8 +189,15 @@ class Workflow:
         clock: Callable[[], datetime] | None = None,
         rules: WorkflowRules | None = None,
         specialties: SpecialtyRules | None = None,
+        prepare_proposals: bool = False,
+        seal_audit_in_background: bool = False,
     ) -> None:
         self.db = database
+        self.prepare_proposals = prepare_proposals
+        self.seal_audit_in_background = seal_audit_in_background
+        self._sealer: audit.BackgroundSealer | None = None
+        self._lane: EngineLane | None = None
+        self._lane_lock = threading.Lock()
         self._proposer = proposer
         self._renderer = renderer
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -198,12 +221,29 @@ class Workflow:
             with self.db.session(write=write) as session:
                 unit = _Unit(session=session, actor=actor)
                 yield unit
-                audit.append(session, unit.entries)
+                audit.record(session, unit.entries)
         except BaseException:
             if unit is not None and unit.refusals:
                 with self.db.session() as session:
-                    audit.append(session, unit.refusals)
+                    audit.record(session, unit.refusals)
+                self._audit_written()
             raise
+        if unit.entries:
+            self._audit_written()
+
+    def _audit_written(self) -> None:
+        """Entries were committed to the pending list: chain them now, or wake the sealer."""
+        if self._sealer is not None:
+            self._sealer.poke()
+            return
+        # On failure they stay pending and the next seal chains them: nothing is lost.
+        with suppress(StoreError):
+            self.seal_audit()
+
+    def seal_audit(self, *, wait: bool = True) -> int | None:
+        """Chain every committed pending audit entry (see :mod:`openimr.store.audit`)."""
+        with self.db.session() as session:
+            return audit.seal(session, wait=wait)
 
     def _allow(self, unit: _Unit, action: str, case_id: str | None = None) -> None:
         if unit.actor.role not in PERMISSIONS[action]:
@@ -461,7 +501,9 @@ class Workflow:
                 case_file, application, received_on=received, duplicates=duplicates
             )
             self._apply_screening(unit, case, screen(facts, self.rules, today=today))
-            return self._detail(unit, case, case_file)
+            detail = self._detail(unit, case, case_file)
+        self._prepare_proposal(case.id, case.case_file_sha256, case.status)
+        return detail
 
     def screen_case(
         self, actor: Actor, case_id: str, application: Application | None = None
@@ -498,7 +540,9 @@ class Workflow:
                 case_file, app, received_on=case.received_on, duplicates=duplicates
             )
             self._apply_screening(unit, case, screen(facts, self.rules, today=self.today()))
-            return self._detail(unit, case, case_file)
+            detail = self._detail(unit, case, case_file)
+        self._prepare_proposal(case.id, case.case_file_sha256, case.status)
+        return detail
 
     def _apply_screening(self, unit: _Unit, case: Case, result: EligibilityResult) -> None:
         target = {
@@ -763,7 +807,9 @@ class Workflow:
                 canonical = canonical_json(effective.model_dump(mode="json")).encode()
                 case.case_file_sha256 = sha256_hex(canonical)
                 case.updated_at = self.now()
-            return self._document_out(document)
+            added = self._document_out(document)
+        self._prepare_proposal(case.id, case.case_file_sha256, case.status)
+        return added
 
     def _store_document(
         self,
@@ -950,6 +996,19 @@ class Workflow:
 
     def get_proposal(self, actor: Actor, case_id: str) -> str:
         """The engine's determination as JSON; computed once per case-file and engine version."""
+        found = self.find_proposal(actor, case_id)
+        if isinstance(found, str):
+            return found
+        return self.read_new_proposal(actor, case_id, found.result())
+
+    def find_proposal(self, actor: Actor, case_id: str) -> str | Future[int]:
+        """The stored proposal's JSON, or the engine job that is computing it.
+
+        The job runs on the engine thread, outside any transaction; a preparation of this
+        case file already queued or running is joined, not repeated. Once it is done, read
+        the result with :meth:`read_new_proposal`. (A server awaits the job without holding
+        a request thread; :meth:`get_proposal` simply blocks.)
+        """
         version = engine_version()
         with self._unit(actor) as unit:
             case = self._case(unit, case_id, "proposal.read")
@@ -957,46 +1016,133 @@ class Workflow:
             if stored is not None:
                 unit.record("proposal.read", case.id, proposal=stored.id)
                 return stored.content
-            case_file = self._case_file(unit.session, case)
             digest = case.case_file_sha256
-        proposer = self._proposer or _default_proposer()
-        determination = proposer(case_file)  # outside any transaction: may take a while
-        content = determination.model_dump_json()
+        return self._proposal_job(case_id, digest, version, actor.label)
+
+    def read_new_proposal(self, actor: Actor, case_id: str, proposal_id: int) -> str:
+        """The proposal an engine job of :meth:`find_proposal` stored (access checked again)."""
         with self._unit(actor) as unit:
             case = self._case(unit, case_id, "proposal.read")
+            proposal = unit.session.get(Proposal, proposal_id)
+            if proposal is None or proposal.case_id != case.id:
+                raise StoreError(f"proposal {proposal_id} of case {case_id} not found")
+            unit.record("proposal.read", case.id, proposal=proposal.id)
+            return proposal.content
+
+    def _engine_lane(self) -> EngineLane:
+        with self._lane_lock:
+            if self._lane is None:
+                self._lane = EngineLane()
+            return self._lane
+
+    def _proposal_job(self, case_id: str, digest: str, version: str, by: str) -> Future[int]:
+        return self._engine_lane().submit(
+            f"{case_id}:{digest}:{version}",
+            lambda: self._compute_proposal(case_id, digest, version, by),
+        )
+
+    def _prepare_proposal(self, case_id: str, digest: str, status: str) -> None:
+        """Queue the proposal of a case file that has just arrived or changed (if enabled)."""
+        if self.prepare_proposals and status in PREPARED_STATES:
+            version = engine_version()
+            self._engine_lane().prepare(
+                f"{case_id}:{digest}:{version}",
+                lambda: self._compute_proposal(case_id, digest, version, ENGINE_LABEL),
+            )
+
+    def _compute_proposal(self, case_id: str, digest: str, version: str, by: str) -> int:
+        """Run the engine on a case file and store its proposal; returns the proposal's id.
+
+        Runs on the engine thread. Another process may have stored the same proposal first:
+        then theirs is kept and returned.
+        """
+        with self.db.session(write=False) as session:
+            stored = self._stored_proposal_of(session, case_id, digest, version)
+            if stored is not None:
+                return stored.id
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound(f"no case {case_id}")
+            case_file = self._case_file(session, case)
+        proposer = self._proposer or _default_proposer()
+        content = proposer(case_file).model_dump_json()
+        with self.db.session() as session:
             try:
-                with unit.session.begin_nested():
+                with session.begin_nested():
                     proposal = Proposal(
-                        case_id=case.id,
+                        case_id=case_id,
                         case_file_sha256=digest,
                         engine_version=version,
                         content=content,
                         created_at=self.now(),
                     )
-                    unit.session.add(proposal)
-                    unit.session.flush()
-                unit.record(
-                    "proposal.create", case.id, proposal=proposal.id, engine_version=version
-                )
-            except IntegrityError:  # computed at the same time by another request: keep theirs
-                stored = self._stored_proposal(unit.session, case, version, digest=digest)
+                    session.add(proposal)
+                    session.flush()
+            except IntegrityError:  # computed at the same time elsewhere: keep theirs
+                stored = self._stored_proposal_of(session, case_id, digest, version)
                 if stored is None:
                     raise
-                proposal = stored
-            unit.record("proposal.read", case.id, proposal=proposal.id)
-            return proposal.content
+                return stored.id
+            audit.record(
+                session,
+                [
+                    PendingEntry(
+                        by,
+                        "proposal.create",
+                        case_id,
+                        {"proposal": proposal.id, "engine_version": version},
+                    )
+                ],
+            )
+        self._audit_written()
+        return proposal.id
+
+    def warm_up(self) -> None:
+        """Load the engine on its thread now, so that the first proposal does not wait for it."""
+        if self._proposer is None:
+            self._engine_lane().prepare("engine:load", _load_default_engine)
+
+    def wait_for_proposals(self, timeout: float | None = None) -> None:
+        """Block until every proposal queued so far is stored (tests, benchmarks)."""
+        if self._lane is not None:
+            self._lane.join(timeout)
+
+    def start_background(self) -> None:
+        """Server start: load the engine, and chain audit entries on a thread of their own."""
+        if self.prepare_proposals:
+            self.warm_up()
+        if self.seal_audit_in_background and self._sealer is None:
+            self._sealer = audit.BackgroundSealer(lambda: self.seal_audit(wait=False))
+            self._sealer.start()
+
+    def close(self) -> None:
+        """Stop the background threads (queued preparations are dropped, pending audit entries
+        are chained) and close the database."""
+        sealer, self._sealer = self._sealer, None
+        if sealer is not None:
+            sealer.stop()
+        with self._lane_lock:
+            lane, self._lane = self._lane, None
+        if lane is not None:
+            lane.shutdown()
+        with suppress(StoreError):  # else left pending: the next process to seal chains them
+            self.seal_audit()
+        self.db.dispose()
 
     @staticmethod
-    def _stored_proposal(
-        session: Session, case: Case, version: str, *, digest: str | None = None
+    def _stored_proposal_of(
+        session: Session, case_id: str, digest: str, version: str
     ) -> Proposal | None:
         return session.execute(
             select(Proposal).where(
-                Proposal.case_id == case.id,
-                Proposal.case_file_sha256 == (digest or case.case_file_sha256),
+                Proposal.case_id == case_id,
+                Proposal.case_file_sha256 == digest,
                 Proposal.engine_version == version,
             )
         ).scalar_one_or_none()
+
+    def _stored_proposal(self, session: Session, case: Case, version: str) -> Proposal | None:
+        return self._stored_proposal_of(session, case.id, case.case_file_sha256, version)
 
     @staticmethod
     def _latest_proposal(session: Session, case_id: str) -> Proposal | None:
@@ -1390,8 +1536,10 @@ class Workflow:
     def audit_entries(
         self, actor: Actor, *, case_id: str | None = None, after: int = 0, limit: int = 500
     ) -> list[AuditEntryOut]:
+        """Chained entries, oldest first (every entry committed so far is chained first)."""
         import json
 
+        self.seal_audit()
         with self._unit(actor, write=False) as unit:
             self._allow(unit, "audit.read")
             query = (
@@ -1416,6 +1564,8 @@ class Workflow:
             ]
 
     def verify_audit(self) -> audit.VerifyReport:
+        """Chain what is pending, then recompute the whole chain."""
+        self.seal_audit()
         with self.db.session(write=False) as session:
             return audit.verify(session)
 

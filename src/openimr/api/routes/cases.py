@@ -6,6 +6,7 @@ shapes the response. Rules live in the workflow.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -337,9 +338,13 @@ def terminate(
         **responses(403, 404),
     },
 )
-def get_proposal(case_id: str, workflow: WorkflowDep, actor: ActorDep) -> Response:
+async def get_proposal(case_id: str, workflow: WorkflowDep, actor: ActorDep) -> Response:
     """The engine's proposal (computed once per case-file version and engine version)."""
-    return Response(content=workflow.get_proposal(actor, case_id), media_type="application/json")
+    found = await run_in_threadpool(workflow.find_proposal, actor, case_id)
+    if not isinstance(found, str):  # the engine is at work: wait without holding a thread
+        proposal_id = await asyncio.wrap_future(found)
+        found = await run_in_threadpool(workflow.read_new_proposal, actor, case_id, proposal_id)
+    return Response(content=found, media_type="application/json")
 
 
 def _with_etag(view: DeterminationView, response: Response) -> DeterminationView:

@@ -1,0 +1,49 @@
+"""The app as ``openimr serve`` builds it: its own workflow, engine thread and audit sealer."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from openimr.api import create_app
+from openimr.domain import Determination
+from openimr.errors import InputError
+from openimr.store.db import Database
+from openimr.workflow import Role, Workflow
+
+from .conftest import ADMIN, bearer
+
+
+def test_served_app_prepares_proposals_and_chains_the_audit_log(database_url, make_case):
+    setup = Workflow(Database(database_url))
+    from openimr.store.migrate import upgrade
+
+    upgrade(setup.db)
+    _, token = setup.create_user(ADMIN, "admin", Role.ADMIN)
+    setup.close()
+    with TestClient(create_app(database_url, request_threads=2)) as client:
+        created = client.post(
+            "/api/v1/cases",
+            json={"case": make_case(), "application": {"signed": True}},
+            headers=bearer(token),
+        )
+        assert created.status_code == 201
+        case_id = created.json()["id"]
+        proposal = client.get(f"/api/v1/cases/{case_id}/proposal", headers=bearer(token))
+        assert proposal.status_code == 200
+        Determination.model_validate_json(proposal.text)
+        entries = client.get(f"/api/v1/audit?case={case_id}", headers=bearer(token)).json()
+    actions = [(e["actor"], e["action"]) for e in entries]
+    assert ("system:engine", "proposal.create") in actions
+    assert actions[-1][1] == "proposal.read"
+    check = Workflow(Database(database_url))
+    report = check.verify_audit()
+    check.close()
+    assert report.ok
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-3"])
+def test_a_bad_thread_count_names_the_setting(monkeypatch, value):
+    monkeypatch.setenv("OPENIMR_REQUEST_THREADS", value)
+    with pytest.raises(InputError, match="OPENIMR_REQUEST_THREADS"):
+        create_app("sqlite+pysqlite:///:memory:")
