@@ -31,7 +31,8 @@ def test_migrations_create_exactly_the_models(database):
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
 def test_audit_rows_cannot_be_changed(database, statement):
     with database.session() as session:
-        audit.append(session, [audit.PendingEntry("tester", "test.event")])
+        audit.record(session, [audit.PendingEntry("tester", "test.event")])
+        audit.seal(session)
     with pytest.raises(DBAPIError), database.session() as session:
         session.execute(text(statement))
 
@@ -47,10 +48,11 @@ def _disable_protection(database: Database) -> None:
 
 def test_hash_chain_detects_edits_and_removals(database):
     with database.session() as session:
-        audit.append(
+        audit.record(
             session,
             [audit.PendingEntry("tester", "case.read", f"c{n}", {"n": n}) for n in range(5)],
         )
+        audit.seal(session)
     with database.session(write=False) as session:
         report = audit.verify(session)
     assert report.ok and report.entries == 5
@@ -66,11 +68,12 @@ def test_hash_chain_detects_edits_and_removals(database):
     assert "entry 5: expected sequence number 4" in joined
 
 
-def test_concurrent_appends_keep_one_chain(database):
+def test_concurrent_chaining_keeps_one_chain(database):
     def worker(n: int) -> None:
         for i in range(5):
             with database.session() as session:
-                audit.append(session, [audit.PendingEntry(f"w{n}", "case.read", None, {"i": i})])
+                audit.record(session, [audit.PendingEntry(f"w{n}", "case.read", None, {"i": i})])
+                audit.seal(session)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
     for thread in threads:

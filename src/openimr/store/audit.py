@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -102,7 +102,7 @@ def seal(session: Session, *, wait: bool = True, batch: int = 5000) -> int | Non
         )
         if not pending:
             return sealed
-        _link(session, [(p.at, p.actor, p.action, p.case_id, p.detail) for p in pending])
+        _link(session, pending)
         session.execute(
             delete(PendingAuditEntry).where(PendingAuditEntry.id.in_([p.id for p in pending]))
         )
@@ -113,27 +113,6 @@ def seal(session: Session, *, wait: bool = True, batch: int = 5000) -> int | Non
 def pending_count(session: Session) -> int:
     """Entries written but not chained yet."""
     return int(session.execute(select(func.count()).select_from(PendingAuditEntry)).scalar_one())
-
-
-def append(session: Session, entries: Iterable[PendingEntry]) -> list[AuditEntry]:
-    """Chain entries directly, inside the caller's transaction (waits for the chain's lock)."""
-    pending = list(entries)
-    if not pending:
-        return []
-    _lock(session, wait=True)
-    return _link(
-        session,
-        [
-            (
-                format_time(entry.at or datetime.now(UTC)),
-                entry.actor,
-                entry.action,
-                entry.case_id,
-                canonical_json(entry.detail),
-            )
-            for entry in pending
-        ],
-    )
 
 
 def _lock(session: Session, *, wait: bool) -> bool:
@@ -150,33 +129,31 @@ def _lock(session: Session, *, wait: bool) -> bool:
     )
 
 
-def _link(
-    session: Session, entries: list[tuple[str, str, str, str | None, str]]
-) -> list[AuditEntry]:
-    """Add (at, actor, action, case_id, detail) entries at the end of the chain (lock held)."""
+def _link(session: Session, pending: Sequence[PendingAuditEntry]) -> None:
+    """Add pending entries, in the order given, at the end of the chain (lock held)."""
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-    written: list[AuditEntry] = []
-    for at, actor, action, case_id, detail in entries:
+    for entry in pending:
         seq += 1
-        entry_hash = compute_hash(prev_hash, seq, at, actor, action, case_id, detail)
-        row = AuditEntry(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            case_id=case_id,
-            detail=detail,
-            prev_hash=prev_hash,
-            entry_hash=entry_hash,
+        entry_hash = compute_hash(
+            prev_hash, seq, entry.at, entry.actor, entry.action, entry.case_id, entry.detail
         )
-        session.add(row)
-        written.append(row)
+        session.add(
+            AuditEntry(
+                seq=seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                case_id=entry.case_id,
+                detail=entry.detail,
+                prev_hash=prev_hash,
+                entry_hash=entry_hash,
+            )
+        )
         prev_hash = entry_hash
     session.flush()
-    return written
 
 
 class BackgroundSealer:

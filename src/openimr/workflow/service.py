@@ -1012,12 +1012,14 @@ class Workflow:
         version = engine_version()
         with self._unit(actor) as unit:
             case = self._case(unit, case_id, "proposal.read")
-            stored = self._stored_proposal(unit.session, case, version)
+            digest = case.case_file_sha256
+            stored = self._stored_proposal(unit.session, case.id, digest, version)
             if stored is not None:
                 unit.record("proposal.read", case.id, proposal=stored.id)
                 return stored.content
-            digest = case.case_file_sha256
-        return self._proposal_job(case_id, digest, version, actor.label)
+        return self._engine_lane().submit(
+            *self._proposal_work(case_id, digest, version, actor.label)
+        )
 
     def read_new_proposal(self, actor: Actor, case_id: str, proposal_id: int) -> str:
         """The proposal an engine job of :meth:`find_proposal` stored (access checked again)."""
@@ -1035,19 +1037,18 @@ class Workflow:
                 self._lane = EngineLane()
             return self._lane
 
-    def _proposal_job(self, case_id: str, digest: str, version: str, by: str) -> Future[int]:
-        return self._engine_lane().submit(
-            f"{case_id}:{digest}:{version}",
-            lambda: self._compute_proposal(case_id, digest, version, by),
-        )
+    def _proposal_work(
+        self, case_id: str, digest: str, version: str, by: str
+    ) -> tuple[str, Callable[[], int]]:
+        """The engine lane's key for one case file and engine version, and the job computing it."""
+        key = f"{case_id}:{digest}:{version}"
+        return key, lambda: self._compute_proposal(case_id, digest, version, by)
 
     def _prepare_proposal(self, case_id: str, digest: str, status: str) -> None:
         """Queue the proposal of a case file that has just arrived or changed (if enabled)."""
         if self.prepare_proposals and status in PREPARED_STATES:
-            version = engine_version()
             self._engine_lane().prepare(
-                f"{case_id}:{digest}:{version}",
-                lambda: self._compute_proposal(case_id, digest, version, ENGINE_LABEL),
+                *self._proposal_work(case_id, digest, engine_version(), ENGINE_LABEL)
             )
 
     def _compute_proposal(self, case_id: str, digest: str, version: str, by: str) -> int:
@@ -1057,7 +1058,7 @@ class Workflow:
         then theirs is kept and returned.
         """
         with self.db.session(write=False) as session:
-            stored = self._stored_proposal_of(session, case_id, digest, version)
+            stored = self._stored_proposal(session, case_id, digest, version)
             if stored is not None:
                 return stored.id
             case = session.get(Case, case_id)
@@ -1079,7 +1080,7 @@ class Workflow:
                     session.add(proposal)
                     session.flush()
             except IntegrityError:  # computed at the same time elsewhere: keep theirs
-                stored = self._stored_proposal_of(session, case_id, digest, version)
+                stored = self._stored_proposal(session, case_id, digest, version)
                 if stored is None:
                     raise
                 return stored.id
@@ -1130,7 +1131,7 @@ class Workflow:
         self.db.dispose()
 
     @staticmethod
-    def _stored_proposal_of(
+    def _stored_proposal(
         session: Session, case_id: str, digest: str, version: str
     ) -> Proposal | None:
         return session.execute(
@@ -1140,9 +1141,6 @@ class Workflow:
                 Proposal.engine_version == version,
             )
         ).scalar_one_or_none()
-
-    def _stored_proposal(self, session: Session, case: Case, version: str) -> Proposal | None:
-        return self._stored_proposal_of(session, case.id, case.case_file_sha256, version)
 
     @staticmethod
     def _latest_proposal(session: Session, case_id: str) -> Proposal | None:
