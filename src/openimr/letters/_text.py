@@ -142,7 +142,7 @@ _NECESSITY = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:not|no|never|neither|nor|cannot|unable|fails?\s+to|failed\s+to|without)\b[^.;:]{0,40}$",
+    r"\b(?:not|no|never|neither|nor|cannot|unable|fails?\s+to|failed\s+to)\b[^.;:]{0,40}$",
     re.IGNORECASE,
 )
 

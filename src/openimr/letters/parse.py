@@ -91,7 +91,9 @@ _IMR_LABEL = re.compile(
 )
 _ANY_GUIDELINE_LABEL = re.compile(r"(?m)^[ \t]*[A-Z][^\n:]{0,40}?\s*guideline\s*:")
 _RATIONALE_LABEL = re.compile(_words("Decision", "rationale") + r"\s*:")
-_TERMINATOR = re.compile(r"[.!?][\"'”’)]*(?=\s|[A-Z])|:[ \t]*\n")
+# A colon at a line's end closes the text before a title, unless it is a request's own
+# date-of-service label ("..., DOS:" wrapped before its date).
+_TERMINATOR = re.compile(r"[.!?][\"'”’)]*(?=\s|[A-Z])|(?<!DOS)(?<!service):[ \t]*\n")
 _UR_MARKERS = re.compile(
     r"original\s*request|authorized\s*by\s*the\s*Claims|Claims\s*Administrator\s*authorized"
     r"|IMR\s*eligible",
