@@ -79,14 +79,24 @@ def eval_command(
     show_items: Annotated[
         bool, typer.Option("--items", help="List every item in text output.")
     ] = False,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="Which cases: all, the tuning half or the check half (split by a hash of "
+            "the case number; never tune on the check half).",
+        ),
+    ] = "all",
 ) -> None:
     """Measure agreement with real reviewers' decisions."""
     from rich.progress import Progress
 
-    from openimr.corpus.evaluate import evaluate_cases
+    from openimr.corpus.evaluate import SPLITS, evaluate_cases
     from openimr.corpus.report import render_evaluation
     from openimr.engine import Reviewer, settle_process
 
+    if split not in SPLITS:
+        raise typer.BadParameter(f"must be one of {', '.join(SPLITS)}", param_hint="--split")
     reviewer = Reviewer()
     settle_process()
     total = (
@@ -95,7 +105,10 @@ def eval_command(
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("reviewing", total=total)
         report = evaluate_cases(
-            cases, reviewer.review, lambda done: progress.update(task, completed=done)
+            cases,
+            reviewer.review,
+            lambda done: progress.update(task, completed=done),
+            split=split,  # type: ignore[arg-type]
         )
     if fmt is EvalFormat.json:
         write_output(out, report.model_dump_json(indent=2) + "\n")

@@ -3,21 +3,27 @@
 Input is a JSON-lines file whose lines hold ``case`` (a case file) and ``expected`` (the real
 reviewer's decision and guideline families per item). Reported: accuracy, balanced accuracy
 (mean recall of upheld and overturned), primary guideline-family agreement, the confusion
-matrix, and a per-topic table.
+matrix, a per-topic table, every miss attributed to the criterion that decided it (a table by
+failure class), and how well the confidence is calibrated (reliability by band, Brier score).
+
+The cases split in two halves by a fixed rule, a hash of the case number (:func:`split_of`):
+rules and vocabulary are changed while looking at the *tuning* half only; the *check* half
+measures whether a change generalizes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.casefile import parse_case_data
-from openimr.domain import Determination
+from openimr.domain import Decision, Determination, ItemDetermination
 from openimr.errors import CaseFileError, InputError
 
 
@@ -29,6 +35,34 @@ class ExpectedItem(BaseModel):
     imr_guideline: str | None = None
 
 
+Split = Literal["all", "tuning", "check"]
+SPLITS: tuple[Split, ...] = ("all", "tuning", "check")
+
+
+def split_of(case_id: str | None) -> Literal["tuning", "check"]:
+    """The half a case belongs to: the low bit of the first byte of SHA-256 of its number."""
+    digest = hashlib.sha256((case_id or "").encode("utf-8")).digest()
+    return "check" if digest[0] & 1 else "tuning"
+
+
+FailureClass = Literal[
+    "no_topic",
+    "tied_to_procedure",
+    "criterion_silent",
+    "criterion_not_met",
+    "not_recommended",
+    "criteria_read_as_met",
+]
+FAILURE_CLASSES: dict[str, str] = {
+    "no_topic": "no guideline topic matched the request (proposal upheld for want of one)",
+    "tied_to_procedure": "the decision followed the decision on the procedure it supports",
+    "criterion_silent": "upheld because a required criterion was not documented either way",
+    "criterion_not_met": "upheld because a required criterion was read as not met",
+    "not_recommended": "upheld because the guideline does not recommend the service",
+    "criteria_read_as_met": "overturned because every required criterion was read as met",
+}
+
+
 class ItemResult(BaseModel):
     case_id: str | None
     request: str
@@ -38,6 +72,26 @@ class ItemResult(BaseModel):
     expected_family: str | None
     proposed_family: str
     confidence: float | None
+    split: Literal["tuning", "check"] = "tuning"
+    failure_class: FailureClass | None = None
+    deciding_criterion: str | None = None
+    deciding_finding: str | None = None
+
+
+class FailureRow(BaseModel):
+    failure_class: FailureClass
+    description: str
+    misses: int
+    missed_overturned: int
+    missed_upheld: int
+    criteria: dict[str, int]
+
+
+class ReliabilityRow(BaseModel):
+    band: str
+    items: int
+    mean_confidence: float
+    accuracy: float
 
 
 class TopicRow(BaseModel):
@@ -60,6 +114,11 @@ class EvaluationReport(BaseModel):
     family_agreement: float
     confusion: dict[str, dict[str, int]]
     per_topic: list[TopicRow]
+    failures: list[FailureRow] = Field(default_factory=list)
+    reliability: list[ReliabilityRow] = Field(default_factory=list)
+    brier: float | None = None
+    confident_half_accuracy: float | None = None
+    split: Split = "all"
     results: list[ItemResult]
 
 
@@ -84,10 +143,40 @@ def read_cases(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
                 ) from None
 
 
+def attribute(item: ItemDetermination) -> tuple[FailureClass, str | None, str | None]:
+    """Why the engine proposed what it did: the class, and the criterion that decided it."""
+    codes = {flag.code for flag in item.flags}
+    if "follows_procedure" in codes:
+        criterion = item.criteria[0] if item.criteria else None
+        return (
+            "tied_to_procedure",
+            criterion.id if criterion else None,
+            (criterion.finding if criterion else None),
+        )
+    if codes & {"unmapped", "no_guidance_in_edition"}:
+        return "no_topic", None, None
+    required = [c for c in item.criteria if c.required]
+    if item.decision is Decision.OVERTURNED:
+        weakest = next((c for c in required if not c.evidence), required[0] if required else None)
+        return (
+            "criteria_read_as_met",
+            weakest.id if weakest else None,
+            (weakest.finding if weakest else None),
+        )
+    failed = next((c for c in required if c.met is False), None)
+    if failed is not None:
+        return "criterion_not_met", failed.id, failed.finding
+    silent = next((c for c in required if c.met is None), None)
+    if silent is not None:
+        return "criterion_silent", silent.id, silent.finding
+    return "not_recommended", None, None
+
+
 def evaluate_cases(
     path: Path,
     review: Callable[[Any], Determination],
     progress: Callable[[int], None] | None = None,
+    split: Split = "all",
 ) -> EvaluationReport:
     results: list[ItemResult] = []
     errors: list[dict[str, str]] = []
@@ -96,6 +185,11 @@ def evaluate_cases(
         where = f"{path}:{number}"
         if not isinstance(row, dict) or "case" not in row or "expected" not in row:
             errors.append({"line": where, "error": "expected keys 'case' and 'expected'"})
+            continue
+        half = split_of(
+            (row["case"] or {}).get("case_id") if isinstance(row["case"], dict) else None
+        )
+        if split != "all" and half != split:
             continue
         try:
             case = parse_case_data(row["case"], source=where)
@@ -113,6 +207,8 @@ def evaluate_cases(
             )
             continue
         for item, expected in zip(determination.items, expected_items, strict=True):
+            failure, criterion, finding = attribute(item)
+            missed = expected.decision != item.decision.value
             results.append(
                 ItemResult(
                     case_id=case.case_id,
@@ -125,13 +221,77 @@ def evaluate_cases(
                     else None,
                     proposed_family=item.guideline.family.value,
                     confidence=item.confidence,
+                    split=half,
+                    failure_class=failure if missed else None,
+                    deciding_criterion=criterion if missed else None,
+                    deciding_finding=finding if missed else None,
                 )
             )
-    return summarize(cases, results, errors)
+    return summarize(cases, results, errors, split)
+
+
+RELIABILITY_BANDS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.5),
+    (0.5, 0.6),
+    (0.6, 0.7),
+    (0.7, 0.8),
+    (0.8, 0.9),
+    (0.9, 0.95),
+    (0.95, 1.0001),
+)
+
+
+def _reliability(results: list[ItemResult]) -> list[ReliabilityRow]:
+    rows = []
+    for low, high in RELIABILITY_BANDS:
+        inside = [r for r in results if r.confidence is not None and low <= r.confidence < high]
+        if not inside:
+            continue
+        rows.append(
+            ReliabilityRow(
+                band=f"{low:.2f}-{min(high, 1.0):.2f}",
+                items=len(inside),
+                mean_confidence=round(sum(r.confidence or 0.0 for r in inside) / len(inside), 4),
+                accuracy=_ratio(sum(r.expected == r.proposed for r in inside), len(inside)),
+            )
+        )
+    return rows
+
+
+def _failures(results: list[ItemResult]) -> list[FailureRow]:
+    rows = []
+    for name, description in FAILURE_CLASSES.items():
+        misses = [r for r in results if r.failure_class == name]
+        if not misses:
+            continue
+        criteria = Counter(r.deciding_criterion or "-" for r in misses)
+        rows.append(
+            FailureRow(
+                failure_class=name,  # type: ignore[arg-type]
+                description=description,
+                misses=len(misses),
+                missed_overturned=sum(r.expected == "overturned" for r in misses),
+                missed_upheld=sum(r.expected == "upheld" for r in misses),
+                criteria=dict(sorted(criteria.items(), key=lambda kv: (-kv[1], kv[0]))),
+            )
+        )
+    return rows
+
+
+def _calibration(results: list[ItemResult]) -> tuple[float | None, float | None]:
+    scored = [r for r in results if r.confidence is not None]
+    if not scored:
+        return None, None
+    brier = sum(((r.confidence or 0.0) - (r.expected == r.proposed)) ** 2 for r in scored)
+    ranked = sorted(scored, key=lambda r: -(r.confidence or 0.0))
+    half = ranked[: max(1, len(ranked) // 2)]
+    return round(brier / len(scored), 4), _ratio(
+        sum(r.expected == r.proposed for r in half), len(half)
+    )
 
 
 def summarize(
-    cases: int, results: list[ItemResult], errors: list[dict[str, str]]
+    cases: int, results: list[ItemResult], errors: list[dict[str, str]], split: Split = "all"
 ) -> EvaluationReport:
     labels = ("upheld", "overturned")
     confusion = {e: {p: 0 for p in labels} for e in labels}
@@ -168,6 +328,7 @@ def summarize(
         )
         for topic, counts in sorted(per_topic.items(), key=lambda kv: (-kv[1]["items"], kv[0]))
     ]
+    brier, confident = _calibration(results)
     return EvaluationReport(
         cases=cases,
         items=len(results),
@@ -179,5 +340,10 @@ def summarize(
         family_agreement=_ratio(family, len(with_family)),
         confusion=confusion,
         per_topic=rows,
+        failures=_failures(results),
+        reliability=_reliability(results),
+        brier=brier,
+        confident_half_accuracy=confident,
+        split=split,
         results=results,
     )
