@@ -34,6 +34,10 @@ class Situation:
     knowledge: KnowledgeBase
     authorized_quantity: float | None = None
     notes: list[str] = field(default_factory=list)
+    #: The decision on an operation disputed in the same review that this service supports
+    #: (True: medically necessary), with the operation's name; None when none is disputed.
+    procedure_necessary: bool | None = None
+    procedure_label: str | None = None
 
     @property
     def treatment_kind(self) -> str | None:
@@ -426,6 +430,20 @@ def _supply_days(check: Check, s: Situation) -> Outcome:
         (),
         f"about {_fmt(round(days))} days of supply at {_fmt(per_day)} a day",
     )
+
+
+@evaluator("procedure_supported")
+def _procedure_supported(check: Check, s: Situation) -> Outcome:
+    if s.procedure_necessary is not None:
+        verdict = "medically necessary" if s.procedure_necessary else "not medically necessary"
+        return Outcome(
+            s.procedure_necessary, (), f"{s.procedure_label} found {verdict} in this review"
+        )
+    found = s.facts.finding("procedure_authorized")
+    label = s.facts.vocabulary.concepts["procedure_authorized"].label
+    if found.value is True:
+        return Outcome(True, found.evidence, f"{label} documented")
+    return Outcome(None, (), f"no documentation of {label}")
 
 
 @evaluator("always")

@@ -57,11 +57,15 @@ class Reviewer:
             if norm.topic is not None:
                 wanted |= self._concepts_of(norm.topic)
         facts = self.extractor.extract(case, frozenset(wanted), prepared)
-        items = [
-            self._item(case, index, norm, facts, edition, edition_flag)
-            for index, norm in enumerate(normalized)
-        ]
-        items = _follow_procedures(items, normalized)
+        # operations first: a service tied to an operation is judged against its decision
+        order = sorted(range(len(normalized)), key=lambda i: not _is_procedure(normalized[i]))
+        decided: dict[int, ItemDetermination] = {}
+        for index in order:
+            context = _procedure_context(decided, normalized)
+            decided[index] = self._item(
+                case, index, normalized[index], facts, edition, edition_flag, context
+            )
+        items = _follow_procedures([decided[i] for i in range(len(normalized))], normalized)
         return Determination(
             case_id=case.case_id,
             source="engine",
@@ -100,6 +104,7 @@ class Reviewer:
         facts: ClinicalFacts,
         edition,
         edition_flag: str | None,
+        procedure: tuple[bool | None, str | None] = (None, None),
     ) -> ItemDetermination:
         disputed = case.disputed_items[index]
         label = norm.request.reviewed_text.rstrip(". ")
@@ -131,6 +136,8 @@ class Reviewer:
                 topic=norm.topic,
                 knowledge=self.knowledge,
                 authorized_quantity=norm.authorized_quantity,
+                procedure_necessary=procedure[0] if norm.topic.follows_procedure else None,
+                procedure_label=procedure[1] if norm.topic.follows_procedure else None,
             )
             try:
                 selection = select_guidance(norm.topic, edition, facts.reference_date, situation)
@@ -198,6 +205,24 @@ class Reviewer:
                 case.ur_decision_date,
             ),
         )
+
+
+def _is_procedure(norm: NormalizedItem) -> bool:
+    return norm.topic is not None and norm.topic.procedure
+
+
+def _procedure_context(
+    decided: dict[int, ItemDetermination], normalized: list[NormalizedItem]
+) -> tuple[bool | None, str | None]:
+    """The decision on the operations disputed in this review: not necessary if any is not."""
+    procedures = [
+        (decided[i], normalized[i]) for i in sorted(decided) if _is_procedure(normalized[i])
+    ]
+    if not procedures:
+        return None, None
+    upheld = [(item, norm) for item, norm in procedures if item.decision is Decision.UPHELD]
+    item, norm = (upheld or procedures)[0]
+    return not upheld, norm.request.reviewed_text.rstrip(". ")
 
 
 def _follow_procedures(

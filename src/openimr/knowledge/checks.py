@@ -78,6 +78,11 @@ PREDICATES: dict[str, _Spec] = {
     ),
     "daily_mme": _Spec("bounds", doc="morphine milligram equivalents per day requested"),
     "supply_days": _Spec("bounds", doc="days of supply of the drug (authorized part included)"),
+    "procedure_supported": _Spec(
+        "flag",
+        doc="the operation this service supports is medically necessary: found so in this "
+        "review, or authorized, scheduled or performed according to the records (tri-state)",
+    ),
     "always": _Spec("flag", doc="always holds (a recommended treatment)"),
     "never": _Spec("flag", doc="never holds (a treatment the guideline does not recommend)"),
 }
