@@ -196,11 +196,16 @@ def _lint_topic(
     topic_ids[topic.id] = (str(path), line)
     keys = [f"synonym:{s.lower()}" for s in topic.synonyms]
     keys += [f"drug:{d}" for d in topic.match.drugs]
+    # a topic of general guidance by kind of service (negative priority) matches only where
+    # no specific topic does, so its patterns overlap the specific topics' on purpose
+    general = topic.match.priority < 0
     keys += [
         f"pattern:{p.lower()}"
         for p in topic.match.patterns
-        if not topic.match.regions and not topic.match.drugs
+        if not topic.match.regions and not topic.match.drugs and not general
     ]
+    if general:
+        keys = [k for k in keys if not k.startswith("synonym:")]
     for key in keys:
         if key in claimed and claimed[key][0] != topic.id:
             other, other_path, other_line = claimed[key]
