@@ -36,7 +36,56 @@ def test_present_absent_and_silent(extractor: FactExtractor) -> None:
     assert finding.value is True
     quote = finding.evidence[0]
     text = "Examination showed decreased sensation in the L5 dermatome."
-    assert text[quote.start : quote.end] == quote.quote == "decreased sensation"
+    # the evidence is the clause that states the finding, quoted verbatim
+    assert text[quote.start : quote.end] == quote.quote
+    assert quote.quote == "Examination showed decreased sensation in the L5 dermatome"
+
+
+def test_evidence_is_the_clause_not_the_sentence(extractor: FactExtractor) -> None:
+    text = "Gait was antalgic; she reported minimal improvement with therapy, but sleeps poorly."
+    facts = facts_for(extractor, text)
+    finding = facts.finding("improving")
+    assert finding.value is False  # "minimal improvement" is no improvement
+    assert [e.quote for e in finding.evidence] == ["she reported minimal improvement with therapy"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("She reported slight improvement with physical therapy.", False),
+        ("There was no significant improvement after six visits.", False),
+        ("The improvement was only temporary.", False),
+        ("Temporary relief of pain was reported after the injection.", False),
+        ("She reported improvement with physical therapy.", True),
+        ("Pain improved by 40% with therapy.", True),
+    ],
+)
+def test_diminishing_qualifiers(extractor: FactExtractor, sentence: str, expected: bool) -> None:
+    concept = "pain_relief" if "relief" in sentence else "improving"
+    assert facts_for(extractor, sentence).finding(concept).value is expected
+
+
+def test_a_later_negation_of_another_sign_does_not_cancel_a_finding(
+    extractor: FactExtractor,
+) -> None:
+    text = (
+        "Examination showed medial joint line tenderness. No tenderness was noted over the "
+        "lateral joint line, and no effusion was present."
+    )
+    assert facts_for(extractor, text).finding("internal_derangement_signs").value is True
+    text = "She reported numbness in the hand. On 12/1/2016 she denied numbness."
+    assert facts_for(extractor, text).finding("neuro_symptoms").value is False
+
+
+def test_regional_finding_is_scoped_to_the_request_region(extractor: FactExtractor) -> None:
+    text = "Diagnoses: left thumb non-displaced fracture. The shoulder hurts with overhead work."
+    facts = facts_for(extractor, text)
+    assert facts.finding("red_flag").value is True
+    assert facts.finding("red_flag", ("shoulder",)).value is None
+    assert facts.finding("red_flag", ("hand",)).value is True
+    lumbar = facts_for(extractor, "Sensation was decreased in the left foot.")
+    assert lumbar.finding("neuro_deficit", ("lumbar",)).value is True
+    assert lumbar.finding("neuro_deficit", ("cervical",)).value is None
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def _join(outcomes: list[Outcome]) -> str | None:
 @evaluator("finding")
 def _finding(check: Check, s: Situation) -> Outcome:
     label = s.facts.vocabulary.concepts[check.args].label
-    found = s.facts.finding(check.args)
+    found = s.facts.finding(check.args, tuple(s.request.body_regions))
     if found.value is True:
         return Outcome(True, found.evidence, f"{label} documented")
     if found.value is False:
@@ -132,7 +132,7 @@ def _finding(check: Check, s: Situation) -> Outcome:
 @evaluator("absent")
 def _absent(check: Check, s: Situation) -> Outcome:
     label = s.facts.vocabulary.concepts[check.args].label
-    found = s.facts.finding(check.args)
+    found = s.facts.finding(check.args, tuple(s.request.body_regions))
     if found.value is True:
         return Outcome(False, found.evidence, f"{label} documented")
     return Outcome(True, found.evidence, f"no {label} documented")

@@ -171,6 +171,7 @@ class ClinicalFacts:
     age_evidence: Evidence | None = None
     concepts_read: set[str] = field(default_factory=set)
     reader: Any = None  # reads a concept that was not read up front
+    region_spans: dict[int, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -186,21 +187,31 @@ class ClinicalFacts:
     def _order(self, mention: Mention) -> tuple[int, int]:
         return (self.record_order.index(mention.record_index), mention.start)
 
-    def finding(self, concept: str) -> Finding:
-        """Is the concept documented present (True), documented absent (False), or silent?"""
+    def finding(self, concept: str, regions: tuple[str, ...] = ()) -> Finding:
+        """Is the concept documented present (True), documented absent (False), or silent?
+
+        ``regions`` (the request's body regions) scope a regional concept: a mention whose
+        clause is about another body part does not count. Evidence is the clause that states
+        the finding.
+        """
         spec = self.vocabulary.concepts[concept]
         if concept not in self.concepts_read and self.reader is not None:
             self.reader(concept)
+        allowed = (
+            self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
+        )
         present: list[Mention] = []
         absent: list[Mention] = []
         for mention in self.of("concept", concept):
             mods = mention.modifiers
+            if allowed is not None and not self._bears_on(mention, allowed):
+                continue
             if mention.absent:
                 absent.append(mention)
                 continue
             if mods.family:
                 continue
-            if mods.negated:
+            if mods.negated or (spec.qualified and self._diminished(mention)):
                 absent.append(mention)
                 continue
             if mods.hypothetical and "hypothetical" not in spec.keep:
@@ -210,23 +221,114 @@ class ClinicalFacts:
             present.append(mention)
         if present and absent:
             latest_present = max(present, key=self._order)
-            latest_absent = max(absent, key=self._order)
-            if self._order(latest_absent) > self._order(latest_present):
+            later = [m for m in absent if self._order(m) > self._order(latest_present)]
+            if any(self._replaces(m, p) for m in later for p in present):
                 return Finding(
                     False,
-                    tuple(unique_evidence(m.evidence() for m in absent)),
+                    self._clauses(absent),
                     note=f"{spec.label}: earlier mentions, then documented absent",
                 )
             return Finding(
                 True,
-                tuple(unique_evidence(m.evidence() for m in present)),
+                self._clauses(present),
                 note=f"{spec.label}: documented (with contrary statements elsewhere)",
             )
         if present:
-            return Finding(True, tuple(unique_evidence(m.evidence() for m in present)))
+            return Finding(True, self._clauses(present))
         if absent:
-            return Finding(False, tuple(unique_evidence(m.evidence() for m in absent)))
+            return Finding(False, self._clauses(absent))
         return Finding(None)
+
+    def _replaces(self, absent: Mention, present: Mention) -> bool:
+        """A later statement of absence replaces an earlier finding: a statement in a later
+        record or sentence that the concept is absent as a whole ("sensation intact"), or a
+        negation of the same sign on the same side."""
+        if absent.record_index != present.record_index:
+            return True
+        if absent.absent:
+            return absent.sentence is not present.sentence
+        vocab = self.vocabulary
+        words_absent = set(re.findall(r"[a-z]{4,}", absent.text.lower()))
+        words_present = set(re.findall(r"[a-z]{4,}", present.text.lower()))
+        sides_absent = words_absent & vocab.side_words
+        sides_present = words_present & vocab.side_words
+        if sides_absent and sides_present and sides_absent != sides_present:
+            return False
+        return bool((words_absent & words_present) - vocab.generic_sign_words)
+
+    def clause_span(self, mention: Mention) -> tuple[int, int]:
+        """The clause of its sentence a mention stands in, as a span of the record text."""
+        sentence = mention.sentence
+        text = sentence.text
+        low, high = mention.start - sentence.start, mention.end - sentence.start
+        start, end = 0, len(text)
+        breaks = self.vocabulary.clause_breaks
+        if breaks is not None:
+            for found in breaks.finditer(text):
+                if found.end() <= low:
+                    start = found.end()
+                elif found.start() >= high:
+                    end = found.start()
+                    break
+        while start < low and not text[start].isalnum():
+            start += 1
+        while end > high and not (text[end - 1].isalnum() or text[end - 1] in ")%"):
+            end -= 1
+        return sentence.start + start, sentence.start + end
+
+    def _clauses(self, mentions: list[Mention]) -> tuple[Evidence, ...]:
+        out = []
+        for mention in mentions:
+            start, end = self.clause_span(mention)
+            offset = mention.sentence.start
+            quote = mention.sentence.text[start - offset : end - offset]
+            out.append(
+                Evidence(record_index=mention.record_index, start=start, end=end, quote=quote)
+            )
+        return tuple(unique_evidence(out))
+
+    def _diminished(self, mention: Mention) -> bool:
+        """A qualifier in the clause says the improvement or relief was not real or lasting."""
+        start, end = self.clause_span(mention)
+        offset = mention.sentence.start
+        text = mention.sentence.text
+        before = text[start - offset : mention.start - offset]
+        after = text[mention.end - offset : end - offset]
+        vocab = self.vocabulary
+        return bool(
+            (vocab.diminishing_before and vocab.diminishing_before.search(before))
+            or (vocab.diminishing_after and vocab.diminishing_after.search(after))
+        )
+
+    def _bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
+        """The nearest region named in the mention's clause is allowed, or none is named."""
+        start, end = self.clause_span(mention)
+        nearest: tuple[int, str] | None = None
+        for region, spans in self._region_spans(mention.record_index).items():
+            for region_start, region_end in spans:
+                if region_start < start or region_end > end:
+                    continue
+                distance = (
+                    mention.start - region_end
+                    if region_end <= mention.start
+                    else max(0, region_start - mention.end)
+                )
+                if nearest is None or (distance, region) < nearest:
+                    nearest = (distance, region)
+        return nearest is None or nearest[1] in allowed
+
+    def _region_spans(self, record_index: int) -> dict[str, list[tuple[int, int]]]:
+        cache = self.region_spans.get(record_index)
+        if cache is None:
+            cache = {}
+            for (kind, key), mentions in sorted(self.mentions.items()):
+                if kind != "region":
+                    continue
+                spans = [(m.start, m.end) for m in mentions if m.record_index == record_index]
+                if spans:
+                    cache[key] = spans
+            self.region_spans[record_index] = cache
+        return cache
 
     # -- treatments ---------------------------------------------------------------------
     def treatment_received(self, kind: str) -> Finding:

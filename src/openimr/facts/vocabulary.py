@@ -29,6 +29,8 @@ class Concept:
     pattern: re.Pattern[str]
     absent_pattern: re.Pattern[str] | None
     keep: frozenset[str] = frozenset()
+    qualified: bool = False  # weakened by diminishing qualifiers ("minimal improvement")
+    regional: bool = False  # a finding about one body part (scoped to the request's region)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,19 @@ class Vocabulary:
     drug_classes: dict[str, dict[str, Any]]
     drugs: dict[str, DrugEntry]
     drug_by_name: dict[str, DrugEntry] = field(default_factory=dict)
+    related_regions: dict[str, frozenset[str]] = field(default_factory=dict)
+    diminishing_before: re.Pattern[str] | None = None
+    diminishing_after: re.Pattern[str] | None = None
+    clause_breaks: re.Pattern[str] | None = None
+    generic_sign_words: frozenset[str] = frozenset()
+    side_words: frozenset[str] = frozenset()
+
+    def regions_bearing_on(self, regions: tuple[str, ...] | list[str]) -> frozenset[str]:
+        """The request's regions and those whose findings bear on them."""
+        out = set(regions)
+        for region in regions:
+            out |= self.related_regions.get(region, frozenset())
+        return frozenset(out)
 
     @cached_property
     def drug_index(self) -> DrugNameIndex:
@@ -151,8 +166,11 @@ def load_vocabulary() -> Vocabulary:
             if absent
             else None,
             keep=keep,
+            qualified=bool(value.get("qualified", False)),
+            regional=bool(value.get("regional", False)),
         )
     terms = _load("terms.yaml")
+    qualifiers = _load("qualifiers.yaml")
     drugs_data = _load("drugs.yaml")
     classes = drugs_data["classes"]
     drugs: dict[str, DrugEntry] = {}
@@ -190,4 +208,26 @@ def load_vocabulary() -> Vocabulary:
         drug_classes=classes,
         drugs=drugs,
         drug_by_name=by_name,
+        related_regions=_related(terms.get("related_regions", {})),
+        diminishing_before=re.compile(
+            r"(?:" + "|".join(qualifiers["diminishing_before"]) + r")\W+(?:\w+\W+){0,2}$",
+            re.IGNORECASE,
+        ),
+        diminishing_after=re.compile(
+            r"^\W*(?:\w+\W+){0,2}?(?:" + "|".join(qualifiers["diminishing_after"]) + r")\b",
+            re.IGNORECASE,
+        ),
+        clause_breaks=re.compile("|".join(qualifiers["clause_breaks"]), re.IGNORECASE),
+        generic_sign_words=frozenset(w.lower() for w in qualifiers["generic_sign_words"]),
+        side_words=frozenset(w.lower() for w in qualifiers["side_words"]),
     )
+
+
+def _related(section: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    """Related regions, read both ways."""
+    related: dict[str, set[str]] = {}
+    for region, others in section.items():
+        for other in others:
+            related.setdefault(region, set()).add(other)
+            related.setdefault(other, set()).add(region)
+    return {region: frozenset(others) for region, others in related.items()}
