@@ -221,7 +221,7 @@ def _procedure_context(
     if not procedures:
         return None, None
     upheld = [(item, norm) for item, norm in procedures if item.decision is Decision.UPHELD]
-    item, norm = (upheld or procedures)[0]
+    _item, norm = (upheld or procedures)[0]
     return not upheld, norm.request.reviewed_text.rstrip(". ")
 
 
