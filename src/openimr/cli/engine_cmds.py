@@ -87,6 +87,14 @@ def eval_command(
             "the case number; never tune on the check half).",
         ),
     ] = "all",
+    fit_calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--fit-calibration",
+            help="Also fit the confidence calibration on these cases and write it here "
+            "(fit on the tuning half only).",
+        ),
+    ] = None,
 ) -> None:
     """Measure agreement with real reviewers' decisions."""
     from rich.progress import Progress
@@ -102,6 +110,7 @@ def eval_command(
     total = (
         sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
     )
+    rows: list = []
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("reviewing", total=total)
         report = evaluate_cases(
@@ -109,7 +118,16 @@ def eval_command(
             reviewer.review,
             lambda done: progress.update(task, completed=done),
             split=split,  # type: ignore[arg-type]
+            collect=(lambda item, agreed: rows.append((item, agreed)))
+            if fit_calibration
+            else None,
         )
+    if fit_calibration is not None:
+        from openimr.engine.confidence import dump, fit
+
+        described = f"{cases.name}, {split} half" if split != "all" else f"{cases.name}, all"
+        calibration = fit(rows, fitted_on=f"{described} ({report.cases} cases)")
+        write_output(fit_calibration, dump(calibration))
     if fmt is EvalFormat.json:
         write_output(out, report.model_dump_json(indent=2) + "\n")
     else:

@@ -177,7 +177,13 @@ def evaluate_cases(
     review: Callable[[Any], Determination],
     progress: Callable[[int], None] | None = None,
     split: Split = "all",
+    collect: Callable[[ItemDetermination, bool], None] | None = None,
 ) -> EvaluationReport:
+    """Review every case (of the chosen half) and compare with the reviewer, item by item.
+
+    ``collect`` receives each proposal and whether the reviewer decided the same (used to fit
+    the confidence calibration).
+    """
     results: list[ItemResult] = []
     errors: list[dict[str, str]] = []
     cases = 0
@@ -209,6 +215,8 @@ def evaluate_cases(
         for item, expected in zip(determination.items, expected_items, strict=True):
             failure, criterion, finding = attribute(item)
             missed = expected.decision != item.decision.value
+            if collect is not None:
+                collect(item, not missed)
             results.append(
                 ItemResult(
                     case_id=case.case_id,

@@ -1,4 +1,4 @@
-"""From evaluated criteria to a decision, a confidence and a rationale written from the findings.
+"""From evaluated criteria to a decision and a rationale written from the findings.
 
 The rule is the reviewers' rule: a request is medically necessary when every required
 criterion of the guideline relied on is shown in the records. Where the records are silent
@@ -24,7 +24,6 @@ class Judgement:
     decision: Decision
     criteria: list[CriterionResult]
     rationale: str
-    confidence: float
     flags: list[Flag]
 
 
@@ -146,24 +145,16 @@ def judge(
                 "medically necessary"
             )
         )
-        confidence = 0.55 + 0.35 * (
-            sum(1 for r, _s in required if r.evidence) / max(len(required), 1)
-        )
     else:
         if failed:
             reason = "the records show that the guideline's criteria are not met"
-            confidence = 0.85 if len(failed) > 1 else 0.75
         elif unknown:
             reason = "the records do not document what the guideline requires"
-            confidence = 0.6
         else:
             reason = "the guideline does not recommend this treatment"
-            confidence = 0.8
-        if selection.guidance.recommendation == "not_recommended" and failed:
-            confidence = 0.9
         lines.append(
             _sentence(
                 f"Because {reason}, the request for {request_label} is not medically necessary"
             )
         )
-    return Judgement(decision, results, " ".join(lines), round(confidence, 2), flags)
+    return Judgement(decision, results, " ".join(lines), flags)

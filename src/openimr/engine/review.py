@@ -19,6 +19,7 @@ from openimr.domain import (
     ItemDetermination,
 )
 from openimr.engine.audit import audit_claims_administrator
+from openimr.engine.confidence import calibrated
 from openimr.engine.criteria import Situation
 from openimr.engine.decide import judge
 from openimr.engine.normalize import NormalizedItem, normalize_request
@@ -66,6 +67,7 @@ class Reviewer:
                 case, index, normalized[index], facts, edition, edition_flag, context
             )
         items = _follow_procedures([decided[i] for i in range(len(normalized))], normalized)
+        items = calibrated(items)
         return Determination(
             case_id=case.case_id,
             source="engine",
@@ -174,7 +176,6 @@ class Reviewer:
                     "Without a guideline showing medical necessity, the proposal is to uphold; "
                     "the reviewer must search the MTUS and other evidence and decide."
                 ),
-                confidence=0.2,
                 flags=flags,
                 claims_administrator_audit=audit_claims_administrator(
                     disputed.claims_administrator_guideline,
@@ -183,6 +184,15 @@ class Reviewer:
                     self.knowledge,
                     case.ur_decision_date,
                 ),
+            )
+        if norm.topic.match.priority < 0:
+            flags.append(
+                Flag(
+                    code="general_guidance",
+                    message="No guideline topic addresses this request specifically; the "
+                    f"general guidance for {norm.topic.title.lower()} was applied. Confirm the "
+                    "guideline and the criteria before signing.",
+                )
             )
         judgement = judge(selection, situation, label)
         return ItemDetermination(
@@ -195,7 +205,6 @@ class Reviewer:
             claims_administrator_guideline=disputed.claims_administrator_guideline,
             criteria=judgement.criteria,
             rationale=judgement.rationale,
-            confidence=judgement.confidence,
             flags=flags + judgement.flags,
             claims_administrator_audit=audit_claims_administrator(
                 disputed.claims_administrator_guideline,
@@ -242,7 +251,7 @@ def _follow_procedures(
         if norm.topic is None or not norm.topic.follows_procedure or not upheld:
             out.append(item)
             continue
-        procedure_item, procedure_norm = upheld[0]
+        _procedure_item, procedure_norm = upheld[0]
         procedure_label = procedure_norm.request.reviewed_text.rstrip(". ")
         criterion = CriterionResult(
             id="procedure_certified",
@@ -266,7 +275,6 @@ def _follow_procedures(
                         f"review, the associated request for {label} is not medically necessary "
                         "either."
                     ),
-                    "confidence": min(0.9, procedure_item.confidence or 0.9),
                     "flags": [
                         *item.flags,
                         Flag(
