@@ -144,3 +144,130 @@ def test_unmapped_request_is_flagged_not_crashed(reviewer) -> None:
     assert item.normalized.topic == "unmapped"
     assert item.guideline.family is GuidelineFamily.NONE
     assert [f.code for f in item.flags] == ["unmapped"]
+
+
+def test_services_tied_to_an_indicated_surgery_follow_it(reviewer) -> None:
+    case = _case(
+        [
+            "Right shoulder pain and weakness after a fall at work. MRI of the right shoulder "
+            "showed a full-thickness supraspinatus tear. Strength 3/5 in abduction with a "
+            "positive drop arm test. The surgeon plans arthroscopic rotator cuff repair.",
+        ],
+        [
+            "Right shoulder arthroscopy with rotator cuff repair",
+            "Pre-operative medical clearance",
+            "Assistant surgeon",
+        ],
+    )
+    surgery, clearance, assistant = reviewer.review(case).items
+    assert surgery.decision is Decision.OVERTURNED, [(c.id, c.met) for c in surgery.criteria]
+    for item in (clearance, assistant):
+        assert item.decision is Decision.OVERTURNED
+        assert item.guideline.family is not GuidelineFamily.NONE
+        criterion = next(c for c in item.criteria if c.id == "surgery_certified")
+        assert criterion.met is True and "found medically necessary" in criterion.finding
+
+
+def test_services_tied_to_an_operation_the_records_say_was_authorized(reviewer) -> None:
+    case = _case(
+        ["Left carpal tunnel release was authorized and is scheduled for next month."],
+        ["Pre-operative medical clearance"],
+    )
+    item = reviewer.review(case).items[0]
+    assert item.decision is Decision.OVERTURNED
+    criterion = item.criteria[0]
+    assert criterion.met is True
+    assert "authorized" in criterion.evidence[0].quote
+    # without that word the records are silent and the burden stays with the request
+    silent = reviewer.review(
+        _case(["Left carpal tunnel syndrome."], ["Pre-operative medical clearance"])
+    ).items[0]
+    assert silent.decision is Decision.UPHELD and silent.criteria[0].met is None
+
+
+def test_preoperative_ecg_needs_a_cardiac_risk_factor(reviewer) -> None:
+    records = ["Knee arthroscopy was certified. The worker is 40 and otherwise healthy."]
+    healthy = reviewer.review(_case(records, ["Pre-operative EKG"])).items[0]
+    assert healthy.normalized.topic == "preoperative_ecg"
+    assert healthy.decision is Decision.UPHELD
+    risk = ["Knee arthroscopy was certified. History of coronary artery disease and a stent."]
+    assert reviewer.review(_case(risk, ["Pre-operative EKG"])).items[0].decision is (
+        Decision.OVERTURNED
+    )
+
+
+@pytest.mark.parametrize(
+    ("records", "asked", "topic", "expected"),
+    [
+        (
+            ["He walks about the house with a cane."],
+            "Standard wheelchair rental",
+            "wheelchair",
+            Decision.UPHELD,
+        ),
+        (
+            ["Non-weight bearing on the left leg for six weeks after the fracture."],
+            "Knee scooter rental",
+            "wheelchair",
+            Decision.OVERTURNED,
+        ),
+        (
+            ["She cannot climb the stairs to her bedroom."],
+            "Hospital bed rental",
+            "hospital_bed",
+            Decision.UPHELD,
+        ),
+        (
+            ["He is able to walk to the bathroom."],
+            "Bedside 3 in 1 commode",
+            "bathroom_equipment",
+            Decision.UPHELD,
+        ),
+        (
+            ["Confined to bed since the crush injury."],
+            "Bedside 3 in 1 commode",
+            "bathroom_equipment",
+            Decision.OVERTURNED,
+        ),
+    ],
+)
+def test_home_equipment_needs_the_medical_need_its_guideline_states(
+    reviewer, records, asked, topic, expected
+) -> None:
+    item = reviewer.review(_case(records, [asked])).items[0]
+    assert item.normalized.topic == topic
+    assert item.decision is expected, [(c.id, c.met, c.finding) for c in item.criteria]
+
+
+def test_request_of_no_catalogued_topic_gets_the_general_guidance_of_its_kind(reviewer) -> None:
+    item = reviewer.review(_case(["Low back pain."], ["Zorbexin 10mg #30"])).items[0]
+    assert item.normalized.topic == "medication_general"
+    assert item.guideline.family is GuidelineFamily.MTUS_CPMTG
+    assert "general_guidance" in [f.code for f in item.flags]
+    assert item.decision is Decision.UPHELD
+
+
+def test_opioids_for_a_severe_acute_injury(reviewer) -> None:
+    case = _case(
+        ["Rib fractures after a fall two weeks ago; severe pain despite ibuprofen."],
+        ["Oxycodone 5mg #30"],
+        ur_decision_date="2016-11-20",
+        claimant={"date_of_injury": "2016-10-25"},
+    )
+    item = reviewer.review(case).items[0]
+    assert item.guideline.sections == ["Opioids for Acute Pain"]
+    assert item.decision is Decision.OVERTURNED
+    sprain = _case(
+        ["Low back strain two weeks ago."],
+        ["Oxycodone 5mg #30"],
+        ur_decision_date="2016-11-20",
+        claimant={"date_of_injury": "2016-10-25"},
+    )
+    assert reviewer.review(sprain).items[0].decision is Decision.UPHELD
+
+
+def test_confidence_is_a_probability_and_lower_where_the_records_are_silent(reviewer) -> None:
+    clear = reviewer.review(_case(["Low back pain."], ["Purchase of a bath/shower chair"])).items[0]
+    silent = reviewer.review(_case(["Neck pain."], ["MRI of the cervical spine"])).items[0]
+    for item in (clear, silent):
+        assert item.confidence is not None and 0.0 < item.confidence < 1.0

@@ -118,9 +118,7 @@ def eval_command(
             reviewer.review,
             lambda done: progress.update(task, completed=done),
             split=split,  # type: ignore[arg-type]
-            collect=(lambda item, agreed: rows.append((item, agreed)))
-            if fit_calibration
-            else None,
+            collect=(lambda item, agreed: rows.append((item, agreed))) if fit_calibration else None,
         )
     if fit_calibration is not None:
         from openimr.engine.confidence import dump, fit

@@ -118,9 +118,7 @@ def default_calibration() -> Calibration:
 def calibrated(items: Iterable[ItemDetermination]) -> list[ItemDetermination]:
     """The items with their confidence replaced by the calibrated probability."""
     calibration = default_calibration()
-    return [
-        item.model_copy(update={"confidence": calibration.probability(item)}) for item in items
-    ]
+    return [item.model_copy(update={"confidence": calibration.probability(item)}) for item in items]
 
 
 def fit(
@@ -182,7 +180,9 @@ def fit(
     return base.model_copy(
         update={
             "intercept": round(float(beta[0]), 4),
-            "weights": {name: round(float(b), 4) for name, b in zip(FEATURES, beta[1:], strict=True)},
+            "weights": {
+                name: round(float(b), 4) for name, b in zip(FEATURES, beta[1:], strict=True)
+            },
         }
     )
 

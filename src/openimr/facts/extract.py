@@ -197,9 +197,7 @@ class ClinicalFacts:
         spec = self.vocabulary.concepts[concept]
         if concept not in self.concepts_read and self.reader is not None:
             self.reader(concept)
-        allowed = (
-            self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
-        )
+        allowed = self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
         present: list[Mention] = []
         absent: list[Mention] = []
         for mention in self.of("concept", concept):
