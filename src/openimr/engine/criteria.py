@@ -164,50 +164,62 @@ def _not_received(check: Check, s: Situation) -> Outcome:
     return Outcome(True, inner.evidence, inner.finding)
 
 
-def _prior_count(s: Situation, kind: str | None) -> tuple[float | None, tuple[Evidence, ...], str]:
-    """Sessions already given (or authorized) of this kind; None when given but not counted."""
+@dataclass(frozen=True)
+class PriorCourse:
+    """Sessions already given (or authorized) of a kind of treatment."""
+
+    count: float | None  # None when given but not counted
+    extensive: bool  # the records say the care was long or repeated, without a count
+    evidence: tuple[Evidence, ...]
+    finding: str
+
+
+def _prior_count(s: Situation, kind: str | None) -> PriorCourse:
     if kind is None:
-        return None, (), "no treatment kind"
+        return PriorCourse(None, False, (), "no treatment kind")
     label = s.facts.vocabulary.treatments[kind].label
     received = s.facts.treatment_received(kind)
     counted = s.facts.sessions(kind)
     authorized = s.authorized_quantity or 0.0
     if counted.count is not None:
         total = counted.count + authorized
-        return total, counted.evidence, f"{_fmt(total)} prior {label} sessions"
-    if counted.extensive or received.value is True:
+        return PriorCourse(
+            total, counted.extensive, counted.evidence, f"{_fmt(total)} prior {label} sessions"
+        )
+    if counted.extensive:
         evidence = counted.evidence or received.evidence
-        if counted.extensive:
-            return None, evidence, f"extensive prior {label}, number not stated"
-        return None, evidence, f"prior {label} documented, number of sessions not stated"
+        return PriorCourse(None, True, evidence, f"extensive prior {label}, number not stated")
+    if received.value is True:
+        finding = f"prior {label} documented, number of sessions not stated"
+        return PriorCourse(None, False, received.evidence, finding)
     if authorized:
-        return authorized, (), f"{_fmt(authorized)} sessions authorized by UR"
-    return 0.0, (), f"no prior {label} documented"
+        return PriorCourse(authorized, False, (), f"{_fmt(authorized)} sessions authorized by UR")
+    return PriorCourse(0.0, False, (), f"no prior {label} documented")
 
 
 @evaluator("prior_sessions")
 def _prior_sessions(check: Check, s: Situation) -> Outcome:
-    count, evidence, finding = _prior_count(s, s.treatment_kind)
-    if count is None and "extensive" in finding and check.args[1] is not None:
-        return Outcome(False, evidence, finding)
-    return Outcome(_within(count, check.args), evidence, finding)
+    prior = _prior_count(s, s.treatment_kind)
+    if prior.count is None and prior.extensive and check.args[1] is not None:
+        return Outcome(False, prior.evidence, prior.finding)
+    return Outcome(_within(prior.count, check.args), prior.evidence, prior.finding)
 
 
 @evaluator("course_total")
 def _course_total(check: Check, s: Situation) -> Outcome:
-    prior, evidence, finding = _prior_count(s, s.treatment_kind)
+    prior = _prior_count(s, s.treatment_kind)
     requested = s.request.quantity.value if s.request.quantity else None
-    if prior is None:
-        if "extensive" in finding and check.args[1] is not None:
-            return Outcome(False, evidence, finding)
-        return Outcome(None, evidence, finding)
+    if prior.count is None:
+        if prior.extensive and check.args[1] is not None:
+            return Outcome(False, prior.evidence, prior.finding)
+        return Outcome(None, prior.evidence, prior.finding)
     if requested is None:
-        return Outcome(None, evidence, f"{finding}; requested number not stated")
-    total = prior + requested
+        return Outcome(None, prior.evidence, f"{prior.finding}; requested number not stated")
+    total = prior.count + requested
     return Outcome(
         _within(total, check.args),
-        evidence,
-        f"{finding} plus {_fmt(requested)} requested makes {_fmt(total)}",
+        prior.evidence,
+        f"{prior.finding} plus {_fmt(requested)} requested makes {_fmt(total)}",
     )
 
 

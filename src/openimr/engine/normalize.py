@@ -58,29 +58,6 @@ _GRAMS = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>grams?|gm|g|ml|oz)\b", re.
 _REFILLS = re.compile(
     rf"(?:with\s+)?(?P<n>{_NUM}|no)\s+refills?|(?P<n2>{_NUM})\s+refills?\s+of", re.IGNORECASE
 )
-_RETRO = re.compile(r"\b(?:retro(?:spective)?|DOS|date of service)\b", re.IGNORECASE)
-_CONTINUATION = re.compile(
-    r"\b(?:additional|continu\w*|further|more|extension|extend\w*|ongoing|repeat\w*|another|"
-    r"renew\w*|refills?|re-?evaluation|remaining)\b",
-    re.IGNORECASE,
-)
-_SIG = (
-    (re.compile(r"\b(?:q\.?i\.?d|four times (?:a|per) day|every 6 hours|q6h?)\b", re.I), 4.0),
-    (re.compile(r"\b(?:t\.?i\.?d|three times (?:a|per) day|every 8 hours|q8h?)\b", re.I), 3.0),
-    (
-        re.compile(
-            r"\b(?:b\.?i\.?d|twice (?:a|per) day|two times (?:a|per) day|every 12 hours|q12h?)\b",
-            re.I,
-        ),
-        2.0,
-    ),
-    (
-        re.compile(
-            r"\b(?:q\.?d|daily|once (?:a|per) day|every day|q\.?h\.?s|at bedtime|nightly)\b", re.I
-        ),
-        1.0,
-    ),
-)
 _PERCENT_INGREDIENT = re.compile(r"\d+(?:\.\d+)?\s*%")
 _COMPOUND_SPLIT = re.compile(r"\s*(?:/|,|\+|\band\b)\s*", re.IGNORECASE)
 
@@ -345,8 +322,10 @@ def normalize_request(
         laterality=_laterality(topic_text, vocab),  # type: ignore[arg-type]
         drug=drug,
         ingredients=ingredients,
-        retrospective=bool(_RETRO.search(text)),
-        continuation=bool(_CONTINUATION.search(reviewed)) or modification is not None,
-        doses_per_day=next((per_day for pattern, per_day in _SIG if pattern.search(text)), None),
+        retrospective=vocab.says("retrospective", text),
+        continuation=vocab.says("continuation", reviewed) or modification is not None,
+        doses_per_day=next(
+            (per_day for pattern, per_day in vocab.doses_per_day if pattern.search(text)), None
+        ),
     )
     return NormalizedItem(normalized, topic, modification, authorized_quantity, region_inferred)

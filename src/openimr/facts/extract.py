@@ -34,36 +34,11 @@ _FREQUENCY = re.compile(
     rf"(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/)?\s*(?:week|wk)?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:weeks?|wks?)",
     re.IGNORECASE,
 )
-_EXTENSIVE = re.compile(
-    r"\b(?:for (?:several |many )?years|over the (?:life|course) of the claim|extensive(?:ly)?|"
-    r"numerous|multiple (?:sessions|courses|rounds)|many (?:sessions|visits)|ongoing basis|"
-    r"long[- ]term)\b",
-    re.IGNORECASE,
-)
 _AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
 _INJURY_DATE_CUE = re.compile(
     r"(?:industrial injury|date of injury|injury|injured|DOI)\W{0,3}(?:\w+\W+){0,3}$", re.IGNORECASE
 )
 _SEX = re.compile(r"\b(?P<sex>male|female|man|woman)\b", re.IGNORECASE)
-
-_MED_CURRENT = re.compile(
-    r"\b(?:continu\w*|renew\w*|refill\w*|(?:has|have|had) been (?:taking|using|on|prescribed)|"
-    r"(?:is|was|were|are|been) (?:taking|using|reportedly on|on)|currently (?:taking|using|on)|"
-    r"taking|using|utiliz\w*|maintained on|ongoing use|medication list|"
-    r"medications? (?:include|included|have included|has included|listed)|"
-    r"current medications?|since|for (?:\w+ )?(?:months|years|weeks)|"
-    r"chronic use|long[- ]term use|previously (?:prescribed|used|tried)|tried|trial of|failed)\b",
-    re.IGNORECASE,
-)
-_MED_NEW = re.compile(
-    r"\b(?:first[- ]time|newly|new prescription|"
-    r"(?:was|were) (?:prescribed|started|initiated|dispensed|given)|"
-    r"prescribed at|start(?:ed)? on|initiat\w*|introduc\w*|added)\b",
-    re.IGNORECASE,
-)
-_MED_STOPPED = re.compile(
-    r"\b(?:discontinu\w*|stopped|ceased|no longer (?:taking|using))\b", re.IGNORECASE
-)
 
 
 NO_MODIFIERS = Modifiers()
@@ -172,6 +147,19 @@ class ClinicalFacts:
     concepts_read: set[str] = field(default_factory=set)
     reader: Any = None  # reads a concept that was not read up front
     region_spans: dict[int, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    #: each sentence's predecessor in its record, keyed by (record index, sentence start)
+    previous_sentence: dict[tuple[int, int], Sentence] = field(default_factory=dict)
+
+    def is_request(self, sentence: Sentence) -> bool:
+        """A sentence that asks for, plans or decides on care rather than reporting care
+        given, or a verbless fragment that carries on the plan of the sentence before it."""
+        vocab = self.vocabulary
+        if vocab.says("request_or_plan", sentence.text):
+            return True
+        if not vocab.says("verbless_continuation", sentence.text.strip()):
+            return False
+        before = self.previous_sentence.get((sentence.record_index, sentence.start))
+        return before is not None and vocab.says("request_or_plan", before.text)
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -337,7 +325,7 @@ class ClinicalFacts:
             mods = mention.modifiers
             if mods.family or mods.possible:
                 continue
-            if mods.hypothetical or _looks_like_request(mention.sentence.text):
+            if mods.hypothetical or self.is_request(mention.sentence):
                 continue
             if mods.negated and (mods.negation_distance or 0) <= 3:
                 denied.append(mention)
@@ -364,7 +352,7 @@ class ClinicalFacts:
                 mods = mention.modifiers
                 if mods.hypothetical or mods.negated or mods.family or mods.possible:
                     continue
-                if _looks_like_request(mention.sentence.text):
+                if self.is_request(mention.sentence):
                     continue
                 sentence_regions = self.regions_in(mention.sentence)
                 if regions and not (sentence_regions & set(regions)):
@@ -398,17 +386,6 @@ class ClinicalFacts:
             for use in self.medications.values()
             if self.vocabulary.class_is(use.drug_class, drug_class)
         ]
-
-
-_REQUEST_WORDS = re.compile(
-    r"\b(?:request\w*|rfa|authoriz\w*|non-?certif\w*|recommend\w*|order(?:ed)?|plan(?:ned)?|"
-    r"sought|proposed|denied|utilization review|ur\b)",
-    re.IGNORECASE,
-)
-
-
-def _looks_like_request(sentence: str) -> bool:
-    return bool(_REQUEST_WORDS.search(sentence))
 
 
 def _number(value: str) -> int | None:
@@ -476,6 +453,9 @@ class FactExtractor:
         for mention in qualified:
             facts.mentions.setdefault((mention.kind, mention.key), []).append(mention)
         facts.concepts_read = set(wanted)
+        for record in prepared.records:
+            for before, after in zip(record.sentences, record.sentences[1:], strict=False):
+                facts.previous_sentence[(after.record_index, after.start)] = before
         facts.reader = lambda concept: self._read_concept(facts, prepared, concept)
         self._read_demographics(case, facts)
         self._read_medications(facts)
@@ -663,15 +643,16 @@ class FactExtractor:
                 evidence.append(mention.sentence_evidence())
                 if mods.negated and (mods.negation_distance or 0) <= 2:
                     continue
-                if _MED_STOPPED.search(sentence):
+                if vocab.says("medication_stopped", sentence):
                     stopped = True
-                if mods.hypothetical or _looks_like_request(sentence):
-                    if _MED_CURRENT.search(sentence) and not mods.hypothetical:
+                current = vocab.says("medication_current", sentence)
+                if mods.hypothetical or facts.is_request(mention.sentence):
+                    if current and not mods.hypothetical:
                         prior = True
                     else:
                         requested = True
                     continue
-                if _MED_NEW.search(sentence) and not _MED_CURRENT.search(sentence):
+                if vocab.says("medication_new", sentence) and not current:
                     new = True
                     continue
                 prior = True
@@ -700,9 +681,9 @@ def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
             continue
         if mods.negated and (mods.negation_distance or 0) <= 3:
             continue
-        if _looks_like_request(mention.sentence.text):
+        if facts.is_request(mention.sentence):
             continue
-        count, extensive, evidence = _count_near(mention.sentence, mention, nearby)
+        count, extensive, evidence = _count_near(facts, mention.sentence, mention, nearby)
         if count is None and not extensive:
             continue
         total = max(best.count or 0, count or 0)
@@ -746,6 +727,7 @@ def _drop_contained_absences(mentions: list[Mention]) -> list[Mention]:
 
 
 def _count_near(
+    facts: ClinicalFacts,
     sentence: Sentence,
     mention: Mention,
     treatments_by_sentence: dict[tuple[int, int], list[Mention]],
@@ -776,7 +758,7 @@ def _count_near(
             continue
         best = (distance, value, match)
         break
-    extensive = bool(_EXTENSIVE.search(text))
+    extensive = facts.vocabulary.says("extensive_treatment", text)
     if best is None:
         return (
             None,

@@ -68,6 +68,13 @@ class Vocabulary:
     clause_breaks: re.Pattern[str] | None = None
     generic_sign_words: frozenset[str] = frozenset()
     side_words: frozenset[str] = frozenset()
+    #: record and request wording other than clinical concepts (``wording.yaml``)
+    wording: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    doses_per_day: tuple[tuple[re.Pattern[str], float], ...] = ()
+
+    def says(self, name: str, text: str) -> bool:
+        """Whether ``text`` words what ``wording.yaml`` names ``name``."""
+        return bool(self.wording[name].search(text))
 
     def regions_bearing_on(self, regions: tuple[str, ...] | list[str]) -> frozenset[str]:
         """The request's regions and those whose findings bear on them."""
@@ -171,6 +178,7 @@ def load_vocabulary() -> Vocabulary:
         )
     terms = _load("terms.yaml")
     qualifiers = _load("qualifiers.yaml")
+    wording = _load("wording.yaml")
     drugs_data = _load("drugs.yaml")
     classes = drugs_data["classes"]
     drugs: dict[str, DrugEntry] = {}
@@ -220,6 +228,24 @@ def load_vocabulary() -> Vocabulary:
         clause_breaks=re.compile("|".join(qualifiers["clause_breaks"]), re.IGNORECASE),
         generic_sign_words=frozenset(w.lower() for w in qualifiers["generic_sign_words"]),
         side_words=frozenset(w.lower() for w in qualifiers["side_words"]),
+        wording={
+            name: compile_alternatives(patterns, f"wording.yaml: {section}.{name}")
+            for section in ("records", "requests")
+            for name, patterns in wording[section].items()
+            if name != "doses_per_day" and name != "verbless_continuation"
+        }
+        | {
+            "verbless_continuation": re.compile(
+                "|".join(wording["records"]["verbless_continuation"]), re.IGNORECASE
+            )
+        },
+        doses_per_day=tuple(
+            (
+                compile_alternatives(entry["patterns"], "wording.yaml: requests.doses_per_day"),
+                float(entry["per_day"]),
+            )
+            for entry in wording["requests"]["doses_per_day"]
+        ),
     )
 
 
