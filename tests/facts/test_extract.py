@@ -154,3 +154,18 @@ def test_prior_imaging_by_region(extractor: FactExtractor) -> None:
     )
     assert facts.prior_imaging(("mri",), ("lumbar",)).value is True
     assert facts.prior_imaging(("mri",), ("cervical",)).value is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept"),
+    [
+        ("The medications allow her to perform her household chores.", "functional_improvement"),
+        ("He continues to work full duty on this regimen.", "functional_improvement"),
+        ("Pain is rated 8/10, reduced to 4/10 with medications.", "pain_relief"),
+        ("The medications help and provide good relief.", "pain_relief"),
+    ],
+)
+def test_benefit_in_the_words_clinicians_use(
+    extractor: FactExtractor, sentence: str, concept: str
+) -> None:
+    assert facts_for(extractor, sentence).finding(concept).value is True
