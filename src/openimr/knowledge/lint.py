@@ -173,7 +173,51 @@ def lint_knowledge_base(data_dir: Path = DATA_DIR) -> list[LintMessage]:
                 messages.append(LintMessage(str(path), line, str(exc)))
                 continue
             messages += _lint_topic(topic, path, line, catalog, known, claimed, topic_ids)
+            messages += [
+                LintMessage(str(path), line, f"{topic.id}: {message}")
+                for message in numbers_written_twice(raw)
+            ]
     return sorted(messages)
+
+
+_BOUND_NUMBER_KEYS = ("min", "max")
+_WORDING_KEYS = ("text", "met", "not_met", "unknown")
+
+
+def _bound_numbers(check: object) -> set[float]:
+    found: set[float] = set()
+    if isinstance(check, dict):
+        for key, value in check.items():
+            if key in _BOUND_NUMBER_KEYS and isinstance(value, int | float):
+                found.add(float(value))
+            else:
+                found |= _bound_numbers(value)
+    elif isinstance(check, list):
+        for value in check:
+            found |= _bound_numbers(value)
+    return found
+
+
+def numbers_written_twice(raw: dict) -> list[str]:
+    """A guideline number written both in a criterion's check and in its wording is written
+    twice: it must be a ``parameters`` entry that both use as ``$name``."""
+    messages = []
+    for g_index, guidance in enumerate(raw.get("guidance") or []):
+        if not isinstance(guidance, dict):
+            continue
+        for criterion in guidance.get("criteria") or []:
+            if not isinstance(criterion, dict):
+                continue
+            numbers = _bound_numbers(criterion.get("check"))
+            wording = " ".join(str(criterion.get(k) or "") for k in _WORDING_KEYS)
+            stated = {float(n) for n in re.findall(r"(?<![\w.$])(\d+(?:\.\d+)?)(?![\w.])", wording)}
+            for number in sorted(numbers & stated):
+                shown = int(number) if number.is_integer() else number
+                messages.append(
+                    f"guidance #{g_index + 1}, criterion {criterion.get('id')}: {shown} is "
+                    "written in the check and in the wording; make it a parameter ($name)"
+                )
+    return messages
 
 
 def _lint_topic(

@@ -80,6 +80,22 @@ class CriterionSpec(_Data):
     _parse = field_validator("check", mode="before")(_check)
 
 
+class Parameter(_Data):
+    """A number the guideline states (visits, weeks, doses), written once for its guidance.
+
+    Criteria use it as ``$name`` in their check, text and outcome wording, so the number a
+    physician reads is the number the engine checks.
+    """
+
+    value: float
+    unit: str | None = None
+    reference: str | None = None
+
+    def words(self) -> str:
+        number = int(self.value) if float(self.value).is_integer() else self.value
+        return str(number)
+
+
 class GuidanceSpec(_Data):
     """What one guideline says about the topic.
 
@@ -88,6 +104,7 @@ class GuidanceSpec(_Data):
     """
 
     cites: dict[str, Cite] = Field(min_length=1)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
     when: Check | None = None
     recommendation: Recommendation
     summary: str = Field(min_length=10)
@@ -215,9 +232,52 @@ def read_topic_file(path: Path) -> list[dict[str, Any]]:
     return data["topics"]
 
 
+_PARAMETER = re.compile(r"\$([a-z][a-z0-9_]*)")
+
+
+def _substitute(value: Any, parameters: dict[str, Parameter], path: str) -> Any:
+    """Replace ``$name`` by the parameter: a number where it stands alone, else its words."""
+    if isinstance(value, dict):
+        return {k: _substitute(v, parameters, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, parameters, f"{path}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    for name in _PARAMETER.findall(value):
+        if name not in parameters:
+            raise KnowledgeBaseError(f"{path}: unknown parameter ${name}")
+    whole = _PARAMETER.fullmatch(value.strip())
+    if whole:
+        return parameters[whole.group(1)].value
+    return _PARAMETER.sub(lambda m: parameters[m.group(1)].words(), value)
+
+
+def resolve_parameters(raw: dict[str, Any], where: str = "topic") -> dict[str, Any]:
+    """A topic entry with every guidance's ``$name`` references replaced by its parameters."""
+    guidance = raw.get("guidance")
+    if not isinstance(guidance, list):
+        return raw
+    resolved = []
+    for index, entry in enumerate(guidance):
+        if not isinstance(entry, dict) or "parameters" not in entry:
+            resolved.append(entry)
+            continue
+        try:
+            parameters = {
+                name: Parameter.model_validate(spec)
+                for name, spec in (entry.get("parameters") or {}).items()
+            }
+        except ValidationError as exc:
+            raise KnowledgeBaseError(f"{where}: guidance.{index}.parameters: {exc}") from None
+        body = {k: v for k, v in entry.items() if k not in ("parameters", "cites")}
+        body = _substitute(body, parameters, f"{where}: guidance.{index}")
+        resolved.append({**body, "cites": entry["cites"], "parameters": entry["parameters"]})
+    return {**raw, "guidance": resolved}
+
+
 def parse_topic(raw: dict[str, Any], where: str) -> Topic:
     try:
-        return Topic.model_validate(raw)
+        return Topic.model_validate(resolve_parameters(raw, where))
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         loc = ".".join(str(p) for p in first.get("loc", ()))
