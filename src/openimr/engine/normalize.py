@@ -14,24 +14,13 @@ from dataclasses import dataclass
 from openimr.domain import Drug, NormalizedRequest, Quantity, UrModification
 from openimr.facts.text import NUMBER_PATTERN, parse_number
 from openimr.facts.vocabulary import Vocabulary
+from openimr.knowledge.modifications import read_ur_modification
 from openimr.knowledge.topics import KnowledgeBase, Topic
 
 UNMAPPED = "unmapped"
 
 _NUM = NUMBER_PATTERN
 
-_MODIFIED = re.compile(
-    r"^(?P<orig>.+?)\s+(?:was|were) the original request\.\s*(?P<auth>.+?)\s+(?:was|were) "
-    r"authorized by the Claims Administrator\.\s*The remaining IMR eligible portion of the "
-    r"original request,?\s*(?P<rem>.+?)(?:\s+is)?\s*:?\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
-_MODIFIED_OTHER = re.compile(
-    r"^(?P<orig>.+?)\s+(?:was|were) the original request\.\s*The Claims Administrator "
-    r"authorized\s+(?P<auth>.+?),\s*leaving the original request IMR eligible\.\s*"
-    r"The original request,?\s*(?P<rem>.+?)(?:\s+is)?\s*:?\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
 _FREQ_DURATION = re.compile(
     rf"(?:(?P<lo>{_NUM})\s*(?:to|-)\s*)?(?P<f>{_NUM})\s*(?:x|times)\s*(?:a|per|/|each)?\s*"
     rf"(?:week|wk)s?\s*(?:for|x|times)?\s*(?P<w>{_NUM})\s*(?:weeks?|wks?)",
@@ -79,16 +68,7 @@ class NormalizedItem:
 
 def split_modification(text: str) -> UrModification | None:
     """Read a UR modification sentence into original, authorized and remaining parts."""
-    for pattern in (_MODIFIED, _MODIFIED_OTHER):
-        match = pattern.match(text.strip())
-        if match:
-            remaining = match.group("rem").strip().rstrip(":").strip()
-            return UrModification(
-                original_request=match.group("orig").strip(),
-                authorized=match.group("auth").strip(),
-                remaining=remaining,
-            )
-    return None
+    return read_ur_modification(text)
 
 
 def _quantity(

@@ -37,6 +37,11 @@ from openimr.domain import (
 )
 from openimr.errors import LetterError
 from openimr.knowledge.citations import parse_citations
+from openimr.knowledge.modifications import (
+    MODIFICATION_MARKERS,
+    ORIGINAL_REQUEST,
+    read_ur_modification,
+)
 from openimr.letters._text import DATE, conclusion, flow, normalize, parse_date, prose
 from openimr.letters.extract import LetterText, letter_text, read_letter_text
 
@@ -94,27 +99,7 @@ _RATIONALE_LABEL = re.compile(_words("Decision", "rationale") + r"\s*:")
 # A colon at a line's end closes the text before a title, unless it is a request's own
 # date-of-service label ("..., DOS:" wrapped before its date).
 _TERMINATOR = re.compile(r"[.!?][\"'”’)]*(?=\s|[A-Z])|(?<!DOS)(?<!service):[ \t]*\n")
-_UR_MARKERS = re.compile(
-    r"original\s*request|authorized\s*by\s*the\s*Claims|Claims\s*Administrator\s*authorized"
-    r"|IMR\s*eligible",
-    re.IGNORECASE,
-)
-_WAS_ORIGINAL = re.compile(r"was\s*the\s*original\s*request", re.IGNORECASE)
 _NUMBERED = re.compile(r"(?m)^[ \t]*(\d{1,3})[.)][ \t]+")
-
-_UR_STANDARD = re.compile(
-    r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.\s*(?P<auth>.+?)\s+was\s+authorized\s+by"
-    r"\s+the\s+Claims\s+Administrator\.\s*The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the"
-    r"\s+original\s+request,?\s*(?:is\s+)?(?P<rem>.+?)(?:\s+is)?$",
-    re.IGNORECASE,
-)
-_UR_WHOLE = re.compile(
-    r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.\s*The\s+Claims\s+Administrator\s+"
-    r"authorized\s+(?P<auth>.+?),?\s+leaving\s+the\s+original\s+request\s+IMR\s+eligible\.\s*"
-    r"The\s+original\s+request,?\s*(?P<rem>.+?)(?:\s+is)?$",
-    re.IGNORECASE,
-)
-_UR_LOOSE = re.compile(r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\b", re.IGNORECASE)
 
 _FIELD_PATTERNS: dict[str, re.Pattern[str]] = {
     "case_id": re.compile(r"(?:IMR\s*)?Case\s*(?:Number|No\.?|#)\s*:\s*(?P<v>[^\s,;]+)", re.I),
@@ -349,20 +334,7 @@ def _entries(text: str) -> list[str]:
 
 def _ur_modification(request: str) -> UrModification | None:
     """The UR modification a request's wording states ("X was the original request. ...")."""
-    for pattern in (_UR_STANDARD, _UR_WHOLE):
-        match = pattern.match(request)
-        if match:
-            remaining = match.group("rem").strip().rstrip(",.").strip()
-            return UrModification(
-                original_request=match.group("orig").strip(),
-                authorized=match.group("auth").strip() or None,
-                remaining=remaining,
-            )
-    match = _UR_LOOSE.match(request)
-    if match:
-        original = match.group("orig").strip()
-        return UrModification(original_request=original, remaining=original)
-    return None
+    return read_ur_modification(request, incomplete=True)
 
 
 def _title_start(span: str, number: int | None) -> int:
@@ -381,10 +353,10 @@ def _title_start(span: str, number: int | None) -> int:
         title = span[start:]
         if not title.strip():
             continue
-        if _UR_MARKERS.search(title):
+        if MODIFICATION_MARKERS.search(title):
             first = _TERMINATOR.search(title)
             first_sentence = title[: first.end()] if first else title
-            if not _WAS_ORIGINAL.search(first_sentence) and start > 0:
+            if not ORIGINAL_REQUEST.search(first_sentence) and start > 0:
                 continue
         return start
     return 0
