@@ -31,8 +31,9 @@ class Example:
     record: str = NEUTRAL_RECORD
 
 
-#: Topics of the broadened files (topics/more_*.yaml) with example requests. Where a topic
-#: has guidance for one body region or condition, an example reaches each guidance.
+#: Topics of the specific drugs, interventions, modalities and postsurgical therapy files, with
+#: example requests. Where a topic has guidance for one body region or condition, an example
+#: reaches each guidance.
 NEW_TOPIC_EXAMPLES: dict[str, tuple[Example, ...]] = {
     # medications
     "tramadol": (
@@ -279,7 +280,12 @@ EXISTING_TOPIC_EXAMPLES: dict[str, tuple[str, ...]] = {
     "sleep_aids": ("Zolpidem 10mg #30",),
 }
 
-NEW_FILE_PREFIX = "more_"
+NEW_FILES = (
+    "opioids_and_other_drugs.yaml",
+    "interventions_and_joint_surgery.yaml",
+    "modalities_devices_and_monitoring.yaml",
+    "postsurgical_therapy.yaml",
+)
 
 
 @cache
@@ -294,7 +300,7 @@ def extractor() -> FactExtractor:
 
 def new_topics() -> list[Topic]:
     kb = knowledge()
-    return [t for t in kb.topics if kb.locations[t.id].path.name.startswith(NEW_FILE_PREFIX)]
+    return [t for t in kb.topics if kb.locations[t.id].path.name in NEW_FILES]
 
 
 def reference_date(edition: Edition) -> date:

@@ -38,7 +38,7 @@ def review_command(
     """Propose a determination for every disputed item of each case file."""
     from openimr.casefile import load_case_file
     from openimr.engine import review
-    from openimr.engine.report import render_text
+    from openimr.engine.text_report import render_text
     from openimr.errors import CaseFileError
 
     single = len(files) == 1 and fmt is not ReviewFormat.jsonl
@@ -100,7 +100,7 @@ def eval_command(
     from rich.progress import Progress
 
     from openimr.corpus.evaluate import SPLITS, evaluate_cases
-    from openimr.corpus.report import render_evaluation
+    from openimr.corpus.evaluation_report import render_evaluation
     from openimr.engine import Reviewer, settle_process
 
     if split not in SPLITS:

@@ -18,13 +18,13 @@ from openimr.domain import (
     GuidelineFamily,
     ItemDetermination,
 )
-from openimr.engine.audit import audit_claims_administrator
 from openimr.engine.confidence import calibrated
 from openimr.engine.criteria import Situation
 from openimr.engine.decide import judge
 from openimr.engine.normalize import NormalizedItem, normalize_request
 from openimr.engine.select import choose_edition, select_guidance
 from openimr.engine.summary import SUMMARY_CONCEPTS, compose_summary
+from openimr.engine.ur_citation import audit_claims_administrator
 from openimr.facts.extract import ClinicalFacts, FactExtractor
 from openimr.knowledge.checks import names_used
 from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_base

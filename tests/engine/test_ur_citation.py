@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from openimr.engine.audit import audit_claims_administrator, cited_mtus_documents
+from openimr.engine.ur_citation import audit_claims_administrator, cited_mtus_documents
 
 
 def test_no_evidence_cited(reviewer) -> None:
