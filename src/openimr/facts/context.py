@@ -13,88 +13,20 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from openimr.facts.text import Sentence
 
-# Extra rules: (literal, category, direction).
-_EXTRA_RULES: tuple[tuple[str, str, str], ...] = (
-    # requests and plans: the treatment has not happened yet
-    ("request for", "HYPOTHETICAL", "FORWARD"),
-    ("requests for", "HYPOTHETICAL", "FORWARD"),
-    ("requested", "HYPOTHETICAL", "FORWARD"),
-    ("requesting", "HYPOTHETICAL", "FORWARD"),
-    ("request", "HYPOTHETICAL", "FORWARD"),
-    ("rfa", "HYPOTHETICAL", "FORWARD"),
-    ("authorization", "HYPOTHETICAL", "FORWARD"),
-    ("non-certified", "HYPOTHETICAL", "FORWARD"),
-    ("noncertified", "HYPOTHETICAL", "FORWARD"),
-    ("non-certification", "HYPOTHETICAL", "FORWARD"),
-    ("failed to approve", "HYPOTHETICAL", "FORWARD"),
-    ("denied a request", "HYPOTHETICAL", "FORWARD"),
-    ("recommended", "HYPOTHETICAL", "FORWARD"),
-    ("recommends", "HYPOTHETICAL", "FORWARD"),
-    ("recommending", "HYPOTHETICAL", "FORWARD"),
-    ("plan", "HYPOTHETICAL", "FORWARD"),
-    ("plans", "HYPOTHETICAL", "FORWARD"),
-    ("planned", "HYPOTHETICAL", "FORWARD"),
-    ("treatment plan", "HYPOTHETICAL", "FORWARD"),
-    ("proposed", "HYPOTHETICAL", "FORWARD"),
-    ("ordered", "HYPOTHETICAL", "FORWARD"),
-    ("will", "HYPOTHETICAL", "FORWARD"),
-    ("would", "HYPOTHETICAL", "FORWARD"),
-    ("consider", "HYPOTHETICAL", "FORWARD"),
-    ("considering", "HYPOTHETICAL", "FORWARD"),
-    ("pursue", "HYPOTHETICAL", "FORWARD"),
-    ("pursuit of", "HYPOTHETICAL", "FORWARD"),
-    ("pending", "HYPOTHETICAL", "FORWARD"),
-    ("scheduled", "HYPOTHETICAL", "FORWARD"),
-    ("sought", "HYPOTHETICAL", "BACKWARD"),
-    ("was requested", "HYPOTHETICAL", "BACKWARD"),
-    ("were requested", "HYPOTHETICAL", "BACKWARD"),
-    ("is requested", "HYPOTHETICAL", "BACKWARD"),
-    ("are requested", "HYPOTHETICAL", "BACKWARD"),
-    ("was recommended", "HYPOTHETICAL", "BACKWARD"),
-    ("were recommended", "HYPOTHETICAL", "BACKWARD"),
-    ("was proposed", "HYPOTHETICAL", "BACKWARD"),
-    ("were proposed", "HYPOTHETICAL", "BACKWARD"),
-    ("was ordered", "HYPOTHETICAL", "BACKWARD"),
-    ("was denied", "HYPOTHETICAL", "BACKWARD"),
-    ("were denied", "HYPOTHETICAL", "BACKWARD"),
-    ("was non-certified", "HYPOTHETICAL", "BACKWARD"),
-    ("were non-certified", "HYPOTHETICAL", "BACKWARD"),
-    ("is pending", "HYPOTHETICAL", "BACKWARD"),
-    # absence
-    ("without", "NEGATED_EXISTENCE", "FORWARD"),
-    ("denies", "NEGATED_EXISTENCE", "FORWARD"),
-    ("denied any", "NEGATED_EXISTENCE", "FORWARD"),
-    ("negative", "NEGATED_EXISTENCE", "FORWARD"),
-    ("failed to provide", "NEGATED_EXISTENCE", "FORWARD"),
-    ("failed to document", "NEGATED_EXISTENCE", "FORWARD"),
-    ("no documentation of", "NEGATED_EXISTENCE", "FORWARD"),
-    ("no evidence of", "NEGATED_EXISTENCE", "FORWARD"),
-    ("not documented", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("was not noted", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("were not noted", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("is absent", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("was absent", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("were absent", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("not present", "NEGATED_EXISTENCE", "BACKWARD"),
-    # uncertainty
-    ("rule out", "POSSIBLE_EXISTENCE", "FORWARD"),
-    ("r/o", "POSSIBLE_EXISTENCE", "FORWARD"),
-    ("suspected", "POSSIBLE_EXISTENCE", "FORWARD"),
-    ("questionable", "POSSIBLE_EXISTENCE", "FORWARD"),
-    ("possible", "POSSIBLE_EXISTENCE", "FORWARD"),
-    ("probable", "POSSIBLE_EXISTENCE", "FORWARD"),
-    # scope ends
-    ("however", "TERMINATE", "TERMINATE"),
-    ("although", "TERMINATE", "TERMINATE"),
-    ("but", "TERMINATE", "TERMINATE"),
-    ("which", "TERMINATE", "TERMINATE"),
-    ("while", "TERMINATE", "TERMINATE"),
-    ("and was", "TERMINATE", "TERMINATE"),
-)
+
+def _extra_rules() -> tuple[tuple[str, str, str], ...]:
+    """The project's ConText rules (``facts/data/context_rules.yaml``)."""
+    import yaml
+
+    path = Path(__file__).parent / "data" / "context_rules.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple((r["literal"], r["category"], r["direction"]) for r in data["rules"])
+
 
 #: Sentences per ConText document (bounds the modifier-by-target comparisons).
 _BATCH_SENTENCES = 12
@@ -195,7 +127,7 @@ class ContextAnnotator:
         self._context.add(
             [
                 ConTextRule(literal, category, direction=direction)
-                for literal, category, direction in _EXTRA_RULES
+                for literal, category, direction in _extra_rules()
             ]
         )
 
