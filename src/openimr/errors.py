@@ -1,8 +1,9 @@
-"""One exception tree for the whole project.
+"""One exception tree for the whole project, and the HTTP status of each branch.
 
 Callers catch :class:`OpenIMRError` (or one of its branches) and never see library
 exceptions leak from our public functions. Every error carries a plain message a
 person can act on; input errors also name the file and the field or line at fault.
+The API and the workbench answer an error with the status :func:`http_status` gives it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "AccessDenied",
     "CaseFileError",
+    "ComponentUnavailable",
     "ConflictError",
     "IllegalTransition",
     "InputError",
@@ -17,8 +19,10 @@ __all__ = [
     "LetterError",
     "NotFound",
     "OpenIMRError",
+    "RenderError",
     "StoreError",
     "WorkflowError",
+    "http_status",
 ]
 
 
@@ -82,3 +86,32 @@ class AccessDenied(OpenIMRError):
 
 class NotFound(OpenIMRError):
     """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class ComponentUnavailable(OpenIMRError):
+    """A layer the operation needs (engine, letters) is not installed in this build."""
+
+
+class RenderError(OpenIMRError):
+    """An output of ours (a letter's PDF) could not be produced: our fault, not the input's."""
+
+
+#: The HTTP status of each branch of the tree, the most specific first.
+HTTP_STATUS: tuple[tuple[type[OpenIMRError], int], ...] = (
+    (InputError, 422),
+    (NotFound, 404),
+    (AccessDenied, 403),
+    (ComponentUnavailable, 503),
+    (StoreError, 503),
+    (ConflictError, 409),
+    (WorkflowError, 409),
+    (RenderError, 500),
+)
+
+
+def http_status(exc: OpenIMRError) -> int:
+    """The status the API and the workbench answer ``exc`` with (500 for anything else)."""
+    for kind, status in HTTP_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500

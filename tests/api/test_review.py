@@ -292,3 +292,21 @@ def test_openapi_documents_every_status(client):
     assert "Determination" in schema["components"]["schemas"]
     proposal = schema["paths"]["/api/v1/cases/{case_id}/proposal"]["get"]["responses"]["200"]
     assert proposal["content"]["application/json"]["schema"]["$ref"].endswith("/Determination")
+
+
+def test_a_letter_that_cannot_be_rendered_is_a_server_error(client, users, make_case, monkeypatch):
+    weasyprint = pytest.importorskip("weasyprint")
+    case_id = _ready_case(client, users, make_case)
+    url = f"/api/v1/cases/{case_id}/determination"
+    client.put(url, json={"version": 0, "items": [ITEM_EDIT]}, headers=users.reviewer_a)
+    client.post(f"{url}/sign", json={"version": 1}, headers=users.reviewer_a)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(weasyprint, "HTML", broken)
+    letter = client.get(f"/api/v1/cases/{case_id}/letter?format=pdf", headers=users.intake)
+    assert letter.status_code == 500
+    assert "could not be produced" in letter.json()["error"]["message"]
+    detail = client.get(f"/api/v1/cases/{case_id}", headers=users.intake).json()
+    assert detail["status"] == "determination_signed"

@@ -1,7 +1,8 @@
-"""Errors as JSON ``{"error": {"message": ..., "field": ...}}`` and their status codes.
+"""Errors as JSON ``{"error": {"message": ..., "field": ...}}``.
 
-One table maps the project's exception tree to HTTP statuses, so a route never builds an
-error response by hand, and the OpenAPI document lists the same statuses the handlers send.
+The status of each of the project's errors comes from the table beside the exception tree
+(:func:`openimr.errors.http_status`), so a route never builds an error response by hand, and
+the OpenAPI document lists the same statuses the handlers send.
 """
 
 from __future__ import annotations
@@ -15,16 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from openimr.errors import (
-    AccessDenied,
-    ConflictError,
-    InputError,
-    NotFound,
-    OpenIMRError,
-    StoreError,
-    WorkflowError,
-)
-from openimr.workflow.service import ComponentUnavailable
+from openimr.errors import InputError, OpenIMRError, http_status
 
 log = logging.getLogger("openimr.api")
 
@@ -50,7 +42,7 @@ _DESCRIPTIONS = {
     413: "Upload too large",
     415: "Unsupported media type",
     422: "Invalid input; `field` names the place at fault",
-    500: "Internal error (nothing was written)",
+    500: "Internal error, or the letter could not be rendered (nothing was written)",
     503: "The database, the engine or the letter renderer is unavailable",
 }
 
@@ -71,20 +63,6 @@ def error_response(
     return JSONResponse(status_code=status, content=body.model_dump(), headers=headers or None)
 
 
-def status_of(exc: OpenIMRError) -> int:
-    if isinstance(exc, InputError):
-        return 422
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, AccessDenied):
-        return 403
-    if isinstance(exc, ComponentUnavailable | StoreError):
-        return 503
-    if isinstance(exc, ConflictError | WorkflowError):
-        return 409
-    return 500
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -92,7 +70,7 @@ def install(app: FastAPI) -> None:
     async def _ours(_request: Request, exc: OpenIMRError) -> JSONResponse:
         field = getattr(exc, "location", None) if isinstance(exc, InputError) else None
         message = exc.detail if isinstance(exc, InputError) and field else exc.message
-        return error_response(status_of(exc), message, field)
+        return error_response(http_status(exc), message, field)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

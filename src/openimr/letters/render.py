@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from openimr.domain import Determination, ItemDetermination
-from openimr.errors import LetterError
+from openimr.errors import LetterError, RenderError
 from openimr.knowledge.citations import format_citations
 from openimr.letters.parse import (
     NO_RATIONALE_SENTENCE,
@@ -250,7 +250,8 @@ def render_pdf(determination: Determination, settings: LetterSettings | None = N
         try:
             return weasyprint.HTML(string=html, base_url=None).write_pdf()  # type: ignore[no-any-return]
         except Exception as exc:  # WeasyPrint raises many kinds; none may escape as a traceback
-            raise LetterError(
+            # Our fault, not the determination's: a server error, never "bad input".
+            raise RenderError(
                 f"the PDF could not be produced ({type(exc).__name__}: {exc})"
             ) from None
         finally:

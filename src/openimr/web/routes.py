@@ -24,11 +24,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, UploadFile
 
-from openimr.api.errors import status_of
 from openimr.casefile import RecordKind, parse_case_bytes
 from openimr.casefile.load import MAX_FILE_BYTES
 from openimr.domain import Determination
-from openimr.errors import AccessDenied, ConflictError, InputError, NotFound, OpenIMRError
+from openimr.errors import (
+    AccessDenied,
+    ComponentUnavailable,
+    ConflictError,
+    InputError,
+    NotFound,
+    OpenIMRError,
+    http_status,
+)
 from openimr.web import forms, views
 from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, PREFIX, private_headers, render
 from openimr.web.queries import actor_for_session
@@ -43,7 +50,7 @@ from openimr.web.security import (
     load_secret,
     new_session,
 )
-from openimr.workflow import Actor, ComponentUnavailable, Role, Workflow
+from openimr.workflow import Actor, Role, Workflow
 from openimr.workflow.auth import token_hash
 from openimr.workflow.models import AssignmentRequest, DeterminationView
 from openimr.workflow.service import MAX_DOCUMENT_BYTES
@@ -207,7 +214,7 @@ class WorkbenchRoute(APIRoute):
                 )
             except OpenIMRError as exc:
                 message = exc.detail if isinstance(exc, InputError) else exc.message
-                return _error_page(request, status_of(exc), message, await _quiet_web(request))
+                return _error_page(request, http_status(exc), message, await _quiet_web(request))
             except RequestValidationError as exc:
                 problems = exc.errors()
                 where = ".".join(str(p) for p in problems[0].get("loc", ())) if problems else ""
@@ -572,7 +579,7 @@ def _sign(web: Web, case_id: str, form: FormData) -> Response:
     except OpenIMRError as exc:
         if isinstance(exc, NotFound | AccessDenied):
             raise
-        return _case_page(web, case_id, status=status_of(exc), error=exc.message)
+        return _case_page(web, case_id, status=http_status(exc), error=exc.message)
     return RedirectResponse(f"{PREFIX}/cases/{case_id}?done=signed#letter", status_code=303)
 
 
@@ -718,7 +725,7 @@ async def _case_action(
                 _case_page,
                 web,
                 case_id,
-                status=status_of(exc),
+                status=http_status(exc),
                 error=exc.detail if isinstance(exc, InputError) else exc.message,
                 error_field=exc.location if isinstance(exc, InputError) else None,
                 intake_values=forms.application_values(form) if done == "screened" else None,

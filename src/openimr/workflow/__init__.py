@@ -5,8 +5,9 @@ numbers from ``rules/*.yaml``; :class:`~openimr.workflow.service.Workflow` runs 
 the store, one transaction and one set of audit entries per operation.
 """
 
+from openimr.errors import ComponentUnavailable
 from openimr.workflow.models import Actor, Application, Role
-from openimr.workflow.service import ComponentUnavailable, Workflow
+from openimr.workflow.service import Workflow
 from openimr.workflow.states import CaseStatus
 
 __all__ = ["Actor", "Application", "CaseStatus", "ComponentUnavailable", "Role", "Workflow"]

@@ -33,6 +33,7 @@ from openimr.domain import Determination
 from openimr.domain.determination import ReviewerCredentials
 from openimr.errors import (
     AccessDenied,
+    ComponentUnavailable,
     ConflictError,
     InputError,
     NotFound,
@@ -101,10 +102,6 @@ ENGINE_LABEL = "system:engine"
 #: Case states whose proposal is worth preparing: the case is open and may reach a reviewer.
 PREPARED_STATES = frozenset(s.value for s in ASSIGNABLE | REVIEWABLE)
 LetterRenderer = Callable[[Determination, str], bytes]
-
-
-class ComponentUnavailable(WorkflowError):
-    """A layer the operation needs (engine, letters) is not installed in this build."""
 
 
 def _default_proposer() -> Proposer:
