@@ -8,7 +8,6 @@ it is set (``docs/screenshots`` for the README), else to the test's temporary di
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from openimr.settings import Settings
 from openimr.store.db import Database
 from openimr.store.migrate import upgrade
 from openimr.workflow import Workflow
@@ -106,8 +106,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def shots(tmp_path: Path) -> Path:
-    target = os.environ.get("OPENIMR_SCREENSHOTS")
-    path = Path(target) if target else tmp_path / "screenshots"
+    path = Settings.load().screenshots or tmp_path / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

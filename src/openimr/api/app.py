@@ -7,7 +7,6 @@ workbench choose the engine, renderer and clock) and returns the app with every 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,19 +17,12 @@ import openimr
 from openimr.api import errors
 from openimr.api.routes import admin, cases
 from openimr.domain import Determination
-from openimr.errors import InputError
+from openimr.settings import Settings
 from openimr.store.db import Database
 from openimr.web import mount_workbench
 from openimr.workflow import Workflow
 
 API_PREFIX = "/api/v1"
-#: Requests worked on at once per process. Work on a request is short and much of it holds
-#: the interpreter lock; a few threads keep the database busy, while dozens (Starlette's
-#: default is 40) only fight over that lock and PostgreSQL's own: with 50 clients on two
-#: cores, 8 threads served stored proposals at about 400 requests/s with a p99 under 200 ms,
-#: 40 threads at 240/s with a p99 of 330 ms (``bench/api_bench.py``). Requests waiting for
-#: the engine hold no thread.
-DEFAULT_REQUEST_THREADS = 8
 
 
 def create_app(
@@ -45,9 +37,10 @@ def create_app(
     A workflow built here loads the engine when the server starts, prepares proposals on its
     engine thread as case files arrive, and chains audit entries on a thread of its own.
     ``request_threads`` (default ``$OPENIMR_REQUEST_THREADS``, else
-    :data:`DEFAULT_REQUEST_THREADS`) bounds the requests worked on at once in this process.
+    :data:`openimr.settings.DEFAULT_REQUEST_THREADS`) bounds the requests worked on at once in
+    this process.
     """
-    threads = request_threads or _threads_from_env()
+    threads = request_threads or Settings.load().request_threads
     if workflow is None:
         workflow = Workflow(
             Database(database_url), prepare_proposals=True, seal_audit_in_background=True
@@ -82,18 +75,6 @@ def create_app(
     mount_workbench(app)
     _add_determination_schema(app)
     return app
-
-
-def _threads_from_env() -> int:
-    value = os.environ.get("OPENIMR_REQUEST_THREADS", "").strip()
-    if not value:
-        return DEFAULT_REQUEST_THREADS
-    if not value.isdigit() or int(value) < 1:
-        raise InputError(
-            f"expected a whole number of at least 1, got {value!r}",
-            source="OPENIMR_REQUEST_THREADS",
-        )
-    return int(value)
 
 
 def create_app_from_env() -> FastAPI:

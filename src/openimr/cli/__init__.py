@@ -9,7 +9,6 @@ Exit codes: 0 success; 1 some work failed or a check found errors (batch goes on
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -70,10 +69,20 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(2)
-        if os.environ.get("OPENIMR_DEBUG"):
+        if _debugging():
             raise
         sys.stderr.write(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(set OPENIMR_DEBUG=1 to see the traceback, and please report it)\n"
         )
         sys.exit(3)
+
+
+def _debugging() -> bool:
+    """``OPENIMR_DEBUG`` is set (a bad setting elsewhere must not hide the original error)."""
+    from openimr.settings import Settings
+
+    try:
+        return Settings.load().debug
+    except OpenIMRError:
+        return False

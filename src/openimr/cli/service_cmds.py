@@ -34,9 +34,10 @@ def _workflow(url: str | None, *, migrate: bool = True):  # type: ignore[no-unty
 
 
 def _cli_actor():  # type: ignore[no-untyped-def]
+    from openimr.settings import Settings
     from openimr.workflow import Actor, Role
 
-    user = os.environ.get("USER") or "operator"
+    user = Settings.load().user or "operator"
     return Actor(name=f"cli:{user}", role=Role.ADMIN)
 
 

@@ -45,7 +45,9 @@ class LetterSettings:
 
     @classmethod
     def from_environment(cls) -> LetterSettings:
-        name = os.environ.get("OPENIMR_ORGANIZATION", "").strip()
+        from openimr.settings import Settings
+
+        name = Settings.load().organization.strip()
         return cls(organization=name) if name else cls()
 
 

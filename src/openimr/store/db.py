@@ -9,7 +9,6 @@ read-then-write races into a short wait instead of a ``database is locked`` fail
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from openimr.errors import InputError, StoreError
+from openimr.settings import Settings
 
 #: File name of the embedded database inside ``$OPENIMR_HOME``.
 SQLITE_FILE_NAME = "openimr.sqlite3"
@@ -34,20 +34,15 @@ def openimr_home() -> Path:
 
     ``XDG_DATA_HOME`` defaults to ``~/.local/share`` (XDG base directory convention).
     """
-    explicit = os.environ.get("OPENIMR_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "openimr"
+    return Settings.load().data_home()
 
 
 def default_database_url() -> str:
     """``$OPENIMR_DATABASE_URL`` if set, else the embedded SQLite file in :func:`openimr_home`."""
-    explicit = os.environ.get("OPENIMR_DATABASE_URL")
-    if explicit:
-        return explicit
-    return f"sqlite+pysqlite:///{openimr_home() / SQLITE_FILE_NAME}"
+    settings = Settings.load()
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite+pysqlite:///{settings.data_home() / SQLITE_FILE_NAME}"
 
 
 def normalize_url(url: str) -> URL:

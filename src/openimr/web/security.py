@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openimr.errors import InputError
+from openimr.settings import Settings
 
 #: Name of the session cookie and of the cookie guarding the sign-in form.
 SESSION_COOKIE = "openimr_session"
@@ -123,13 +124,11 @@ def load_secret(home: Path | None = None) -> bytes:
     The file is created with ``O_EXCL`` and mode 0600, so worker processes started together
     all end up reading the same key.
     """
-    explicit = os.environ.get(SECRET_ENV)
-    if explicit:
-        return explicit.encode()
+    settings = Settings.load()
+    if settings.web_secret is not None:
+        return settings.web_secret.get_secret_value().encode()
     if home is None:
-        from openimr.store.db import openimr_home
-
-        home = openimr_home()
+        home = settings.data_home()
     path = home / SECRET_FILE_NAME
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
