@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from openimr.api import create_app
 from openimr.workflow import Role, Workflow
-from openimr.workflow.models import ReviewerIn
+from openimr.workflow.schemas import ReviewerIn
 
 _spec = importlib.util.spec_from_file_location(
     "openimr_test_backends", Path(__file__).parents[1] / "store" / "conftest.py"

@@ -37,7 +37,7 @@ def _ready_case(client: Any, users: Any, make_case: Any) -> str:
 def test_assignment_explains_choice_and_exclusions(
     client, users, make_case, workflow, make_reviewer
 ):
-    from openimr.workflow.models import ReviewerIn
+    from openimr.workflow.schemas import ReviewerIn
 
     from .conftest import ADMIN
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from openimr.errors import InputError
-from openimr.store import audit
+from openimr.store import audit_log
 from openimr.store.db import Database, default_database_url, normalize_url
 from openimr.store.migrate import current_revision, head_revision
 from openimr.store.models import Base
@@ -31,8 +31,8 @@ def test_migrations_create_exactly_the_models(database):
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
 def test_audit_rows_cannot_be_changed(database, statement):
     with database.session() as session:
-        audit.record(session, [audit.PendingEntry("tester", "test.event")])
-        audit.seal(session)
+        audit_log.record(session, [audit_log.PendingEntry("tester", "test.event")])
+        audit_log.seal(session)
     with pytest.raises(DBAPIError), database.session() as session:
         session.execute(text(statement))
 
@@ -48,20 +48,20 @@ def _disable_protection(database: Database) -> None:
 
 def test_hash_chain_detects_edits_and_removals(database):
     with database.session() as session:
-        audit.record(
+        audit_log.record(
             session,
-            [audit.PendingEntry("tester", "case.read", f"c{n}", {"n": n}) for n in range(5)],
+            [audit_log.PendingEntry("tester", "case.read", f"c{n}", {"n": n}) for n in range(5)],
         )
-        audit.seal(session)
+        audit_log.seal(session)
     with database.session(write=False) as session:
-        report = audit.verify(session)
+        report = audit_log.verify(session)
     assert report.ok and report.entries == 5
     _disable_protection(database)
     with database.engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2"))
         connection.execute(text("DELETE FROM audit_log WHERE seq = 4"))
     with database.session(write=False) as session:
-        report = audit.verify(session)
+        report = audit_log.verify(session)
     assert not report.ok
     joined = " ".join(report.problems)
     assert "entry 2: content does not match its hash" in joined
@@ -72,8 +72,10 @@ def test_concurrent_chaining_keeps_one_chain(database):
     def worker(n: int) -> None:
         for i in range(5):
             with database.session() as session:
-                audit.record(session, [audit.PendingEntry(f"w{n}", "case.read", None, {"i": i})])
-                audit.seal(session)
+                audit_log.record(
+                    session, [audit_log.PendingEntry(f"w{n}", "case.read", None, {"i": i})]
+                )
+                audit_log.seal(session)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -81,7 +83,7 @@ def test_concurrent_chaining_keeps_one_chain(database):
     for thread in threads:
         thread.join()
     with database.session(write=False) as session:
-        report = audit.verify(session)
+        report = audit_log.verify(session)
     assert report.ok and report.entries == 20
 
 

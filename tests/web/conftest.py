@@ -24,7 +24,7 @@ from openimr.store.db import Database
 from openimr.store.migrate import upgrade
 from openimr.web.security import Signer
 from openimr.workflow import Actor, Application, Role, Workflow
-from openimr.workflow.models import AssignmentRequest, ReviewerIn
+from openimr.workflow.schemas import AssignmentRequest, ReviewerIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: "Now" for the workbench tests: 10:00 in California on Thursday, Feb. 20, 2014.

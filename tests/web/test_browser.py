@@ -23,7 +23,7 @@ from openimr.settings import Settings
 from openimr.store.db import Database
 from openimr.store.migrate import upgrade
 from openimr.workflow import Workflow
-from openimr.workflow.models import DeterminationEdit, ItemEdit
+from openimr.workflow.schemas import DeterminationEdit, ItemEdit
 
 from .conftest import Clock, Seeded, case_file, seed, workbench_app
 

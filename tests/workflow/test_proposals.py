@@ -17,7 +17,7 @@ from openimr.domain import Determination
 from openimr.engine import review
 from openimr.store.models import AuditEntry, Proposal
 from openimr.workflow import Application, Workflow
-from openimr.workflow.proposals import EngineLane
+from openimr.workflow.engine_lane import EngineLane
 
 _spec = importlib.util.spec_from_file_location(
     "openimr_test_backends", Path(__file__).parents[1] / "store" / "conftest.py"

@@ -13,8 +13,8 @@ from openimr.errors import IllegalTransition, WorkflowError
 from openimr.workflow.assignment import Candidate, Parties, choose, names_match
 from openimr.workflow.deadlines import CaseClock, add_business_days, compute
 from openimr.workflow.eligibility import ScreeningFacts, screen
-from openimr.workflow.models import Application
 from openimr.workflow.rules import BusinessDays, specialty_rules, workflow_rules
+from openimr.workflow.schemas import Application
 from openimr.workflow.states import TRANSITIONS, CaseStatus, check_transition
 
 TODAY = date(2026, 11, 20)

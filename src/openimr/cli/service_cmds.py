@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
 
         from openimr.casefile.load import describe_validation_error
         from openimr.errors import InputError
-        from openimr.workflow.models import ReviewerIn
+        from openimr.workflow.schemas import ReviewerIn
 
         try:
             data = ReviewerIn(

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from openimr.casefile.load import describe_validation_error
 from openimr.domain import Decision, GuidelineCitation, GuidelineFamily, ItemDetermination
 from openimr.errors import InputError
-from openimr.workflow.models import Application, DeterminationEdit, ItemEdit
+from openimr.workflow.schemas import Application, DeterminationEdit, ItemEdit
 
 #: The guideline families a reviewer may cite, in Medical Evidence Search Sequence order.
 FAMILY_CHOICES: tuple[tuple[str, str], ...] = (

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from openimr.web import views
-from openimr.workflow.models import Role
+from openimr.workflow.schemas import Role
 
 PREFIX = "/workbench"
 STATIC_DIR = Path(__file__).parent / "static"

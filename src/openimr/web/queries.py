@@ -10,7 +10,7 @@ import hmac
 
 from openimr.store.db import Database
 from openimr.store.models import User
-from openimr.workflow.models import Actor, Role
+from openimr.workflow.schemas import Actor, Role
 
 
 def actor_for_session(db: Database, user_id: int, token_sha256: str) -> Actor | None:

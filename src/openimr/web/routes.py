@@ -52,7 +52,7 @@ from openimr.web.security import (
 )
 from openimr.workflow import Actor, Role, Workflow
 from openimr.workflow.auth import token_hash
-from openimr.workflow.models import AssignmentRequest, DeterminationView
+from openimr.workflow.schemas import AssignmentRequest, DeterminationView
 from openimr.workflow.service import MAX_DOCUMENT_BYTES
 from openimr.workflow.states import CaseStatus
 

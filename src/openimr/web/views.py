@@ -19,7 +19,7 @@ from openimr.domain import Determination, ItemDetermination
 from openimr.knowledge.citations import format_citation
 from openimr.web.forms import DraftValues, ItemValues
 from openimr.web.highlight import Span, anchor_id, locate, page_count, render_record
-from openimr.workflow.models import CaseSummary, DeadlineView, DeterminationView, Role
+from openimr.workflow.schemas import CaseSummary, DeadlineView, DeterminationView, Role
 from openimr.workflow.states import CLOSED, REVIEWABLE, CaseStatus
 
 STATUS_LABELS = {

@@ -6,7 +6,7 @@ the store, one transaction and one set of audit entries per operation.
 """
 
 from openimr.errors import ComponentUnavailable
-from openimr.workflow.models import Actor, Application, Role
+from openimr.workflow.schemas import Actor, Application, Role
 from openimr.workflow.service import Workflow
 from openimr.workflow.states import CaseStatus
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from openimr.casefile import CaseFile, RecordKind
 from openimr.errors import WorkflowError
-from openimr.workflow.models import Application, ReviewerExclusion
 from openimr.workflow.rules import ReviewerQualifications, SpecialtyRules, normalize_name
+from openimr.workflow.schemas import Application, ReviewerExclusion
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from openimr.workflow.models import Role
+from openimr.workflow.schemas import Role
 
 TOKEN_PREFIX = "oimr_"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from openimr.workflow.models import DeadlineView
 from openimr.workflow.rules import BusinessDays, DeadlineRule, DeadlineVariant, WorkflowRules
+from openimr.workflow.schemas import DeadlineView
 
 
 @dataclass(frozen=True)

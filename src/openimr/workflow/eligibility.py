@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from openimr.casefile import CaseFile, RecordKind
-from openimr.store.audit import canonical_json
-from openimr.workflow.models import Application, EligibilityResult, RuleOutcome
+from openimr.store.audit_log import canonical_json
 from openimr.workflow.rules import EligibilityRule, WorkflowRules
+from openimr.workflow.schemas import Application, EligibilityResult, RuleOutcome
 
 Outcome = Literal["pass", "fail", "unknown"]
 

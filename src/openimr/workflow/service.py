@@ -40,8 +40,8 @@ from openimr.errors import (
     StoreError,
     WorkflowError,
 )
-from openimr.store import audit
-from openimr.store.audit import PendingEntry, canonical_json
+from openimr.store import audit_log
+from openimr.store.audit_log import PendingEntry, canonical_json
 from openimr.store.db import Database
 from openimr.store.models import (
     Assignment,
@@ -61,7 +61,9 @@ from openimr.workflow import deadlines as deadline_rules
 from openimr.workflow import signoff
 from openimr.workflow.auth import PERMISSIONS, new_token, token_hash
 from openimr.workflow.eligibility import ScreeningFacts, dispute_key, screen
-from openimr.workflow.models import (
+from openimr.workflow.engine_lane import EngineLane
+from openimr.workflow.rules import SpecialtyRules, WorkflowRules, specialty_rules, workflow_rules
+from openimr.workflow.schemas import (
     Actor,
     Application,
     AssignmentRequest,
@@ -81,8 +83,6 @@ from openimr.workflow.models import (
     ReviewerOut,
     Role,
 )
-from openimr.workflow.proposals import EngineLane
-from openimr.workflow.rules import SpecialtyRules, WorkflowRules, specialty_rules, workflow_rules
 from openimr.workflow.states import (
     ASSIGNABLE,
     CLOSED,
@@ -192,7 +192,7 @@ class Workflow:
         self.db = database
         self.prepare_proposals = prepare_proposals
         self.seal_audit_in_background = seal_audit_in_background
-        self._sealer: audit.BackgroundSealer | None = None
+        self._sealer: audit_log.BackgroundSealer | None = None
         self._lane: EngineLane | None = None
         self._lane_lock = threading.Lock()
         self._proposer = proposer
@@ -218,11 +218,11 @@ class Workflow:
             with self.db.session(write=write) as session:
                 unit = _Unit(session=session, actor=actor)
                 yield unit
-                audit.record(session, unit.entries)
+                audit_log.record(session, unit.entries)
         except BaseException:
             if unit is not None and unit.refusals:
                 with self.db.session() as session:
-                    audit.record(session, unit.refusals)
+                    audit_log.record(session, unit.refusals)
                 self._audit_written()
             raise
         if unit.entries:
@@ -238,9 +238,9 @@ class Workflow:
             self.seal_audit()
 
     def seal_audit(self, *, wait: bool = True) -> int | None:
-        """Chain every committed pending audit entry (see :mod:`openimr.store.audit`)."""
+        """Chain every committed pending audit entry (see :mod:`openimr.store.audit_log`)."""
         with self.db.session() as session:
-            return audit.seal(session, wait=wait)
+            return audit_log.seal(session, wait=wait)
 
     def _allow(self, unit: _Unit, action: str, case_id: str | None = None) -> None:
         if unit.actor.role not in PERMISSIONS[action]:
@@ -1081,7 +1081,7 @@ class Workflow:
                 if stored is None:
                     raise
                 return stored.id
-            audit.record(
+            audit_log.record(
                 session,
                 [
                     PendingEntry(
@@ -1110,7 +1110,7 @@ class Workflow:
         if self.prepare_proposals:
             self.warm_up()
         if self.seal_audit_in_background and self._sealer is None:
-            self._sealer = audit.BackgroundSealer(lambda: self.seal_audit(wait=False))
+            self._sealer = audit_log.BackgroundSealer(lambda: self.seal_audit(wait=False))
             self._sealer.start()
 
     def close(self) -> None:
@@ -1558,11 +1558,11 @@ class Workflow:
                 for e in unit.session.execute(query).scalars()
             ]
 
-    def verify_audit(self) -> audit.VerifyReport:
+    def verify_audit(self) -> audit_log.VerifyReport:
         """Chain what is pending, then recompute the whole chain."""
         self.seal_audit()
         with self.db.session(write=False) as session:
-            return audit.verify(session)
+            return audit_log.verify(session)
 
 
 def _letter_media_type(fmt: str) -> str:

@@ -14,7 +14,7 @@ from openimr.casefile import CaseFile
 from openimr.domain import Determination, GuidelineCitation, GuidelineFamily, ItemDetermination
 from openimr.domain.determination import ReviewerCredentials
 from openimr.errors import InputError, WorkflowError
-from openimr.workflow.models import DeterminationEdit, ItemChange
+from openimr.workflow.schemas import DeterminationEdit, ItemChange
 
 #: Fields of an item the reviewer may change.
 EDITABLE_FIELDS = ("decision", "guideline", "additional_guidelines", "rationale")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from openimr.api.deps import ActorDep, WorkflowDep
 from openimr.api.errors import responses
-from openimr.workflow.models import AuditEntryOut, ReviewerIn, ReviewerOut
+from openimr.workflow.schemas import AuditEntryOut, ReviewerIn, ReviewerOut
 
 router = APIRouter()
 

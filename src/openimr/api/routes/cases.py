@@ -20,7 +20,7 @@ from openimr.api.errors import ErrorResponse, responses
 from openimr.casefile import parse_case_bytes, parse_case_data
 from openimr.casefile.load import MAX_FILE_BYTES, describe_validation_error
 from openimr.errors import CaseFileError, InputError
-from openimr.workflow.models import (
+from openimr.workflow.schemas import (
     Application,
     AssignmentRequest,
     AssignmentResult,
