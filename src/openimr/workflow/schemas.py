@@ -1,4 +1,4 @@
-"""Pydantic models the workflow takes and returns (also the API's bodies and responses).
+"""Pydantic schemas the workflow takes and returns (also the API's bodies and responses).
 
 They carry everything a reviewer workbench needs to show (deadlines, eligibility result,
 assignment reasons, proposal, edits, versions), so a web layer can call the workflow in
@@ -7,11 +7,12 @@ Python without going through HTTP.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from openimr.domain import Decision, Determination, GuidelineCitation
 
@@ -28,6 +29,40 @@ class Role(StrEnum):
     INTAKE = "intake"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+
+
+class DeterminationStatus(StrEnum):
+    """Where the reviewer's determination stands: none yet, a draft, or signed (frozen)."""
+
+    NONE = "none"
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class ItemReview(StrEnum):
+    """The reviewer's word on one disputed item so far."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+
+
+class DocumentKind(StrEnum):
+    """What a stored document is: the case file as received (canonical JSON and, when it
+    differs, the original upload), a record added later, or a letter."""
+
+    CASE_FILE = "case_file"
+    ORIGINAL = "original"
+    RECORD = "record"
+    LETTER = "letter"
+
+
+class AssignmentKind(StrEnum):
+    """The reviewer of the case, or a second one added with the Administrative Director's
+    approval."""
+
+    PRIMARY = "primary"
+    ADDITIONAL = "additional"
 
 
 class Actor(_Out):
@@ -154,7 +189,7 @@ class AssignmentResult(_Out):
 
     case_id: str
     reviewer: str
-    kind: Literal["primary", "additional"]
+    kind: AssignmentKind
     specialties: list[str]
     reasons: list[str]
     excluded: list[ReviewerExclusion]
@@ -176,8 +211,10 @@ class AssignmentRequest(_In):
 
 
 class DocumentOut(_Out):
+    """A stored document without its bytes (read from the store row's attributes)."""
+
     id: int
-    kind: str
+    kind: DocumentKind
     filename: str | None
     media_type: str
     size: int
@@ -220,7 +257,7 @@ class CaseDetail(CaseSummary):
     assignments: list[AssignmentResult]
     documents: list[DocumentOut]
     events: list[CaseEventOut]
-    determination_status: str | None = None
+    determination_status: DeterminationStatus | None = None
     determination_version: int | None = None
 
 
@@ -251,7 +288,7 @@ class SignRequest(_In):
 
 class ItemChange(_Out):
     index: int
-    review: Literal["pending", "accepted", "edited"]
+    review: ItemReview
     changed_fields: list[str]
 
 
@@ -267,7 +304,7 @@ class DeterminationView(_Out):
     """The reviewer's determination with what changed from the proposal and its history."""
 
     case_id: str
-    status: Literal["none", "draft", "signed"]
+    status: DeterminationStatus
     version: int
     determination: Determination | None
     proposal_id: int | None
@@ -279,6 +316,8 @@ class DeterminationView(_Out):
 
 
 class AuditEntryOut(_Out):
+    """A chained entry; ``detail`` is stored as the JSON text that was hashed."""
+
     seq: int
     at: str
     actor: str
@@ -286,6 +325,11 @@ class AuditEntryOut(_Out):
     case_id: str | None
     detail: dict[str, Any]
     entry_hash: str
+
+    @field_validator("detail", mode="before")
+    @classmethod
+    def _parse_detail(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class LetterOut(_Out):

@@ -14,15 +14,14 @@ from openimr.casefile import CaseFile
 from openimr.domain import Determination, GuidelineCitation, GuidelineFamily, ItemDetermination
 from openimr.domain.determination import ReviewerCredentials
 from openimr.errors import InputError, WorkflowError
-from openimr.workflow.schemas import DeterminationEdit, ItemChange
+from openimr.workflow.schemas import DeterminationEdit, ItemChange, ItemReview
 
 #: Fields of an item the reviewer may change.
 EDITABLE_FIELDS = ("decision", "guideline", "additional_guidelines", "rationale")
-PENDING, ACCEPTED, EDITED = "pending", "accepted", "edited"
 
 
 def initial_review_state(count: int) -> list[str]:
-    return [PENDING] * count
+    return [ItemReview.PENDING] * count
 
 
 def apply_edit(
@@ -52,7 +51,7 @@ def apply_edit(
             if any(getattr(change, name) is not None for name in EDITABLE_FIELDS):
                 raise InputError("an accepted item takes no changes", location=where)
             items.append(proposed.model_copy(deep=True))
-            states[index] = ACCEPTED
+            states[index] = ItemReview.ACCEPTED
             continue
         if previous is None:
             missing = [n for n in ("decision", "guideline") if getattr(change, n) is None]
@@ -78,7 +77,7 @@ def apply_edit(
         data = previous.model_dump(exclude={"medically_necessary"})
         data.update({k: _plain(v) for k, v in updates.items()})
         items.append(ItemDetermination.model_validate(data))
-        states[index] = EDITED
+        states[index] = ItemReview.EDITED
     template = base or _blank(case_file, items)
     draft = template.model_copy(update={"items": items, "source": "reviewer"}, deep=True)
     if edit.clinical_case_summary is not None:
@@ -119,13 +118,13 @@ def changes(
             changed = [
                 name for name in EDITABLE_FIELDS if getattr(item, name) != getattr(proposed, name)
             ]
-        state = review[index] if index < len(review) else PENDING
-        result.append(ItemChange(index=index, review=state, changed_fields=changed))  # type: ignore[arg-type]
+        state = review[index] if index < len(review) else ItemReview.PENDING
+        result.append(ItemChange(index=index, review=ItemReview(state), changed_fields=changed))
     return result
 
 
 def ready_to_sign(review: list[str]) -> None:
-    pending = [str(i + 1) for i, state in enumerate(review) if state == PENDING]
+    pending = [str(i + 1) for i, state in enumerate(review) if state == ItemReview.PENDING]
     if pending:
         raise WorkflowError(
             f"item(s) {', '.join(pending)} have been neither accepted nor edited; "
