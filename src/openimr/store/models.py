@@ -85,7 +85,13 @@ class Reviewer(Base):
 
 
 class Case(Base):
-    """One IMR application and where it stands. ``version`` guards against lost updates."""
+    """One IMR application and where it stands.
+
+    ``version`` counts the case's state transitions: each one is a conditional UPDATE that
+    matches only the version and status it read (see ``workflow/service/unit.py``). It is not
+    a ``version_id_col``: other columns (a new record's case-file hash, dates) change without
+    a transition and must not fail against one made at the same moment.
+    """
 
     __tablename__ = "cases"
 
@@ -175,6 +181,11 @@ class Document(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    @property
+    def has_text(self) -> bool:
+        """Text was read from it (a scanned PDF has none)."""
+        return bool(self.text)
+
 
 class Proposal(Base):
     """The engine's determination for one version of a case file and one engine version."""
@@ -193,7 +204,10 @@ class Proposal(Base):
 class DeterminationRecord(Base):
     """The reviewer's determination of a case: a draft until signed, then frozen.
 
-    ``version`` is the optimistic lock: every change is a conditional UPDATE on it.
+    ``version`` is the optimistic lock, kept by SQLAlchemy (``version_id_col``): it is 1 when
+    the row is inserted, and every UPDATE adds one and matches only the version it read, so
+    a change made by someone else in between fails with ``StaleDataError`` instead of being
+    overwritten.
     """
 
     __tablename__ = "determinations"
@@ -209,6 +223,8 @@ class DeterminationRecord(Base):
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class DeterminationRevision(Base):

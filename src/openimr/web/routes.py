@@ -50,10 +50,9 @@ from openimr.web.security import (
     load_secret,
     new_session,
 )
-from openimr.workflow import Actor, Role, Workflow
+from openimr.workflow import MAX_DOCUMENT_BYTES, Actor, Role, Workflow
 from openimr.workflow.auth import token_hash
 from openimr.workflow.schemas import AssignmentRequest, DeterminationView
-from openimr.workflow.service import MAX_DOCUMENT_BYTES
 from openimr.workflow.states import CaseStatus
 
 #: Statuses in which a case has a reviewer and so a proposal worth showing.

@@ -20,6 +20,7 @@ from openimr.api.errors import ErrorResponse, responses
 from openimr.casefile import parse_case_bytes, parse_case_data
 from openimr.casefile.load import MAX_FILE_BYTES, describe_validation_error
 from openimr.errors import CaseFileError, InputError
+from openimr.workflow import MAX_DOCUMENT_BYTES
 from openimr.workflow.schemas import (
     Application,
     AssignmentRequest,
@@ -33,7 +34,6 @@ from openimr.workflow.schemas import (
     EligibilityResult,
     SignRequest,
 )
-from openimr.workflow.service import MAX_DOCUMENT_BYTES
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

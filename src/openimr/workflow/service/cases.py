@@ -1,0 +1,240 @@
+"""Reading cases: the case file as it stands, deadlines, the case list and the case in full."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from openimr.casefile import CaseFile, RecordKind, parse_case_data
+from openimr.errors import InputError, StoreError
+from openimr.store.audit_log import canonical_json
+from openimr.store.models import (
+    Assignment,
+    Case,
+    CaseDeadline,
+    CaseEvent,
+    DeterminationRecord,
+    Document,
+    Reviewer,
+)
+from openimr.workflow import deadlines as deadline_rules
+from openimr.workflow.schemas import (
+    Actor,
+    AssignmentKind,
+    AssignmentResult,
+    CaseDetail,
+    CaseEventOut,
+    CaseSummary,
+    DeadlineView,
+    DocumentKind,
+    DocumentOut,
+    EligibilityResult,
+    Role,
+)
+from openimr.workflow.service.unit import Core, Unit, sha256_hex
+from openimr.workflow.states import CLOSED, CaseStatus
+
+
+def case_file_sha256(case_file: CaseFile) -> str:
+    """The hash of a case file's canonical JSON: a proposal is kept per hash."""
+    return sha256_hex(canonical_bytes(case_file))
+
+
+def canonical_bytes(case_file: CaseFile) -> bytes:
+    return canonical_json(case_file.model_dump(mode="json")).encode()
+
+
+def effective_case_file(session: Session, case: Case) -> CaseFile:
+    """The case file with the text of every record document added since it arrived."""
+    documents = session.execute(
+        select(Document.kind, Document.content, Document.text, Document.meta)
+        .where(
+            Document.case_id == case.id,
+            Document.kind.in_([DocumentKind.CASE_FILE, DocumentKind.RECORD]),
+        )
+        .order_by(Document.id)
+    ).all()
+    base = next((d for d in documents if d.kind == DocumentKind.CASE_FILE), None)
+    if base is None:
+        raise StoreError(f"case {case.id} has no stored case file")
+    data = json.loads(base.content)
+    for document in documents:
+        if document.kind == DocumentKind.RECORD and document.text and document.text.strip():
+            meta = document.meta or {}
+            data["records"].append(
+                {
+                    "kind": meta.get("record_kind", RecordKind.OTHER.value),
+                    "date": meta.get("record_date"),
+                    "author": meta.get("author"),
+                    "specialty": meta.get("specialty"),
+                    "text": document.text,
+                }
+            )
+    return parse_case_data(data, source=f"case {case.id}")
+
+
+# -- deadlines ---------------------------------------------------------------------------
+
+
+def _clock_of(case: Case) -> deadline_rules.CaseClock:
+    app = case.application or {}
+    eligibility = case.eligibility or {}
+    served = app.get("ur_decision_served_on")
+    served_on = date.fromisoformat(served) if served else None
+    if served_on is None:
+        served_on = case.ur_decision_date
+    return deadline_rules.CaseClock(
+        review_type=case.review_type,
+        notice_method=case.notice_method or "electronic",
+        ur_service_method=app.get("ur_service_method"),
+        formulary_dispute=bool(app.get("formulary_dispute")),
+        eligible=eligibility.get("outcome") == "eligible",
+        closed=case.status in CLOSED,
+        ur_decision_served=served_on,
+        received=case.received_on,
+        screened=case.screened_on,
+        assigned=case.assigned_on,
+        records_complete=case.records_complete_on,
+        letter_issued=case.letter_issued_on,
+    )
+
+
+def deadlines(core: Core, case: Case) -> list[DeadlineView]:
+    return deadline_rules.compute(core.rules, _clock_of(case), today=core.today())
+
+
+def store_deadlines(core: Core, session: Session, case: Case) -> None:
+    """Keep the computed deadlines as rows so that the overdue list is one query."""
+    views = {v.name: v for v in deadlines(core, case)}
+    rows = {
+        row.name: row
+        for row in session.execute(
+            select(CaseDeadline).where(CaseDeadline.case_id == case.id)
+        ).scalars()
+    }
+    for name, view in views.items():
+        row = rows.get(name)
+        if row is None:
+            session.add(
+                CaseDeadline(
+                    case_id=case.id,
+                    name=name,
+                    due_on=view.due_on,
+                    met_on=view.met_on,
+                    provisional=view.provisional,
+                )
+            )
+        else:
+            row.due_on, row.met_on, row.provisional = view.due_on, view.met_on, view.provisional
+    for name, row in rows.items():
+        if name not in views:
+            session.delete(row)
+
+
+# -- what callers see --------------------------------------------------------------------
+
+
+def summary(core: Core, session: Session, case: Case) -> CaseSummary:
+    due = deadlines(core, case)
+    reviewer = session.execute(
+        select(Reviewer.code)
+        .join(Assignment, Assignment.reviewer_id == Reviewer.id)
+        .where(
+            Assignment.case_id == case.id,
+            Assignment.active.is_(True),
+            Assignment.kind == AssignmentKind.PRIMARY,
+        )
+    ).scalar_one_or_none()
+    return CaseSummary(
+        id=case.id,
+        external_id=case.external_id,
+        status=case.status,
+        review_type=case.review_type,
+        version=case.version,
+        received_on=case.received_on,
+        deadlines=due,
+        overdue=any(d.overdue for d in due),
+        reviewer=reviewer,
+    )
+
+
+def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
+    session = unit.session
+    session.flush()
+    assignments = session.execute(
+        select(Assignment).where(Assignment.case_id == case.id).order_by(Assignment.id)
+    ).scalars()
+    documents = session.execute(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id)
+    ).scalars()
+    events = session.execute(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).scalars()
+    record = session.execute(
+        select(DeterminationRecord.status, DeterminationRecord.version).where(
+            DeterminationRecord.case_id == case.id
+        )
+    ).first()
+    return CaseDetail(
+        **summary(unit.core, session, case).model_dump(),
+        case_file=case_file.model_dump(mode="json"),
+        case_file_sha256=case.case_file_sha256,
+        application=dict(case.application or {}),
+        eligibility=EligibilityResult.model_validate(case.eligibility)
+        if case.eligibility
+        else None,
+        assignments=[AssignmentResult.model_validate(a.explanation) for a in assignments],
+        documents=[DocumentOut.model_validate(d, from_attributes=True) for d in documents],
+        events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
+        determination_status=record.status if record else None,
+        determination_version=record.version if record else None,
+    )
+
+
+def get_case(core: Core, actor: Actor, case_id: str) -> CaseDetail:
+    """A case in full; the read of its health information is audited."""
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "case.read")
+        unit.record("case.read", case.id)
+        return detail(unit, case, effective_case_file(unit.session, case))
+
+
+def list_cases(
+    core: Core,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    overdue: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CaseSummary]:
+    """Cases without health information, newest first; reviewers see only theirs."""
+    if status is not None and status not in {s.value for s in CaseStatus}:
+        raise InputError(f"unknown status {status!r}", location="status")
+    with core.unit(actor, write=False) as unit:
+        unit.allow("case.list")
+        query = select(Case).order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
+        if status is not None:
+            query = query.where(Case.status == status)
+        if actor.role is Role.REVIEWER:
+            query = query.where(
+                exists().where(
+                    Assignment.case_id == Case.id,
+                    Assignment.reviewer_id == (actor.reviewer_id or -1),
+                    Assignment.active.is_(True),
+                )
+            )
+        late = exists().where(
+            CaseDeadline.case_id == Case.id,
+            CaseDeadline.met_on.is_(None),
+            CaseDeadline.due_on < core.today(),
+        ) & Case.status.not_in([s.value for s in CLOSED])
+        if overdue is True:
+            query = query.where(late)
+        elif overdue is False:
+            query = query.where(~late)
+        cases = unit.session.execute(query).scalars().all()
+        return [summary(core, unit.session, case) for case in cases]

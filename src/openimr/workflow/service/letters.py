@@ -1,0 +1,150 @@
+"""Final Determination Letters of signed determinations: rendered once, kept, versioned.
+
+The letter is rendered outside any transaction (WeasyPrint takes a while) and then stored in
+a unit of its own; the same bytes are never stored twice, and a letter that renders
+differently (new templates) becomes the next version while the old ones are kept.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openimr.domain import Determination
+from openimr.errors import ComponentUnavailable, InputError, NotFound, WorkflowError
+from openimr.store.models import Case, DeterminationRecord, Document
+from openimr.workflow.schemas import Actor, DocumentKind, LetterOut
+from openimr.workflow.service import documents
+from openimr.workflow.service.cases import store_deadlines
+from openimr.workflow.service.determinations import signed_record
+from openimr.workflow.service.unit import Core, LetterRenderer, sha256_hex
+from openimr.workflow.states import CaseStatus
+
+LETTER_MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html", "text": "text/plain"}
+
+
+def default_renderer() -> LetterRenderer:
+    try:
+        from openimr.letters import render_letter
+    except ImportError:
+        raise ComponentUnavailable(
+            "letter rendering (openimr.letters.render_letter) is not available in this build"
+        ) from None
+    return render_letter
+
+
+def get_letter(
+    core: Core, actor: Actor, case_id: str, fmt: str, *, version: int | None = None
+) -> LetterOut:
+    """The letter of the signed determination; rendered and kept the first time it is asked."""
+    media_type = _media_type(fmt)
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "letter.read")
+        stored = _stored_letter(unit.session, case, fmt, version)
+        if stored is not None:
+            unit.record("letter.read", case.id, document=stored.id)
+            return _letter_out(stored, fmt)
+        if version is not None:
+            raise NotFound(f"no letter version {version} in {fmt} for case {case_id}")
+        signed = _signed(unit.session, case)
+    return _render_and_store(core, actor, case_id, fmt, media_type, signed, reissue=False)
+
+
+def issue_letter(core: Core, actor: Actor, case_id: str, fmt: str) -> LetterOut:
+    """Render the letter again (a new version if the bytes differ; old ones are kept)."""
+    media_type = _media_type(fmt)
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "letter.issue")
+        signed = _signed(unit.session, case)
+    return _render_and_store(core, actor, case_id, fmt, media_type, signed, reissue=True)
+
+
+def _signed(session: Session, case: Case) -> DeterminationRecord:
+    record = signed_record(session, case)
+    if record is None:
+        raise WorkflowError(
+            f"case {case.id} is {case.status}: a letter exists only for a signed determination"
+        )
+    return record
+
+
+def _render_and_store(
+    core: Core,
+    actor: Actor,
+    case_id: str,
+    fmt: str,
+    media_type: str,
+    signed: DeterminationRecord,
+    *,
+    reissue: bool,
+) -> LetterOut:
+    renderer = core.renderer or default_renderer()
+    content = renderer(Determination.model_validate_json(signed.content), fmt)
+    digest = sha256_hex(content)
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "letter.issue" if reissue else "letter.read")
+        session = unit.session
+        same = session.execute(
+            select(Document).where(
+                Document.case_id == case.id,
+                Document.kind == DocumentKind.LETTER,
+                Document.sha256 == digest,
+            )
+        ).scalar_one_or_none()
+        if same is not None:
+            unit.record("letter.read", case.id, document=same.id)
+            return _letter_out(same, fmt)
+        latest = session.execute(
+            select(func.max(Document.letter_version)).where(
+                Document.case_id == case.id,
+                Document.kind == DocumentKind.LETTER,
+                Document.media_type == media_type,
+            )
+        ).scalar()
+        document = documents.store(
+            unit,
+            case,
+            DocumentKind.LETTER,
+            content,
+            media_type,
+            f"{case.id}-letter.{'txt' if fmt == 'text' else fmt}",
+            None,
+            {"format": fmt, "determination_sha256": signed.content_sha256},
+            letter_version=(latest or 0) + 1,
+        )
+        if case.status == CaseStatus.DETERMINATION_SIGNED:
+            case.letter_issued_on = core.today()
+            case.closed_on = core.today()
+            unit.transition(case, CaseStatus.LETTER_ISSUED, reason=f"letter ({fmt})")
+            store_deadlines(core, session, case)
+        unit.record("letter.issue", case.id, document=document.id, version=document.letter_version)
+        return _letter_out(document, fmt)
+
+
+def _stored_letter(session: Session, case: Case, fmt: str, version: int | None) -> Document | None:
+    query = select(Document).where(
+        Document.case_id == case.id,
+        Document.kind == DocumentKind.LETTER,
+        Document.media_type == LETTER_MEDIA_TYPES[fmt],
+    )
+    if version is not None:
+        query = query.where(Document.letter_version == version)
+    return session.execute(
+        query.order_by(Document.letter_version.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _media_type(fmt: str) -> str:
+    if fmt not in LETTER_MEDIA_TYPES:
+        raise InputError(f"unknown letter format {fmt!r}; use pdf, html or text", location="format")
+    return LETTER_MEDIA_TYPES[fmt]
+
+
+def _letter_out(document: Document, fmt: str) -> LetterOut:
+    return LetterOut(
+        content=document.content,
+        media_type=document.media_type,
+        version=document.letter_version or 1,
+        sha256=document.sha256,
+        format=fmt,
+    )

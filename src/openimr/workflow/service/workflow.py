@@ -1,0 +1,266 @@
+"""The case workflow as one object: every operation on a case, as Python calls.
+
+A thin facade: each method is one unit of work carried out by the module of its concern
+(:mod:`.accounts`, :mod:`.reviewers`, :mod:`.intake`, :mod:`.cases`, :mod:`.documents`,
+:mod:`.assignment`, :mod:`.proposals`, :mod:`.determinations`, :mod:`.letters`,
+:mod:`.audit_log`), over the shared :class:`~.unit.Core`. The API, the command line and the
+reviewer workbench all call these methods; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from openimr.casefile import CaseFile
+from openimr.store import audit_log as audit_store
+from openimr.store.db import Database
+from openimr.workflow.rules import SpecialtyRules, WorkflowRules
+from openimr.workflow.schemas import (
+    Actor,
+    Application,
+    AssignmentRequest,
+    AssignmentResult,
+    AuditEntryOut,
+    CaseDetail,
+    CaseSummary,
+    DeterminationEdit,
+    DeterminationView,
+    DocumentOut,
+    LetterOut,
+    ReviewerIn,
+    ReviewerOut,
+    Role,
+)
+from openimr.workflow.service import (
+    accounts,
+    assignment,
+    audit_log,
+    cases,
+    determinations,
+    documents,
+    intake,
+    letters,
+    proposals,
+    reviewers,
+)
+from openimr.workflow.service.unit import Core, LetterRenderer, Proposer
+from openimr.workflow.states import CaseStatus
+
+
+class Workflow:
+    """Case operations over one database, with the engine and letter renderer to use."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        proposer: Proposer | None = None,
+        renderer: LetterRenderer | None = None,
+        clock: Callable[[], datetime] | None = None,
+        rules: WorkflowRules | None = None,
+        specialties: SpecialtyRules | None = None,
+        prepare_proposals: bool = False,
+        seal_audit_in_background: bool = False,
+    ) -> None:
+        self.core = Core(
+            database,
+            proposer=proposer,
+            renderer=renderer,
+            clock=clock,
+            rules=rules,
+            specialties=specialties,
+            prepare_proposals=prepare_proposals,
+            seal_audit_in_background=seal_audit_in_background,
+        )
+        self.db = database
+        self.rules = self.core.rules
+        self.specialties = self.core.specialties
+
+    # -- time, the process's background threads, the database ------------------------------
+
+    def now(self) -> datetime:
+        return self.core.now()
+
+    def today(self) -> date:
+        """Today in California: the date every deadline and receipt is counted in."""
+        return self.core.today()
+
+    def start_background(self) -> None:
+        """Server start: load the engine, and chain audit entries on a thread of their own."""
+        if self.core.prepare_proposals:
+            proposals.warm_up(self.core)
+        self.core.start_sealer()
+
+    def warm_up(self) -> None:
+        """Load the engine on its thread now, so that the first proposal does not wait for it."""
+        proposals.warm_up(self.core)
+
+    def wait_for_proposals(self, timeout: float | None = None) -> None:
+        """Block until every proposal queued so far is stored (tests, benchmarks)."""
+        self.core.wait_for_engine(timeout)
+
+    def close(self) -> None:
+        """Stop the background threads (queued preparations are dropped, pending audit entries
+        are chained) and close the database."""
+        self.core.close()
+
+    def check_database(self) -> str:
+        """Run a trivial query; returns the database's kind (``sqlite``, ``postgresql``)."""
+        with self.db.session(write=False) as session:
+            session.execute(text("SELECT 1"))
+        return self.db.engine.dialect.name
+
+    # -- users and reviewers ---------------------------------------------------------------
+
+    def authenticate(self, token: str) -> Actor:
+        return accounts.authenticate(self.core, token)
+
+    def session_actor(self, user_id: int, token_sha256: str) -> Actor | None:
+        return accounts.session_actor(self.core, user_id, token_sha256)
+
+    def create_user(
+        self, actor: Actor, name: str, role: Role, *, reviewer_code: str | None = None
+    ) -> tuple[int, str]:
+        return accounts.create_user(self.core, actor, name, role, reviewer_code=reviewer_code)
+
+    def add_reviewer(
+        self, actor: Actor, data: ReviewerIn, *, user: str | None = None
+    ) -> ReviewerOut:
+        return reviewers.add_reviewer(self.core, actor, data, user=user)
+
+    def list_reviewers(self, actor: Actor) -> list[ReviewerOut]:
+        return reviewers.list_reviewers(self.core, actor)
+
+    # -- intake, screening and the case's lifecycle ----------------------------------------
+
+    def create_case(
+        self,
+        actor: Actor,
+        case_file: CaseFile,
+        application: Application | None = None,
+        *,
+        original: bytes | None = None,
+        original_media_type: str | None = None,
+        filename: str | None = None,
+    ) -> CaseDetail:
+        return intake.create_case(
+            self.core,
+            actor,
+            case_file,
+            application,
+            original=original,
+            original_media_type=original_media_type,
+            filename=filename,
+        )
+
+    def screen_case(
+        self, actor: Actor, case_id: str, application: Application | None = None
+    ) -> CaseDetail:
+        return intake.screen_case(self.core, actor, case_id, application)
+
+    def mark_records_complete(self, actor: Actor, case_id: str) -> CaseDetail:
+        return intake.mark_records_complete(self.core, actor, case_id)
+
+    def withdraw(self, actor: Actor, case_id: str, reason: str) -> CaseDetail:
+        """The employee withdrew the application."""
+        return intake.close(self.core, actor, case_id, CaseStatus.WITHDRAWN, reason)
+
+    def terminate(self, actor: Actor, case_id: str, reason: str) -> CaseDetail:
+        """The claims administrator authorized the disputed treatment (8 CCR 9792.10.6(a))."""
+        return intake.close(self.core, actor, case_id, CaseStatus.TERMINATED, reason)
+
+    def get_case(self, actor: Actor, case_id: str) -> CaseDetail:
+        return cases.get_case(self.core, actor, case_id)
+
+    def list_cases(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        overdue: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CaseSummary]:
+        return cases.list_cases(
+            self.core, actor, status=status, overdue=overdue, limit=limit, offset=offset
+        )
+
+    # -- documents and assignment ----------------------------------------------------------
+
+    def add_document(
+        self,
+        actor: Actor,
+        case_id: str,
+        content: bytes,
+        *,
+        filename: str | None,
+        media_type: str | None,
+        record: dict[str, Any] | None = None,
+    ) -> DocumentOut:
+        return documents.add_document(
+            self.core,
+            actor,
+            case_id,
+            content,
+            filename=filename,
+            media_type=media_type,
+            record=record,
+        )
+
+    def get_document(
+        self, actor: Actor, case_id: str, document_id: int
+    ) -> tuple[DocumentOut, bytes]:
+        return documents.get_document(self.core, actor, case_id, document_id)
+
+    def assign(
+        self, actor: Actor, case_id: str, request: AssignmentRequest | None = None
+    ) -> AssignmentResult:
+        return assignment.assign(self.core, actor, case_id, request)
+
+    # -- the engine's proposal, the reviewer's determination, the letter -------------------
+
+    def get_proposal(self, actor: Actor, case_id: str) -> str:
+        return proposals.get_proposal(self.core, actor, case_id)
+
+    def find_proposal(self, actor: Actor, case_id: str) -> str | Future[int]:
+        return proposals.find_proposal(self.core, actor, case_id)
+
+    def read_new_proposal(self, actor: Actor, case_id: str, proposal_id: int) -> str:
+        return proposals.read_new_proposal(self.core, actor, case_id, proposal_id)
+
+    def get_determination(self, actor: Actor, case_id: str) -> DeterminationView:
+        return determinations.get_determination(self.core, actor, case_id)
+
+    def save_determination(
+        self, actor: Actor, case_id: str, edit: DeterminationEdit, *, if_match: int | None = None
+    ) -> DeterminationView:
+        return determinations.save_determination(self.core, actor, case_id, edit, if_match=if_match)
+
+    def sign(self, actor: Actor, case_id: str, *, version: int | None) -> DeterminationView:
+        return determinations.sign(self.core, actor, case_id, version=version)
+
+    def get_letter(
+        self, actor: Actor, case_id: str, fmt: str, *, version: int | None = None
+    ) -> LetterOut:
+        return letters.get_letter(self.core, actor, case_id, fmt, version=version)
+
+    def issue_letter(self, actor: Actor, case_id: str, fmt: str) -> LetterOut:
+        return letters.issue_letter(self.core, actor, case_id, fmt)
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def seal_audit(self, *, wait: bool = True) -> int | None:
+        return self.core.seal_audit(wait=wait)
+
+    def audit_entries(
+        self, actor: Actor, *, case_id: str | None = None, after: int = 0, limit: int = 500
+    ) -> list[AuditEntryOut]:
+        return audit_log.audit_entries(self.core, actor, case_id=case_id, after=after, limit=limit)
+
+    def verify_audit(self) -> audit_store.VerifyReport:
+        return audit_log.verify_audit(self.core)
