@@ -238,7 +238,7 @@ def main() -> int:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "openimr.api.app:create_app_from_env",
+                "openimr.server:create_app_from_env",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from openimr.api import create_app
+from openimr.server import create_app
 from openimr.workflow import Role, Workflow
 from openimr.workflow.schemas import ReviewerIn
 

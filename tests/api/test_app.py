@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from openimr.api import create_app
 from openimr.domain import Determination
 from openimr.errors import InputError
+from openimr.server import create_app
 from openimr.store.db import Database
 from openimr.workflow import Role, Workflow
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openimr.api import create_app
+from openimr.server import create_app
 
 ITEM_EDIT = {
     "action": "edit",

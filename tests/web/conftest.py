@@ -18,8 +18,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from openimr.api import create_app
 from openimr.casefile import parse_case_data
+from openimr.server import create_app
 from openimr.store.db import Database
 from openimr.store.migrate import upgrade
 from openimr.web.security import Signer

@@ -1,5 +1,8 @@
-"""HTTP API of the case-management service (FastAPI, OpenAPI at ``/openapi.json``)."""
+"""HTTP API of the case-management service (FastAPI, OpenAPI at ``/openapi.json``).
 
-from openimr.api.app import API_PREFIX, create_app
+:func:`mount_api` adds it to the app that :mod:`openimr.server` builds.
+"""
 
-__all__ = ["API_PREFIX", "create_app"]
+from openimr.api.app import API_PREFIX, mount_api
+
+__all__ = ["API_PREFIX", "mount_api"]

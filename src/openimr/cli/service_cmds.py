@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
             if threads:
                 os.environ["OPENIMR_REQUEST_THREADS"] = str(threads)
             uvicorn.run(
-                "openimr.api.app:create_app_from_env",
+                "openimr.server:create_app_from_env",
                 factory=True,
                 host=host,
                 port=port,
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
                 access_log=False,
             )
             return
-        from openimr.api import create_app
+        from openimr.server import create_app
 
         uvicorn.run(
             create_app(database_url, request_threads=threads),

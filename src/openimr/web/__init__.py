@@ -1,7 +1,8 @@
 """The reviewer workbench: server-rendered pages over the case workflow, under ``/workbench``.
 
 ``mount_workbench(app)`` adds the pages and their stylesheet and script to the service's
-FastAPI app; ``openimr serve`` then serves the API and the workbench together.
+FastAPI app (built by :mod:`openimr.server`, which mounts the API beside it); the pages read
+the workflow from ``app.state.workflow``.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from openimr.errors import (
 )
 from openimr.web import forms, views
 from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, PREFIX, private_headers, render
-from openimr.web.queries import actor_for_session
 from openimr.web.security import (
     LOGIN_COOKIE,
     LOGIN_FORM_SECONDS,
@@ -122,7 +121,7 @@ async def _web(request: Request) -> Web | None:
     if data is None:
         return None
     workflow = _workflow(request)
-    actor = await run_in_threadpool(actor_for_session, workflow.db, data.user_id, data.token_sha256)
+    actor = await run_in_threadpool(workflow.session_actor, data.user_id, data.token_sha256)
     if actor is None:
         return None
     return Web(request, workflow, actor, data)
