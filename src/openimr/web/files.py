@@ -1,0 +1,59 @@
+"""Files of a case in the workbench: the letter (previewed, or downloaded) and stored documents.
+
+Every file is sent with headers that keep it out of caches and from running as a page.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from openimr.web.failures import error_page, workbench_router
+from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, private_headers, render
+from openimr.web.session import signed_in
+
+_LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
+router = workbench_router()
+
+
+@router.get("/cases/{case_id}/letter")
+async def letter_preview(request: Request, case_id: str) -> Response:
+    web = await signed_in(request)
+    detail = await run_in_threadpool(web.workflow.get_case, web.actor, case_id)
+    if detail.determination_status != "signed":
+        return error_page(
+            request,
+            409,
+            "The letter exists once the determination is signed. Sign it on the case page.",
+            web,
+        )
+    return render(request, "letter.html.j2", web.context(case=detail))
+
+
+@router.get("/cases/{case_id}/letter/{fmt}")
+async def letter_file(request: Request, case_id: str, fmt: str, download: bool = False) -> Response:
+    web = await signed_in(request)
+    if fmt not in _LETTER_FILES:
+        return error_page(request, 404, "Letters come as pdf, html or text.", web)
+    letter = await run_in_threadpool(web.workflow.get_letter, web.actor, case_id, fmt)
+    media = letter.media_type + ("; charset=utf-8" if letter.media_type.startswith("text/") else "")
+    inline = fmt == "html" and not download
+    headers = private_headers(LETTER_CSP if inline else DOWNLOAD_CSP, framing="SAMEORIGIN")
+    name = f"{case_id}-final-determination-v{letter.version}.{_LETTER_FILES[fmt]}"
+    headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    headers["X-Content-SHA256"] = letter.sha256
+    return Response(letter.content, media_type=media, headers=headers)
+
+
+@router.get("/cases/{case_id}/documents/{document_id}")
+async def document_file(request: Request, case_id: str, document_id: int) -> Response:
+    web = await signed_in(request)
+    info, content = await run_in_threadpool(
+        web.workflow.get_document, web.actor, case_id, document_id
+    )
+    headers = private_headers(DOWNLOAD_CSP)
+    suffix = {"application/pdf": "pdf", "text/plain": "txt", "application/json": "json"}.get(
+        info.media_type, "bin"
+    )
+    headers["Content-Disposition"] = f'attachment; filename="{case_id}-document-{info.id}.{suffix}"'
+    return Response(content, media_type=info.media_type, headers=headers)

@@ -1,0 +1,296 @@
+"""The reviewer's pages: the queue, the case with the proposal and the draft, saving, signing.
+
+Every page calls the same :class:`~openimr.workflow.Workflow` methods the API calls, with the
+actor of the session, so role and assignment checks and the audit log are the API's. A POST
+is answered with a redirect when it succeeds, or with the page again, holding what was
+typed, when it does not.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from openimr.casefile import RecordKind
+from openimr.domain import Determination
+from openimr.errors import (
+    AccessDenied,
+    ComponentUnavailable,
+    ConflictError,
+    InputError,
+    NotFound,
+    OpenIMRError,
+    http_status,
+)
+from openimr.web import forms, views
+from openimr.web.failures import workbench_router
+from openimr.web.pages import PREFIX, render
+from openimr.web.session import Web, current, login_page, posted, signed_in
+from openimr.workflow import Role
+from openimr.workflow.schemas import CaseDetail, DeterminationStatus, DeterminationView
+from openimr.workflow.states import CaseStatus
+
+#: Statuses in which a case has a reviewer and so a proposal worth showing.
+_REVIEW_STATES = frozenset(
+    {
+        CaseStatus.ASSIGNED.value,
+        CaseStatus.RECORDS_COMPLETE.value,
+        CaseStatus.IN_REVIEW.value,
+        CaseStatus.DETERMINATION_SIGNED.value,
+        CaseStatus.LETTER_ISSUED.value,
+    }
+)
+
+#: Statuses in which intake may choose or change the reviewer from the case page.
+_ASSIGNABLE_HERE = frozenset(
+    {CaseStatus.ELIGIBLE, CaseStatus.ASSIGNED, CaseStatus.RECORDS_COMPLETE}
+)
+#: Statuses in which the letter can be shown.
+_LETTER_READY = frozenset({CaseStatus.DETERMINATION_SIGNED, CaseStatus.LETTER_ISSUED})
+
+_NOTICES = {
+    "created": "The application was received and screened.",
+    "screened": "The application was screened again.",
+    "assigned": "The reviewer was assigned.",
+    "records": "The records are marked complete; the review may begin.",
+    "document": "The record was added to the case.",
+    "saved": "Your draft was saved.",
+    "signed": "The determination is signed. The letter is ready.",
+}
+
+
+router = workbench_router()
+
+# -- queue ---------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def queue(request: Request, show: str = "open") -> Response:
+    web = await signed_in(request)
+    cases = await run_in_threadpool(web.workflow.list_cases, web.actor, limit=1000)
+    show_all = show == "all"
+    rows = views.queue(cases, web.actor.role, show_all=show_all)
+    titles = {Role.REVIEWER: "Your cases", Role.INTAKE: "Intake work", Role.ADMIN: "All cases"}
+    return render(
+        request,
+        "queue.html.j2",
+        web.context(
+            rows=rows,
+            show_all=show_all,
+            title=titles[web.actor.role],
+            today=web.workflow.today(),
+            overdue=sum(1 for r in rows if r.case.overdue and not r.closed),
+        ),
+    )
+
+
+# -- the case page -------------------------------------------------------------------------
+
+
+def case_page_response(
+    web: Web,
+    case_id: str,
+    *,
+    status: int = 200,
+    submitted: forms.DraftValues | None = None,
+    restored: FormData | None = None,
+    conflict: str | None = None,
+    error: str | None = None,
+    error_field: str | None = None,
+    notice: str | None = None,
+    intake_values: dict[str, str] | None = None,
+) -> Response:
+    """The case with its records, the proposal and the reviewer's draft (every read audited)."""
+    workflow, actor = web.workflow, web.actor
+    detail = workflow.get_case(actor, case_id)
+    proposal, proposal_error, view = _review_of(web, detail)
+    records = list(detail.case_file.get("records") or [])
+    shown = [*(proposal.items if proposal else [])]
+    if view is not None and view.determination is not None:
+        shown += view.determination.items
+    record_views, located = views.records_view(records, shown)
+    if restored is not None:
+        try:
+            submitted = forms.DraftValues.from_form(restored, _form_items(detail, proposal, view))
+        except InputError:
+            submitted = None
+    draft = view.determination if view is not None else None
+    summary_saved = (
+        draft.clinical_case_summary if draft else proposal.clinical_case_summary if proposal else ""
+    )
+    reviewers = []
+    if actor.role is not Role.REVIEWER and detail.status in _ASSIGNABLE_HERE:
+        reviewers = workflow.list_reviewers(actor)
+    return render(
+        web.request,
+        "case.html.j2",
+        web.context(
+            case=detail,
+            claimant=detail.case_file.get("claimant") or {},
+            records=record_views,
+            proposal=proposal,
+            proposal_error=proposal_error,
+            view=view,
+            items=views.item_views(detail.case_file, proposal, view, located, submitted),
+            summary_value=submitted.summary if submitted is not None else summary_saved,
+            summary_unsaved=submitted is not None and submitted.summary != summary_saved,
+            summary_saved=summary_saved,
+            summary_proposed=proposal.clinical_case_summary if proposal else None,
+            form_version=view.version if view is not None else 0,
+            editable=views.can_edit(actor.role, detail.status, view),
+            signed=view is not None and view.status == DeterminationStatus.SIGNED,
+            submitted=submitted is not None,
+            conflict=conflict,
+            conflict_from=submitted.version if submitted is not None else None,
+            error=error,
+            error_field=error_field,
+            notice=notice,
+            reviewers=reviewers,
+            application=forms.application_defaults(detail.application)
+            if intake_values is None
+            else intake_values,
+            families=forms.FAMILY_CHOICES,
+            letter_ready=detail.status in _LETTER_READY,
+            next_deadline=views.next_deadline(detail.deadlines),
+            edited_count=sum(1 for c in (view.items if view else []) if c.review == "edited"),
+            record_kinds=[(k.value, views.record_kind(k.value)) for k in RecordKind],
+        ),
+        status=status,
+    )
+
+
+def _review_of(
+    web: Web, detail: CaseDetail
+) -> tuple[Determination | None, str | None, DeterminationView | None]:
+    """The proposal (or why the engine could not make one) and the draft, for those who may
+    see them: the reviewer and administrators once a reviewer is on the case, and anyone once
+    the determination is signed."""
+    workflow, actor = web.workflow, web.actor
+    proposal: Determination | None = None
+    proposal_error = None
+    view: DeterminationView | None = None
+    reviewing = actor.role is not Role.INTAKE and detail.status in _REVIEW_STATES
+    if reviewing:
+        try:
+            proposal = Determination.model_validate_json(workflow.get_proposal(actor, detail.id))
+        except ComponentUnavailable as exc:
+            proposal_error = exc.message
+    if reviewing or detail.determination_status == DeterminationStatus.SIGNED:
+        view = workflow.get_determination(actor, detail.id)
+    return proposal, proposal_error, view
+
+
+def _form_items(
+    detail: CaseDetail, proposal: Determination | None, view: DeterminationView | None
+) -> int:
+    """How many items the draft form holds: the draft's, else the proposal's, else the case's."""
+    if view is not None and view.determination is not None:
+        return len(view.determination.items)
+    if proposal is not None:
+        return len(proposal.items)
+    return len(detail.case_file.get("disputed_items") or [])
+
+
+@router.get("/cases/{case_id}")
+async def case_page(request: Request, case_id: str, done: str | None = None) -> Response:
+    web = await signed_in(request)
+    return await run_in_threadpool(
+        case_page_response, web, case_id, notice=_NOTICES.get(done or "")
+    )
+
+
+def _item_count(web: Web, case_id: str) -> tuple[int, Determination | None, DeterminationView]:
+    """How many items the form holds, the proposal (if the engine could make one), the draft."""
+    try:
+        proposal = Determination.model_validate_json(web.workflow.get_proposal(web.actor, case_id))
+    except ComponentUnavailable:
+        proposal = None
+    view = web.workflow.get_determination(web.actor, case_id)
+    base = view.determination or proposal
+    if base is not None:
+        return len(base.items), proposal, view
+    detail = web.workflow.get_case(web.actor, case_id)
+    return len(detail.case_file.get("disputed_items") or []), proposal, view
+
+
+@router.post("/cases/{case_id}/determination")
+async def save_determination(request: Request, case_id: str) -> Response:
+    web = await current(request)
+    if web is None:
+        # The session ended while the reviewer was editing: keep every field for after sign-in.
+        form = await request.form(max_part_size=2 * 1024 * 1024)
+        carry = [
+            (f"carry:{k}", v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"
+        ]
+        return login_page(
+            request,
+            next_url=f"{PREFIX}/cases/{case_id}/determination",
+            status=401,
+            carry=carry,
+            error="Your session ended before the draft was saved. Sign in again: your edits "
+            "are kept and shown to you before anything is saved.",
+        )
+    web, form = await posted(request)
+    return await run_in_threadpool(_save, web, case_id, form)
+
+
+def _save(web: Web, case_id: str, form: FormData) -> Response:
+    count, proposal, view = _item_count(web, case_id)
+    values = forms.DraftValues.from_form(form, count)
+    current = view.determination
+    try:
+        edit = forms.determination_edit(
+            values,
+            proposal.items if proposal else None,
+            current.items if current else None,
+            current.clinical_case_summary
+            if current
+            else proposal.clinical_case_summary
+            if proposal
+            else None,
+        )
+        saved = web.workflow.save_determination(web.actor, case_id, edit)
+    except ConflictError as exc:
+        return case_page_response(web, case_id, status=409, submitted=values, conflict=exc.message)
+    except InputError as exc:
+        return case_page_response(
+            web,
+            case_id,
+            status=422,
+            submitted=values,
+            error=exc.detail,
+            error_field=exc.location,
+        )
+    return RedirectResponse(
+        f"{PREFIX}/cases/{case_id}?done=saved&v={saved.version}#determination", status_code=303
+    )
+
+
+@router.post("/cases/{case_id}/sign")
+async def sign(request: Request, case_id: str) -> Response:
+    web, form = await posted(request)
+    return await run_in_threadpool(_sign, web, case_id, form)
+
+
+def _sign(web: Web, case_id: str, form: FormData) -> Response:
+    raw = forms.text_field(form, "version").strip()
+    if form.get("confirm") != "on":
+        return case_page_response(
+            web,
+            case_id,
+            status=422,
+            error="Tick the box to confirm that this is your determination before signing.",
+            error_field="confirm",
+        )
+    try:
+        web.workflow.sign(web.actor, case_id, version=int(raw) if raw.isdigit() else None)
+    except (ConflictError, InputError) as exc:
+        message = exc.detail if isinstance(exc, InputError) else exc.message
+        return case_page_response(web, case_id, status=409, error=message)
+    except OpenIMRError as exc:
+        if isinstance(exc, NotFound | AccessDenied):
+            raise
+        return case_page_response(web, case_id, status=http_status(exc), error=exc.message)
+    return RedirectResponse(f"{PREFIX}/cases/{case_id}?done=signed#letter", status_code=303)

@@ -1,0 +1,106 @@
+"""Signing in with a bearer token, and out: the sign-in form is guarded by a cookie of its own.
+
+A reviewer whose session ended while editing is sent here with their unsaved fields; once
+signed in again they see the case page holding those edits, unsaved, to check and save.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from openimr.errors import AccessDenied
+from openimr.web import forms
+from openimr.web.failures import workbench_router
+from openimr.web.pages import PREFIX
+from openimr.web.review import case_page_response
+from openimr.web.security import (
+    LOGIN_COOKIE,
+    LOGIN_FORM_SECONDS,
+    SESSION_COOKIE,
+    csrf_matches,
+    new_session,
+)
+from openimr.web.session import (
+    Web,
+    current,
+    login_page,
+    posted,
+    safe_next,
+    set_session,
+    signer,
+    workflow_of,
+)
+from openimr.workflow.auth import token_hash
+
+router = workbench_router()
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str | None = None) -> Response:
+    if await current(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return login_page(request, next_url=safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form(max_part_size=2 * 1024 * 1024)
+    next_url = safe_next(forms.text_field(form, "next"))
+    carry = [(k, v) for k, v in form.multi_items() if k.startswith("carry:") and isinstance(v, str)]
+    guard = signer(request).loads("signin", request.cookies.get(LOGIN_COOKIE))
+    nonce = guard.get("n") if guard else None
+    issued = guard.get("t") if guard else None
+    fresh = isinstance(issued, int) and 0 <= time.time() - issued <= LOGIN_FORM_SECONDS
+    if not (isinstance(nonce, str) and fresh and csrf_matches(nonce, form.get("csrf"))):  # type: ignore[arg-type]
+        return login_page(
+            request,
+            next_url=next_url,
+            status=400,
+            carry=carry,
+            error="The sign-in form expired (or cookies are blocked). Please try again.",
+        )
+    token = forms.text_field(form, "token").strip()
+    workflow = workflow_of(request)
+    try:
+        actor = await run_in_threadpool(workflow.authenticate, token)
+    except AccessDenied:
+        return login_page(
+            request,
+            next_url=next_url,
+            status=401,
+            carry=carry,
+            error="That token is not recognised or has been revoked. Paste the whole token "
+            "printed by “openimr users create”.",
+        )
+    assert actor.user_id is not None
+    data = new_session(actor.user_id, token_hash(token))
+    web = Web(request, workflow, actor, data)
+    if carry and next_url.endswith("/determination"):
+        # Edits posted after the session ended: show them again, unsaved, to be checked.
+        restored = FormData([(k.removeprefix("carry:"), v) for k, v in carry])
+        case_id = next_url.removeprefix(PREFIX + "/cases/").removesuffix("/determination")
+        response = await run_in_threadpool(
+            case_page_response,
+            web,
+            case_id,
+            restored=restored,
+            notice="You are signed in again. Your unsaved edits are below; check them and save.",
+        )
+    else:
+        response = RedirectResponse(next_url, status_code=303)
+    set_session(request, response, data)
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await posted(request)
+    response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
