@@ -51,7 +51,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(reviewers_app, name="reviewers")
     app.add_typer(audit_app, name="audit")
+    _register_db(db_app, audit_app)
+    _register_serve(app)
+    _register_users(users_app)
+    _register_reviewers(reviewers_app)
 
+
+def _register_db(db_app: typer.Typer, audit_app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def db_upgrade(database_url: DatabaseOption = None) -> None:
         """Create or migrate the schema to the newest revision."""
@@ -65,6 +71,23 @@ def register(app: typer.Typer) -> None:
             database.dispose()
         typer.echo(f"{database.describe()}: schema at revision {revision}")
 
+    @audit_app.command("verify")
+    def audit_verify(database_url: DatabaseOption = None) -> None:
+        """Recompute the audit log's hash chain; exit 1 if any entry was altered or removed."""
+        workflow = _workflow(database_url, migrate=False)
+        try:
+            report = workflow.verify_audit()
+        finally:
+            workflow.db.dispose()
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}", err=True)
+        status = "intact" if report.ok else "BROKEN"
+        typer.echo(f"audit log {status}: {report.entries} entries, head {report.head_hash}")
+        if not report.ok:
+            raise typer.Exit(1)
+
+
+def _register_serve(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -115,6 +138,8 @@ def register(app: typer.Typer) -> None:
             access_log=False,
         )
 
+
+def _register_users(users_app: typer.Typer) -> None:
     @users_app.command("create")
     def users_create(
         name: Annotated[str, typer.Argument(help="Login name (unique).")],
@@ -141,6 +166,8 @@ def register(app: typer.Typer) -> None:
             workflow.db.dispose()
         typer.echo(token)
 
+
+def _register_reviewers(reviewers_app: typer.Typer) -> None:
     @reviewers_app.command("add")
     def reviewers_add(
         code: Annotated[str, typer.Argument(help="Registry code (what logs show; not the name).")],
@@ -217,18 +244,3 @@ def register(app: typer.Typer) -> None:
                 f"{row.years_active_practice:g} y, {row.weekly_clinical_hours:g} h/wk\t"
                 f"open cases {row.open_cases}"
             )
-
-    @audit_app.command("verify")
-    def audit_verify(database_url: DatabaseOption = None) -> None:
-        """Recompute the audit log's hash chain; exit 1 if any entry was altered or removed."""
-        workflow = _workflow(database_url, migrate=False)
-        try:
-            report = workflow.verify_audit()
-        finally:
-            workflow.db.dispose()
-        for problem in report.problems:
-            typer.echo(f"problem: {problem}", err=True)
-        status = "intact" if report.ok else "BROKEN"
-        typer.echo(f"audit log {status}: {report.entries} entries, head {report.head_hash}")
-        if not report.ok:
-            raise typer.Exit(1)
