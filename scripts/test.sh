@@ -65,6 +65,7 @@ fi
 
 log "checks"
 .venv/bin/ruff check src tests bench
+.venv/bin/lint-imports --no-cache
 .venv/bin/openimr guidelines lint
 
 log "tests"
