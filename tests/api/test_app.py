@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.api.support import bearer
+from tests.support import ADMIN
 
 from openimr.domain import Determination
 from openimr.errors import InputError
 from openimr.server import create_app
 from openimr.store.db import Database
 from openimr.workflow import Role, Workflow
-
-from .conftest import ADMIN, bearer
 
 
 def test_served_app_prepares_proposals_and_chains_the_audit_log(database_url, make_case):

@@ -37,9 +37,9 @@ def _ready_case(client: Any, users: Any, make_case: Any) -> str:
 def test_assignment_explains_choice_and_exclusions(
     client, users, make_case, workflow, make_reviewer
 ):
-    from openimr.workflow.schemas import ReviewerIn
+    from tests.support import ADMIN
 
-    from .conftest import ADMIN
+    from openimr.workflow.schemas import ReviewerIn
 
     workflow.add_reviewer(
         ADMIN,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -65,22 +62,11 @@ def shared() -> Path:
     return SHARED
 
 
-def _letter_cmds() -> ModuleType:
-    """The letters' CLI module, even before every layer of the main CLI exists."""
-    try:
-        return importlib.import_module("openimr.cli.letter_cmds")
-    except ImportError:
-        path = ROOT / "src" / "openimr" / "cli" / "letter_cmds.py"
-        spec = importlib.util.spec_from_file_location("openimr_letter_cmds_under_test", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-
 @pytest.fixture
 def cli() -> typer.Typer:
     """A command line with only the letters' commands registered, as ``openimr`` does."""
+    from openimr.cli import letter_cmds
+
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    _letter_cmds().register(app)
+    letter_cmds.register(app)
     return app

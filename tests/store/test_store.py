@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
-from pathlib import Path
 
 import pytest
 import typer
@@ -99,13 +97,10 @@ def test_default_location_and_url_forms(monkeypatch, tmp_path):
 
 
 def _cli() -> typer.Typer:
-    path = Path(__file__).parents[2] / "src" / "openimr" / "cli" / "service_cmds.py"
-    spec = importlib.util.spec_from_file_location("openimr_service_cmds_under_test", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from openimr.cli import service_cmds
+
     app = typer.Typer()
-    module.register(app)
+    service_cmds.register(app)
     return app
 
 

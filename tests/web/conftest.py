@@ -7,117 +7,16 @@ file is written under the user's home.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.web.support import Clock, Seeded, seed, workbench_app
 
-from openimr.casefile import parse_case_data
-from openimr.server import create_app
 from openimr.store.db import Database
 from openimr.store.migrate import upgrade
-from openimr.web.security import Signer
-from openimr.workflow import Actor, Application, Role, Workflow
-from openimr.workflow.schemas import AssignmentRequest, ReviewerIn
-
-FIXTURES = Path(__file__).parent / "fixtures"
-#: "Now" for the workbench tests: 10:00 in California on Thursday, Feb. 20, 2014.
-NOW = datetime(2014, 2, 20, 18, 0, tzinfo=UTC)
-ADMIN = Actor(name="cli:test", role=Role.ADMIN)
-SECRET = b"workbench-test-key-0123456789abcdef-0123456789"
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, day: str) -> None:
-        self.now = datetime.fromisoformat(f"{day}T18:00:00+00:00")
-
-
-def case_file(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
-    return data
-
-
-def reviewer(code: str, **overrides: Any) -> ReviewerIn:
-    data: dict[str, Any] = {
-        "code": code,
-        "name": f"Dr. {code}",
-        "license_states": ["CA"],
-        "board_certifications": ["American Board of Physical Medicine and Rehabilitation"],
-        "specialties": ["physical medicine and rehabilitation"],
-        "years_active_practice": 14,
-        "weekly_clinical_hours": 32,
-        "affiliations": [],
-    }
-    data.update(overrides)
-    return ReviewerIn.model_validate(data)
-
-
-@dataclass
-class Seeded:
-    """Tokens of each user and the ids of the seeded cases."""
-
-    tokens: dict[str, str] = field(default_factory=dict)
-    cases: dict[str, str] = field(default_factory=dict)
-
-
-def _ready(
-    workflow: Workflow, clock: Clock, name: str, days: tuple[str, str, str], code: str
-) -> str:
-    """A case received, assigned to ``code`` and with its records complete on ``days``."""
-    clock.set(days[0])
-    detail = workflow.create_case(
-        ADMIN,
-        parse_case_data(case_file(name)),
-        Application(signed=True, received_on=datetime.fromisoformat(days[0]).date()),
-    )
-    clock.set(days[1])
-    workflow.assign(ADMIN, detail.id, AssignmentRequest(reviewer=code))
-    clock.set(days[2])
-    workflow.mark_records_complete(ADMIN, detail.id)
-    return detail.id
-
-
-def seed(workflow: Workflow, clock: Clock) -> Seeded:
-    """Two reviewers' queues and some intake work, as they stand on Feb. 20, 2014."""
-    seeded = Seeded()
-    clock.set("2014-01-06")
-    for code in ("R-A", "R-B"):
-        workflow.add_reviewer(ADMIN, reviewer(code))
-    for name, role, code in (
-        ("admin", Role.ADMIN, None),
-        ("intake", Role.INTAKE, None),
-        ("dr-a", Role.REVIEWER, "R-A"),
-        ("dr-b", Role.REVIEWER, "R-B"),
-    ):
-        _, token = workflow.create_user(ADMIN, name, role, reviewer_code=code)
-        seeded.tokens[name] = token
-    seeded.cases["overdue"] = _ready(
-        workflow, clock, "neck-medications.json", ("2014-01-06", "2014-01-07", "2014-01-10"), "R-A"
-    )
-    seeded.cases["main"] = _ready(
-        workflow, clock, "low-back.json", ("2014-02-10", "2014-02-11", "2014-02-12"), "R-A"
-    )
-    seeded.cases["other"] = _ready(
-        workflow, clock, "shoulder-mri.json", ("2014-02-12", "2014-02-13", "2014-02-14"), "R-B"
-    )
-    clock.set("2014-02-18")
-    seeded.cases["intake"] = workflow.create_case(
-        ADMIN, parse_case_data(case_file("knee-brace.json")), Application(signed=True)
-    ).id
-    clock.now = NOW
-    return seeded
+from openimr.workflow import Workflow
 
 
 @pytest.fixture
@@ -138,39 +37,9 @@ def seeded(workflow: Workflow, clock: Clock) -> Seeded:
     return seed(workflow, clock)
 
 
-def workbench_app(workflow: Workflow) -> FastAPI:
-    app = create_app(workflow=workflow)
-    app.state.workbench_signer = Signer(SECRET)
-    return app
-
-
 @pytest.fixture
 def client(workflow: Workflow) -> Iterator[TestClient]:
     with TestClient(
         workbench_app(workflow), base_url="http://testserver", follow_redirects=False
     ) as test_client:
         yield test_client
-
-
-def sign_in(client: TestClient, token: str) -> None:
-    """Sign in through the form, as a browser does (the form's guard cookie included)."""
-    page = client.get("/workbench/login")
-    csrf = _hidden(page.text, "csrf")
-    response = client.post("/workbench/login", data={"csrf": csrf, "token": token, "next": ""})
-    assert response.status_code == 303, response.text
-
-
-def _hidden(html: str, name: str) -> str:
-    import re
-
-    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
-    assert found, f"no hidden field {name}"
-    return found.group(1)
-
-
-def csrf_of(html: str) -> str:
-    return _hidden(html, "csrf")
-
-
-def day(offset: int) -> str:
-    return (NOW.date() + timedelta(days=offset)).isoformat()

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.web.support import Clock, Seeded, case_file, seed, workbench_app
 
 from openimr.settings import Settings
 from openimr.store.db import Database
 from openimr.store.migrate import upgrade
 from openimr.workflow import Workflow
 from openimr.workflow.schemas import DeterminationEdit, ItemEdit
-
-from .conftest import Clock, Seeded, case_file, seed, workbench_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -259,7 +258,7 @@ def test_other_reviewer_cannot_open_the_case(browser: Any, server: Server) -> No
     assert "Massage" not in page.content()
     for path in ("/letter/pdf?download=1", "/documents/1"):
         assert page.request.get(server.case_url("main") + path).status == 404
-    from .conftest import ADMIN
+    from tests.web.support import ADMIN
 
     denied = [
         e

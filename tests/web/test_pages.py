@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from tests.web.support import ADMIN, Seeded, case_file, csrf_of, sign_in
 
 from openimr.store.models import User
-
-from .conftest import ADMIN, Seeded, case_file, csrf_of, sign_in
 
 
 def _form_fields(html: str, form_id: str) -> dict[str, str]:
@@ -386,9 +385,9 @@ def test_no_health_information_is_logged(client, seeded, caplog: pytest.LogCaptu
 def test_an_internal_failure_is_a_page_and_logs_no_health_information(
     workflow, seeded, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from openimr.workflow import Workflow
+    from tests.web.support import workbench_app
 
-    from .conftest import workbench_app
+    from openimr.workflow import Workflow
 
     def failing_engine(case: Any) -> Any:
         raise RuntimeError(f"engine failed on {case.records[0].text[:40]}")
@@ -404,9 +403,9 @@ def test_an_internal_failure_is_a_page_and_logs_no_health_information(
 
 
 def test_without_the_engine_the_reviewer_writes_the_determination(workflow, seeded) -> None:
-    from openimr.workflow import ComponentUnavailable, Workflow
+    from tests.web.support import workbench_app
 
-    from .conftest import workbench_app
+    from openimr.workflow import ComponentUnavailable, Workflow
 
     def no_engine(_case: Any) -> Any:
         raise ComponentUnavailable("the decision engine is not available in this build")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.support import ADMIN, case_data
 
 from openimr.casefile import CaseFile, parse_case_data
 from openimr.domain import Determination
@@ -19,17 +18,6 @@ from openimr.store.models import AuditEntry, Proposal
 from openimr.workflow import Application, Workflow
 from openimr.workflow.engine_lane import EngineLane
 
-_spec = importlib.util.spec_from_file_location(
-    "openimr_test_backends", Path(__file__).parents[1] / "store" / "conftest.py"
-)
-assert _spec and _spec.loader
-backends = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(backends)
-
-database_url = backends.database_url
-database = backends.database
-clock = backends.clock
-ADMIN = backends.ADMIN
 SIGNED = Application(signed=True)
 
 
@@ -99,7 +87,7 @@ def _proposal_entries(database: Any) -> list[tuple[str, str]]:
 def test_a_new_case_gets_its_proposal_before_anyone_asks(database, clock):
     calls: list[str] = []
     workflow = Workflow(database, clock=clock, proposer=_counting(calls), prepare_proposals=True)
-    case = workflow.create_case(ADMIN, parse_case_data(backends.case_data()), SIGNED)
+    case = workflow.create_case(ADMIN, parse_case_data(case_data()), SIGNED)
     assert case.status == "eligible"
     workflow.wait_for_proposals(30)
     with database.session(write=False) as session:
@@ -108,7 +96,7 @@ def test_a_new_case_gets_its_proposal_before_anyone_asks(database, clock):
 
     proposal = Determination.model_validate_json(workflow.get_proposal(ADMIN, case.id))
     assert calls == ["CM26-0001"]  # read from the store, not computed again
-    assert proposal == review(parse_case_data(backends.case_data()))
+    assert proposal == review(parse_case_data(case_data()))
     assert _proposal_entries(database)[-1] == (ADMIN.label, "proposal.read")
     workflow.close()
 
@@ -116,7 +104,7 @@ def test_a_new_case_gets_its_proposal_before_anyone_asks(database, clock):
 def test_new_records_prepare_a_new_proposal(database, clock):
     calls: list[str] = []
     workflow = Workflow(database, clock=clock, proposer=_counting(calls), prepare_proposals=True)
-    case = workflow.create_case(ADMIN, parse_case_data(backends.case_data()), SIGNED)
+    case = workflow.create_case(ADMIN, parse_case_data(case_data()), SIGNED)
     workflow.add_document(
         ADMIN,
         case.id,
@@ -135,7 +123,7 @@ def test_cases_that_cannot_reach_a_reviewer_are_not_prepared(database, clock):
     calls: list[str] = []
     workflow = Workflow(database, clock=clock, proposer=_counting(calls), prepare_proposals=True)
     unsigned = Application(signed=False)
-    case = workflow.create_case(ADMIN, parse_case_data(backends.case_data()), unsigned)
+    case = workflow.create_case(ADMIN, parse_case_data(case_data()), unsigned)
     assert case.status != "eligible"
     workflow.wait_for_proposals(30)
     assert calls == []
@@ -155,7 +143,7 @@ def test_a_failed_preparation_is_logged_without_health_information_and_retried_o
 
     workflow = Workflow(database, clock=clock, proposer=flaky, prepare_proposals=True)
     with caplog.at_level(logging.WARNING, logger="openimr.workflow"):
-        case = workflow.create_case(ADMIN, parse_case_data(backends.case_data()), SIGNED)
+        case = workflow.create_case(ADMIN, parse_case_data(case_data()), SIGNED)
         workflow.wait_for_proposals(30)
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RuntimeError" in logged and "radiating" not in logged
@@ -167,7 +155,7 @@ def test_a_failed_preparation_is_logged_without_health_information_and_retried_o
 def test_without_preparation_the_first_read_computes(database, clock):
     calls: list[str] = []
     workflow = Workflow(database, clock=clock, proposer=_counting(calls))
-    case = workflow.create_case(ADMIN, parse_case_data(backends.case_data()), SIGNED)
+    case = workflow.create_case(ADMIN, parse_case_data(case_data()), SIGNED)
     workflow.wait_for_proposals(30)
     assert calls == []
     first = workflow.get_proposal(ADMIN, case.id)
@@ -184,9 +172,7 @@ def test_background_sealing_chains_every_entry_by_close(database, clock):
     workflow = Workflow(database, clock=clock, seal_audit_in_background=True)
     workflow.start_background()
     for n in range(5):
-        workflow.create_case(
-            ADMIN, parse_case_data(backends.case_data(case_id=f"CM26-01{n:02d}")), SIGNED
-        )
+        workflow.create_case(ADMIN, parse_case_data(case_data(case_id=f"CM26-01{n:02d}")), SIGNED)
     workflow.close()
     report = workflow.verify_audit()
     assert report.ok and report.entries >= 5

@@ -1,57 +1,19 @@
-"""Database backends for the store and API tests: SQLite always, PostgreSQL when configured.
-
-Each test gets a clean database: a new SQLite file, or a new PostgreSQL schema (dropped at the
-end) on the server named by ``OPENIMR_TEST_POSTGRES_URL``.
-"""
+"""What the store, workflow and API tests share besides fixtures: a fixed clock, the command
+line's actor, and small valid case files and reviewer entries to vary."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
+from openimr.workflow import Actor, Role
 
-from openimr.store.db import Database, normalize_url
-from openimr.store.migrate import upgrade
-from openimr.workflow import Actor, Role, Workflow
-
-POSTGRES_URL = os.environ.get("OPENIMR_TEST_POSTGRES_URL")
 #: A fixed "now" for the tests: deadlines and eligibility depend on the date.
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+ADMIN = Actor(name="cli:test", role=Role.ADMIN)
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+pysqlite:///{tmp_path / 'openimr.sqlite3'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("OPENIMR_TEST_POSTGRES_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    server = normalize_url(POSTGRES_URL)
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = server.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    upgrade(db)
-    yield db
-    db.dispose()
+CaseFactory = Callable[..., dict[str, Any]]
 
 
 class Clock:
@@ -67,17 +29,8 @@ class Clock:
         self.now += timedelta(days=days)
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def workflow(database: Database, clock: Clock) -> Workflow:
-    return Workflow(database, clock=clock)
-
-
-ADMIN = Actor(name="cli:test", role=Role.ADMIN)
+def today() -> date:
+    return NOW.date()
 
 
 def case_data(**overrides: Any) -> dict[str, Any]:
@@ -121,20 +74,3 @@ def reviewer_data(code: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-def today() -> date:
-    return NOW.date()
-
-
-CaseFactory = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def make_case() -> CaseFactory:
-    return case_data
-
-
-@pytest.fixture
-def make_reviewer() -> CaseFactory:
-    return reviewer_data
