@@ -191,7 +191,7 @@ def _next_draft(
     record.item_review = review
     record.content_sha256 = sha256_hex(record.content.encode())
     record.updated_at = unit.core.now()
-    _write_locked(session)
+    _write_locked(session, record)
 
 
 # -- sign-off ----------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def sign(core: Core, actor: Actor, case_id: str, *, version: int | None) -> Dete
         record.signed_by = actor.user_id
         record.signed_at = now
         record.updated_at = now
-        _write_locked(session)
+        _write_locked(session, record)
         _revision(unit, record, "sign")
         case.signed_on = core.today()
         unit.transition(case, CaseStatus.DETERMINATION_SIGNED, reason="signed")
@@ -282,15 +282,17 @@ def signed_record(session: Session, case: Case) -> DeterminationRecord | None:
     ).scalar_one_or_none()
 
 
-def _write_locked(session: Session) -> None:
+def _write_locked(session: Session, record: DeterminationRecord) -> None:
     """Write the changed draft now: the UPDATE matches only the version read (optimistic
-    lock), so a save or signature made by someone else in between is not overwritten."""
+    lock), so a save or signature made by someone else in between is not overwritten. The
+    row is read back, so that what is shown is what the database stored."""
     try:
         session.flush()
     except StaleDataError:
         raise ConflictError(
             "the determination was changed or signed by someone else at the same moment; reload it"
         ) from None
+    session.refresh(record)
 
 
 def _revision(unit: Unit, record: DeterminationRecord, action: str) -> None:
