@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from openimr.web.failures import error_page, workbench_router
 from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, private_headers, render
 from openimr.web.session import signed_in
+from openimr.workflow.schemas import DeterminationStatus
 
 _LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
 router = workbench_router()
@@ -20,7 +21,7 @@ router = workbench_router()
 async def letter_preview(request: Request, case_id: str) -> Response:
     web = await signed_in(request)
     detail = await run_in_threadpool(web.workflow.get_case, web.actor, case_id)
-    if detail.determination_status != "signed":
+    if detail.determination_status != DeterminationStatus.SIGNED:
         return error_page(
             request,
             409,

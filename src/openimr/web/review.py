@@ -29,7 +29,12 @@ from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX, render
 from openimr.web.session import Web, current, login_page, posted, signed_in
 from openimr.workflow import Role
-from openimr.workflow.schemas import CaseDetail, DeterminationStatus, DeterminationView
+from openimr.workflow.schemas import (
+    CaseDetail,
+    DeterminationStatus,
+    DeterminationView,
+    ItemReview,
+)
 from openimr.workflow.states import CaseStatus
 
 #: Statuses in which a case has a reviewer and so a proposal worth showing.
@@ -154,7 +159,9 @@ def case_page_response(
             families=forms.FAMILY_CHOICES,
             letter_ready=detail.status in _LETTER_READY,
             next_deadline=views.next_deadline(detail.deadlines),
-            edited_count=sum(1 for c in (view.items if view else []) if c.review == "edited"),
+            edited_count=sum(
+                1 for c in (view.items if view else []) if c.review == ItemReview.EDITED
+            ),
             record_kinds=[(k.value, views.record_kind(k.value)) for k in RecordKind],
         ),
         status=status,

@@ -53,12 +53,13 @@ class Web:
 
 
 def signer(request: Request) -> Signer:
+    """The app's cookie signer, its key read (or created) on first use."""
     state = request.app.state
-    signer: Signer | None = getattr(state, "workbench_signer", None)
-    if signer is None:
-        signer = Signer(load_secret(getattr(state, "workbench_home", None)))
-        state.workbench_signer = signer
-    return signer
+    found: Signer | None = getattr(state, "workbench_signer", None)
+    if found is None:
+        found = Signer(load_secret(getattr(state, "workbench_home", None)))
+        state.workbench_signer = found
+    return found
 
 
 def workflow_of(request: Request) -> Workflow:
@@ -67,6 +68,7 @@ def workflow_of(request: Request) -> Workflow:
 
 
 async def current(request: Request) -> Web | None:
+    """The signed-in request, or ``None`` without a valid session of an active user."""
     data = SessionData.from_payload(
         signer(request).loads("session", request.cookies.get(SESSION_COOKIE)),
         now=int(time.time()),

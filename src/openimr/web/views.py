@@ -19,7 +19,14 @@ from openimr.domain import Determination, ItemDetermination
 from openimr.knowledge.citations import format_citation
 from openimr.web.forms import DraftValues, ItemValues
 from openimr.web.highlight import Span, anchor_id, locate, page_count, render_record
-from openimr.workflow.schemas import CaseSummary, DeadlineView, DeterminationView, Role
+from openimr.workflow.schemas import (
+    CaseSummary,
+    DeadlineView,
+    DeterminationStatus,
+    DeterminationView,
+    ItemReview,
+    Role,
+)
 from openimr.workflow.states import CLOSED, REVIEWABLE, CaseStatus
 
 STATUS_LABELS = {
@@ -402,10 +409,9 @@ class ItemView:
 
 
 REVIEW_LABELS = {
-    "pending": "Not yet reviewed",
-    "accepted": "Proposal accepted",
-    "edited": "Edited",
-    "none": "Not yet reviewed",
+    ItemReview.PENDING: "Not yet reviewed",
+    ItemReview.ACCEPTED: "Proposal accepted",
+    ItemReview.EDITED: "Edited",
 }
 
 
@@ -445,7 +451,7 @@ def item_views(
             proposed=proposed,
             values=values,
             proposal_values=proposal_values,
-            review=REVIEW_LABELS.get(reviews.get(index, "none"), "Not yet reviewed"),
+            review=REVIEW_LABELS.get(reviews.get(index, ItemReview.PENDING), "Not yet reviewed"),
             criteria=criteria_view(shown, records, located) if shown is not None else [],
             citations=[format_citation(c) for c in shown.citations] if shown else [],
             additional=[format_citation(c) for c in shown.additional_guidelines] if shown else [],
@@ -463,5 +469,5 @@ def can_edit(role: Role, status: str, view: DeterminationView | None) -> bool:
     return (
         role is Role.REVIEWER
         and status in {s.value for s in REVIEWABLE}
-        and (view is None or view.status != "signed")
+        and (view is None or view.status != DeterminationStatus.SIGNED)
     )
