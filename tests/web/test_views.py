@@ -6,6 +6,7 @@ import html
 import re
 
 from openimr.domain import Decision, GuidelineCitation, GuidelineFamily, ItemDetermination
+from openimr.web import views
 from openimr.web.forms import DraftValues, ItemValues, determination_edit
 from openimr.web.views import item_differences, word_diff
 
@@ -71,3 +72,29 @@ def test_textarea_line_endings_are_not_an_edit() -> None:
     form["version"] = "0"
     values = DraftValues.from_form(form, 1)
     assert values.items[0] == ItemValues.from_item(ITEM)
+
+
+def test_items_to_read_first_are_the_least_sure_proposals() -> None:
+    from openimr.casefile import parse_case_data
+    from openimr.engine import review
+
+    case_data = {
+        "claimant": {"date_of_injury": "2016-01-04"},
+        "ur_decision_date": "2016-11-15",
+        "disputed_items": [
+            {"request": "Purchase of a bath/shower chair"},
+            {"request": "Zorbexin 10mg #30"},
+        ],
+        "records": [{"kind": "progress_report", "text": "Low back pain; walks unaided."}],
+    }
+    proposal = review(parse_case_data(case_data))
+    low = proposal.items[1].model_copy(update={"confidence": 0.55})
+    lower = proposal.items[0].model_copy(update={"confidence": 0.4})
+    proposal = proposal.model_copy(update={"items": [lower, low]})
+    items = views.item_views(case_data, proposal, None, {}, None)
+    assert [item.index for item in views.read_first(items)] == [0, 1]
+    sure = proposal.model_copy(
+        update={"items": [i.model_copy(update={"confidence": 0.97}) for i in proposal.items]}
+    )
+    assert views.read_first(views.item_views(case_data, sure, None, {}, None)) == []
+    assert views.confidence_label(0.55) == "55% likely to match a reviewer"

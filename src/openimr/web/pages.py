@@ -71,6 +71,8 @@ def environment() -> jinja2.Environment:
         status_label=views.status_label,
         decision_label=views.decision_label,
         decision_meaning=views.decision_meaning,
+        confidence_label=views.confidence_label,
+        read_first_below=views.READ_FIRST_BELOW,
         days_phrase=views.days_phrase,
         Role=Role,
     )

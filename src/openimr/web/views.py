@@ -408,6 +408,32 @@ class ItemView:
     conflict: list[FieldDiff] = field(default_factory=list)
 
 
+#: Proposals the engine is less sure of than this (its calibrated probability that a reviewer
+#: decides the same) are marked for the physician to read first.
+READ_FIRST_BELOW = 0.9
+
+
+def confidence_of(item: ItemView) -> float | None:
+    return item.proposed.confidence if item.proposed is not None else None
+
+
+def read_first(items: Sequence[ItemView]) -> list[ItemView]:
+    """The items to read first: proposals below :data:`READ_FIRST_BELOW`, least sure first."""
+    unsure = [
+        item
+        for item in items
+        if (confidence := confidence_of(item)) is not None and confidence < READ_FIRST_BELOW
+    ]
+    return sorted(unsure, key=lambda item: (confidence_of(item) or 0.0, item.index))
+
+
+def confidence_label(confidence: float | None) -> str:
+    """How sure the engine is, as a physician reads it: a percentage of agreement."""
+    if confidence is None:
+        return "no proposal"
+    return f"{round(confidence * 100)}% likely to match a reviewer"
+
+
 REVIEW_LABELS = {
     ItemReview.PENDING: "Not yet reviewed",
     ItemReview.ACCEPTED: "Proposal accepted",

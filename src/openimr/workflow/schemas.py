@@ -245,6 +245,14 @@ class CaseSummary(_Out):
     deadlines: list[DeadlineView]
     overdue: bool
     reviewer: str | None = None
+    least_confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="The lowest confidence among the items of the case's latest proposal: how "
+        "sure the engine is of its least sure item (a calibrated probability that a reviewer "
+        "decides the same); null before a proposal exists.",
+    )
 
 
 class CaseDetail(CaseSummary):

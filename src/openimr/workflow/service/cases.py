@@ -18,6 +18,7 @@ from openimr.store.models import (
     CaseEvent,
     DeterminationRecord,
     Document,
+    Proposal,
     Reviewer,
 )
 from openimr.workflow import deadlines as deadline_rules
@@ -158,7 +159,23 @@ def summary(core: Core, session: Session, case: Case) -> CaseSummary:
         deadlines=due,
         overdue=any(d.overdue for d in due),
         reviewer=reviewer,
+        least_confidence=least_confidence(session, case.id),
     )
+
+
+def least_confidence(session: Session, case_id: str) -> float | None:
+    """The confidence of the least sure item of the case's latest proposal, if any."""
+    content = session.execute(
+        select(Proposal.content)
+        .where(Proposal.case_id == case_id)
+        .order_by(Proposal.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if content is None:
+        return None
+    items = json.loads(content).get("items") or []
+    values = [item["confidence"] for item in items if item.get("confidence") is not None]
+    return min(values) if values else None
 
 
 def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
