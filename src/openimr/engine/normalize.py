@@ -144,28 +144,14 @@ def _drugs(text: str, vocab: Vocabulary) -> tuple[Drug | None, list[Drug]]:
     if not mentions:
         return None, []
     strength = _STRENGTH.search(text)
-    form = None
     lowered = text.lower()
-    for word in (
-        "oral suspension",
-        "cream",
-        "gel",
-        "ointment",
-        "patch",
-        "lotion",
-        "solution",
-        "capsule",
-        "tablet",
-        "spray",
-        "injection",
-    ):
-        if word in lowered:
-            form = word
-            break
+    form = next((word for word in vocab.drug_forms if word in lowered), None)
     first_name, first = mentions[0]
     ingredients: list[Drug] = []
     compound = len(mentions) > 1 and (
-        _PERCENT_INGREDIENT.search(text) is not None or "/" in text or "compound" in lowered
+        _PERCENT_INGREDIENT.search(text) is not None
+        or "/" in text
+        or any(word in lowered for word in vocab.compound_words)
     )
     if first.ingredients and not compound:
         ingredients = [

@@ -19,6 +19,8 @@ from openimr.errors import KnowledgeBaseError
 from openimr.facts.prefilter import DrugNameIndex, register_alternatives
 
 DATA_DIR = Path(__file__).parent / "data"
+#: entries of wording.yaml that are not lists of alternatives to compile as one pattern
+NOT_PATTERNS = frozenset({"doses_per_day", "verbless_continuation", "drug_forms", "compound_words"})
 CONTEXT_MODIFIERS = ("negated", "historical", "hypothetical", "family", "possible")
 
 
@@ -71,6 +73,8 @@ class Vocabulary:
     #: record and request wording other than clinical concepts (``wording.yaml``)
     wording: dict[str, re.Pattern[str]] = field(default_factory=dict)
     doses_per_day: tuple[tuple[re.Pattern[str], float], ...] = ()
+    drug_forms: tuple[str, ...] = ()
+    compound_words: tuple[str, ...] = ()
 
     def says(self, name: str, text: str) -> bool:
         """Whether ``text`` words what ``wording.yaml`` names ``name``."""
@@ -232,13 +236,15 @@ def load_vocabulary() -> Vocabulary:
             name: compile_alternatives(patterns, f"wording.yaml: {section}.{name}")
             for section in ("records", "requests")
             for name, patterns in wording[section].items()
-            if name != "doses_per_day" and name != "verbless_continuation"
+            if name not in NOT_PATTERNS
         }
         | {
             "verbless_continuation": re.compile(
                 "|".join(wording["records"]["verbless_continuation"]), re.IGNORECASE
             )
         },
+        drug_forms=tuple(w.lower() for w in wording["requests"]["drug_forms"]),
+        compound_words=tuple(w.lower() for w in wording["requests"]["compound_words"]),
         doses_per_day=tuple(
             (
                 compile_alternatives(entry["patterns"], "wording.yaml: requests.doses_per_day"),
