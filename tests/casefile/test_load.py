@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -139,3 +140,56 @@ def test_any_field_value_gives_a_case_or_a_case_file_error(field: str, value: ob
         parse_case_data(minimal_case(**{field: value}), today=TODAY)
     except CaseFileError as exc:
         assert str(exc)
+
+
+def _case_json(claimant: str = '{"age": 40}', request: str = '"MRI"') -> bytes:
+    return (
+        '{"claimant": ' + claimant + ', "disputed_items": [{"request": ' + request + "}], "
+        '"records": [{"kind": "other", "text": "Neck pain."}]}'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (_case_json('{"represented": "yes"}'), "claimant.represented"),
+        (_case_json('{"age": true}'), "claimant.age"),
+        (_case_json('{"age": "40"}'), "claimant.age"),
+        (_case_json('{"date_of_injury": " 2016-01-04"}'), "YYYY-MM-DD"),
+        (_case_json('{"date_of_injury": "9999-12-31"}'), "in the future"),
+        (_case_json(request='"MRI \\u0000 lumbar"'), "forbidden character (U+0000)"),
+        (_case_json(request='"MRI \\ud800"'), "forbidden character (U+D800)"),
+        (_case_json(request='"MRI \\ufffe"'), "forbidden character (U+FFFE)"),
+        (b'{"records": [], "records": []}', "appears twice"),
+        (b'{"x": ' + b"9" * 5000 + b"}", "malformed JSON"),
+        (b"[" * 1000 + b"]" * 1000, "nested too deeply"),
+    ],
+)
+def test_untrusted_json_is_refused_naming_the_field(raw: bytes, expected: str) -> None:
+    with pytest.raises(CaseFileError, match=re.escape(expected)):
+        parse_case_bytes(raw, source="case.json")
+
+
+def test_yaml_aliases_and_duplicate_keys_are_refused() -> None:
+    bomb = "a: &r [1, 2, 3]\nb: [*r, *r, *r, *r]\n"
+    with pytest.raises(CaseFileError, match="anchors and aliases are not accepted"):
+        parse_case_bytes(bomb.encode(), source="case.yaml")
+    twice = "records: []\nrecords: []\n"
+    with pytest.raises(CaseFileError, match="appears twice"):
+        parse_case_bytes(twice.encode(), source="case.yaml")
+
+
+def test_too_many_items_and_long_names_are_refused() -> None:
+    items = ", ".join('{"request": "MRI"}' for _ in range(101))
+    raw = (
+        '{"disputed_items": [' + items + '], "records": [{"kind": "other", "text": "x"}]}'
+    ).encode()
+    with pytest.raises(CaseFileError, match="disputed_items"):
+        parse_case_bytes(raw, source="case.json")
+    author = "a" * 301
+    raw = (
+        '{"disputed_items": [{"request": "MRI"}], '
+        '"records": [{"kind": "other", "text": "x", "author": "' + author + '"}]}'
+    ).encode()
+    with pytest.raises(CaseFileError, match=r"records\[0\]\.author"):
+        parse_case_bytes(raw, source="case.json")

@@ -26,6 +26,22 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _YamlLoader = yaml.SafeLoader
 
 
+class _CaseYamlLoader(_YamlLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in keys:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping", mark
+                )
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def format_location(loc: tuple[int | str, ...]) -> str:
     """``("disputed_items", 0, "request")`` -> ``disputed_items[0].request``."""
     out = ""
@@ -68,10 +84,30 @@ def _decode(raw: bytes, source: str) -> str:
         ) from None
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise CaseFileError(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _refuse_aliases(text: str, source: str) -> None:
+    """YAML anchors and aliases let a small file stand for a huge one: case files have none."""
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise CaseFileError(f"YAML anchors and aliases are not accepted{where}", source=source)
+
+
 def _parse_text(text: str, source: str, fmt: str) -> Any:
     if fmt == "json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+        except CaseFileError as exc:
+            raise CaseFileError(exc.detail, source=source) from None
         except json.JSONDecodeError as exc:
             raise CaseFileError(
                 f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
@@ -79,8 +115,11 @@ def _parse_text(text: str, source: str, fmt: str) -> Any:
             ) from None
         except RecursionError:
             raise CaseFileError("malformed JSON: nested too deeply", source=source) from None
+        except ValueError as exc:  # an integer with more digits than Python converts
+            raise CaseFileError(f"malformed JSON: {exc}", source=source) from None
     try:
-        return yaml.load(text, Loader=_YamlLoader)
+        _refuse_aliases(text, source)
+        return yaml.load(text, Loader=_CaseYamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -17,6 +17,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -26,24 +28,46 @@ from pydantic import (
 MAX_RECORD_CHARS = 5_000_000
 #: Largest single free-text request or guideline statement, in characters.
 MAX_REQUEST_CHARS = 5_000
+#: Largest name-like field (an author, a specialty, a claims administrator), in characters.
+MAX_NAME_CHARS = 300
+#: Most disputed items in one application (letters with a few dozen items exist).
+MAX_ITEMS = 100
+#: Most records in one case file (a record per report of a large bundle).
+MAX_RECORDS = 10_000
 EARLIEST_DATE = date(1900, 1, 1)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: NUL and other control characters but tab, line feed and carriage return; lone surrogates;
+#: Unicode non-characters. None belongs in clinical text, and they break storage and letters.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
 def _iso_date(value: Any) -> Any:
     """Accept ``date`` objects (YAML) and ``YYYY-MM-DD`` strings (JSON), nothing looser."""
     if value is None or isinstance(value, date):
         return value
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+    if isinstance(value, str) and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a real calendar date") from exc
     raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
 
 
+def _clean_text(value: Any) -> Any:
+    """Refuse characters no record or request may hold (named by position)."""
+    if isinstance(value, str):
+        found = _FORBIDDEN.search(value)
+        if found:
+            raise ValueError(
+                f"contains a forbidden character (U+{ord(found.group()):04X}) at position "
+                f"{found.start()}"
+            )
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, BeforeValidator(_clean_text)]
 
 
 def _today(info: ValidationInfo) -> date:
@@ -75,18 +99,16 @@ class _Strict(BaseModel):
 def _non_blank(value: str, what: str) -> str:
     if not value or not value.strip():
         raise ValueError(f"{what} is empty")
-    if "\x00" in value:
-        raise ValueError(f"{what} contains binary data (NUL characters)")
     return value
 
 
 class Claimant(_Strict):
     """The injured worker; every field optional (published letters are de-identified)."""
 
-    age: int | None = Field(default=None, ge=14, le=110)
+    age: StrictInt | None = Field(default=None, ge=14, le=110)
     sex: Literal["male", "female", "other", "unknown"] | None = None
     date_of_injury: IsoDate | None = None
-    represented: bool | None = None
+    represented: StrictBool | None = None
 
     @field_validator("sex", mode="before")
     @classmethod
@@ -110,9 +132,9 @@ class Claimant(_Strict):
 class DisputedItem(_Strict):
     """One treatment in dispute, worded exactly as the request or the UR letter words it."""
 
-    request: str = Field(max_length=MAX_REQUEST_CHARS)
+    request: Text = Field(max_length=MAX_REQUEST_CHARS)
     ur_decision: URDecision | None = None
-    claims_administrator_guideline: str | None = Field(default=None, max_length=MAX_REQUEST_CHARS)
+    claims_administrator_guideline: Text | None = Field(default=None, max_length=MAX_REQUEST_CHARS)
 
     @field_validator("request")
     @classmethod
@@ -125,9 +147,9 @@ class Record(_Strict):
 
     kind: RecordKind
     date: IsoDate | None = None
-    author: str | None = None
-    specialty: str | None = None
-    text: str = Field(max_length=MAX_RECORD_CHARS)
+    author: Text | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    specialty: Text | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    text: Text = Field(max_length=MAX_RECORD_CHARS)
 
     @field_validator("text")
     @classmethod
@@ -148,14 +170,14 @@ class Record(_Strict):
 class CaseFile(_Strict):
     """An IMR case file (JSON or YAML)."""
 
-    case_id: str | None = Field(default=None, max_length=200)
+    case_id: Text | None = Field(default=None, max_length=200)
     program: Literal["dwc"] = "dwc"
     review_type: Literal["regular", "expedited"] = "regular"
     claimant: Claimant = Field(default_factory=Claimant)
-    claims_administrator: str | None = None
+    claims_administrator: Text | None = Field(default=None, max_length=MAX_NAME_CHARS)
     ur_decision_date: IsoDate | None = None
-    disputed_items: list[DisputedItem] = Field(min_length=1)
-    records: list[Record] = Field(min_length=1)
+    disputed_items: list[DisputedItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    records: list[Record] = Field(min_length=1, max_length=MAX_RECORDS)
 
     @field_validator("ur_decision_date")
     @classmethod
