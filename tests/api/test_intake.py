@@ -204,3 +204,22 @@ def test_unknown_case_is_404_json(client, users, path):
     response = client.get(path, headers=users.admin)
     assert response.status_code == 404
     assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"records": [], "records": []}', "body"),
+        (b'{"x": ' + b"9" * 5000 + b"}", "body"),
+        (b"[" * 1000 + b"]" * 1000, "body"),
+        (b'{"case_id": "\\ud800", "disputed_items": [], "records": []}', "case_id"),
+    ],
+)
+def test_hostile_json_is_a_4xx_naming_the_field(client, users, body: bytes, field: str) -> None:
+    response = client.post(
+        "/api/v1/cases",
+        content=body,
+        headers={**users.intake, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field

@@ -1,6 +1,6 @@
 """Case files: the IMR case as received (JSON or YAML), validated against the public contract."""
 
-from openimr.casefile.load import load_case_file, parse_case_bytes, parse_case_data
+from openimr.casefile.load import load_case_file, parse_case_bytes, parse_case_data, read_json
 from openimr.casefile.model import CaseFile, Claimant, DisputedItem, Record, RecordKind
 
 __all__ = [
@@ -12,4 +12,5 @@ __all__ = [
     "load_case_file",
     "parse_case_bytes",
     "parse_case_data",
+    "read_json",
 ]

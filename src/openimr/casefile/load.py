@@ -128,6 +128,12 @@ def _parse_text(text: str, source: str, fmt: str) -> Any:
         raise CaseFileError(f"malformed YAML: {exc}", source=source) from None
 
 
+def read_json(raw: bytes, *, source: str = "<json>") -> Any:
+    """Untrusted JSON bytes as data, with the case file's refusals (duplicate keys, nesting,
+    oversized integers, bad encoding) as one :class:`CaseFileError`."""
+    return _parse_text(_decode(raw, source), source, "json")
+
+
 def _guess_format(source: str, text: str) -> str:
     suffix = Path(source).suffix.lower()
     if suffix == ".json":

@@ -7,7 +7,6 @@ shapes the response. Rules live in the workflow.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from openimr.api.deps import ActorDep, IfMatchDep, WorkflowDep
 from openimr.api.errors import ErrorResponse, responses
-from openimr.casefile import parse_case_bytes, parse_case_data
+from openimr.casefile import parse_case_bytes, parse_case_data, read_json
 from openimr.casefile.load import MAX_FILE_BYTES, describe_validation_error
 from openimr.errors import CaseFileError, InputError
 from openimr.workflow import MAX_DOCUMENT_BYTES
@@ -127,9 +126,11 @@ async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, 
         app_data = None
         if isinstance(app_field, str) and app_field.strip():
             try:
-                app_data = json.loads(app_field)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not JSON: {exc.msg}", location="application") from None
+                app_data = read_json(
+                    app_field.encode("utf-8", "surrogatepass"), source="application"
+                )
+            except CaseFileError as exc:
+                raise InputError(exc.detail, location="application") from None
         try:
             case = parse_case_bytes(raw, source=name)
         except CaseFileError as exc:
@@ -153,9 +154,9 @@ async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, 
 
         raise HTTPException(415, f"send JSON, YAML or multipart, not {media}")
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed JSON: {exc}", location="body") from None
+        data = read_json(raw, source="upload")
+    except CaseFileError as exc:
+        raise InputError(exc.detail, location="body") from None
     if isinstance(data, dict) and "case" in data:
         extra = set(data) - {"case", "application"}
         if extra:
