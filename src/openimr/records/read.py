@@ -162,6 +162,8 @@ def _image_frames(path: Path, source: str) -> Iterator[tuple[int, Image]]:
                 picture = frame.convert("L")
                 if dpi:
                     picture.info["dpi"] = dpi
+                if frame.mode == "1":
+                    picture.info["bilevel"] = True
                 yield number, picture
         except DocumentError:
             raise

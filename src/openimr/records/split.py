@@ -35,6 +35,7 @@ _PAGE_OF = re.compile(
 )
 _BARE_PAGE = re.compile(r"^(?:-\s*\d{1,3}\s*-|page\s*\d{1,3}|\d{1,3})$", re.IGNORECASE)
 _FAX = re.compile(r"\bfax\b|\bfrom:|\bto:|\bp\.\s*\d{1,4}\s*/\s*\d{1,4}\b", re.IGNORECASE)
+_FAX_STAMP = re.compile(r"\d{1,2}:\d{2}|\bp\.?\s*\d{1,4}\s*/\s*\d{1,4}\b", re.IGNORECASE)
 _CONTINUED = re.compile(r"\(?\bcontinued\b\)?|\bcont'?d\b", re.IGNORECASE)
 _SIGNED = re.compile(
     r"electronically signed|\bsigned by\b|\bsincerely\b|\brespectfully\b|penalty of perjury|"
@@ -91,7 +92,9 @@ def _is_furniture(line: str) -> bool:
         return True
     if _PAGE_OF.search(line):
         return True
-    return bool(_FAX.search(line) and re.search(r"\d{1,2}:\d{2}|\(\d{3}\)", line))
+    # A fax machine's stamp: a time or its own page count beside "fax", "from:" or "to:"
+    # (a letterhead's "Phone ... Fax ..." line is not furniture).
+    return bool(_FAX.search(line) and _FAX_STAMP.search(line))
 
 
 def labeled_date(lines: Sequence[str]) -> date | None:
@@ -119,7 +122,7 @@ _TITLE_PREFIX = re.compile(r"^(?:re|subject|report)\s*:\s*", re.IGNORECASE)
 def _title_like(line: str) -> str | None:
     """The line as a title when it looks like one (short, capitals, not a labelled field)."""
     line = _TITLE_PREFIX.sub("", line)
-    if not 4 <= len(line) <= 90 or line.endswith((".", ",", ";")):
+    if not 4 <= len(line) <= 90 or line.endswith((".", ",", ";", ":")):
         return None
     if ":" in line.rstrip(":"):
         return None
@@ -133,6 +136,35 @@ def _title_like(line: str) -> str | None:
         sum(w[0].isupper() or w.lower() in small for w in words) / len(words) if words else 0.0
     )
     return line if upper >= 0.6 or capitalized >= 0.99 else None
+
+
+def _title(lines: Sequence[str]) -> tuple[str | None, DocumentKind | None, bool]:
+    """A page's report title and kind, and whether it says it continues a report.
+
+    A title in capitals wins over one in mixed case (a letterhead's clinic name may also match),
+    and a title wrapped over two lines is read whole.
+    """
+    vocab = vocabulary()
+    continued = any(_CONTINUED.search(line) for line in lines)
+    found: list[tuple[bool, str, DocumentKind]] = []
+    for index, line in enumerate(lines):
+        candidate = _title_like(line)
+        if candidate is None:
+            continue
+        whole, kind = candidate, vocab.title_kind(candidate)
+        following = _title_like(lines[index + 1]) if index + 1 < len(lines) else None
+        same_style = following is not None and (following.isupper() == candidate.isupper())
+        if following and same_style and not any(ch.isdigit() for ch in candidate):
+            joined = f"{candidate} {following}"
+            if (joined_kind := vocab.title_kind(joined)) is not None:
+                whole, kind = joined, joined_kind
+        if kind is not None:
+            found.append((whole.upper() == whole, whole, kind))
+    if not found:
+        return None, None, continued
+    upper = [entry for entry in found if entry[0]]
+    _, title, kind = (upper or found)[0]
+    return title, kind, continued
 
 
 def analyse_page(
@@ -158,16 +190,7 @@ def analyse_page(
             continue
         kept.append(line)
     cleaned = tuple(t for line in kept if (t := clean_line(line.text)))
-    vocab = vocabulary()
-    title = title_kind = None
-    continued = False
-    for line in cleaned[:_TITLE_ZONE]:
-        if _CONTINUED.search(line):
-            continued = True
-        if title is None and (candidate := _title_like(line)) is not None:
-            kind = vocab.title_kind(candidate)
-            if kind is not None:
-                title, title_kind = candidate, kind
+    title, title_kind, continued = _title(cleaned[:_TITLE_ZONE])
     signed = any(_SIGNED.search(line) for line in cleaned[-_SIGNATURE_ZONE:])
     header = _LETTERS.sub("", cleaned[0].lower())[:60] if cleaned else ""
     return Page(
