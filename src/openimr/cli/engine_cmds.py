@@ -26,7 +26,12 @@ class EvalFormat(StrEnum):
 
 def review_command(
     files: Annotated[
-        list[Path], typer.Argument(help="Case files (JSON or YAML).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Case files (JSON or YAML), folders of documents (one case each, with an "
+            "optional case.yaml), or documents (PDF, TIFF, PNG, JPEG, text: one case together).",
+            show_default=False,
+        ),
     ],
     fmt: Annotated[
         ReviewFormat, typer.Option("--format", "-f", help="Output format.")
@@ -34,19 +39,31 @@ def review_command(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
     ] = None,
+    ur_date: Annotated[
+        str | None, typer.Option("--ur-date", help="For documents: UR decision date.")
+    ] = None,
+    injury: Annotated[
+        str | None, typer.Option("--date-of-injury", help="For documents: date of injury.")
+    ] = None,
+    requests: Annotated[
+        list[str] | None,
+        typer.Option("--request", help="For documents: a disputed request (repeatable)."),
+    ] = None,
 ) -> None:
     """Propose a determination for every disputed item of each case file."""
-    from openimr.casefile import load_case_file
+    from openimr.cli.records_cmds import case_inputs
     from openimr.engine import review
     from openimr.engine.text_report import render_text
     from openimr.errors import CaseFileError
 
-    single = len(files) == 1 and fmt is not ReviewFormat.jsonl
+    inputs = case_inputs(files)
+    single = len(inputs) == 1 and fmt is not ReviewFormat.jsonl
     chunks: list[str] = []
     failed = False
-    for path in files:
+    for source in inputs:
+        path = source.label
         try:
-            case = load_case_file(path)
+            case = source.load(requests, ur_date, injury)
         except CaseFileError as exc:
             failed = True
             if single:

@@ -29,7 +29,7 @@ from openimr.records.model import (
     SplitRecord,
 )
 from openimr.records.read import DOCUMENT_SUFFIXES, count_pages, read_pages
-from openimr.records.split import split_pages
+from openimr.records.split import Deduplicator, split_pages
 
 __all__ = [
     "SIDECAR_NAMES",
@@ -137,7 +137,7 @@ def read_documents(
             progress(done, max(total, done))
 
     summaries: list[DocumentSummary] = []
-    records: list[SplitRecord] = []
+    deduplicator = Deduplicator()
     duplicates: list[Duplicate] = []
     flags: list[PageFlag] = []
     for path, name in zip(paths, names, strict=True):
@@ -154,17 +154,12 @@ def read_documents(
                     ocr += page.method == "ocr"
                     yield page
 
-            found, twins = split_pages(counting())
+            found, twins = split_pages(counting(), deduplicator)
         except DocumentError as exc:
             if errors is None:
                 raise
             errors.append(exc)
             continue
-        for record in found:
-            if record.date is not None and record.date > today:
-                notes.append((record.pages[0], "the date read on this record is in the future"))
-                record = record.model_copy(update={"date": None})
-            records.append(record)
         duplicates.extend(twins)
         flags.extend(PageFlag(document=name, page=page, reason=why) for page, why in notes)
         summaries.append(
@@ -172,6 +167,18 @@ def read_documents(
                 document=name, sha256=info.sha256, pages=counted, ocr_pages=ocr, records=len(found)
             )
         )
+    records: list[SplitRecord] = []
+    for record in deduplicator.records():
+        if record.date is not None and record.date > today:
+            flags.append(
+                PageFlag(
+                    document=record.document,
+                    page=record.pages[0],
+                    reason="the date read on this record is in the future; left undated",
+                )
+            )
+            record = record.model_copy(update={"date": None})
+        records.append(record)
     return RecordSet(
         documents=tuple(summaries),
         records=tuple(records),

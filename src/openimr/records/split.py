@@ -27,7 +27,7 @@ from openimr.records.model import (
 from openimr.records.normalize import Line, clean_line, join_lines
 from openimr.records.vocabulary import find_dates, vocabulary
 
-__all__ = ["Page", "analyse_page", "split_pages"]
+__all__ = ["Deduplicator", "Page", "analyse_page", "split_pages"]
 
 _PAGE_OF = re.compile(
     r"\b(?:page|pg\.?|p\.)\s*(?P<x>[0-9lIO|]{1,3})\s*(?:of|/)\s*(?P<y>[0-9lIO|]{1,3})\b",
@@ -419,6 +419,12 @@ class _Kept:
     shingles: frozenset[int]
     duplicates: list[str] = field(default_factory=list)
 
+    def finished(self) -> SplitRecord:
+        """The record with the copies found so far listed."""
+        if not self.duplicates:
+            return self.record
+        return self.record.model_copy(update={"duplicates": tuple(self.duplicates)})
+
 
 class _PageIndex:
     """Pages already kept, by length, to find a page sent twice without comparing all pairs."""
@@ -438,25 +444,26 @@ class _PageIndex:
         self._buckets.setdefault(length // 400, []).append((shingles, where))
 
 
-def split_pages(pages: Iterable[Page]) -> tuple[list[SplitRecord], list[Duplicate]]:
-    """Records (in page order) from pages, duplicates set aside and listed.
+class Deduplicator:
+    """What has been kept so far in a batch, so that a report sent twice (in one document or
+    in two) is kept once. Record indexes count records kept across the whole batch."""
 
-    A record whose kind, date and words are those of an earlier one is the same report sent
-    again: it is dropped and the kept record lists where the copy was. Within the kept
-    records, a page that repeats an earlier page (a fax page sent twice) is dropped.
-    """
-    kept: list[_Kept] = []
-    duplicates: list[Duplicate] = []
-    index = _PageIndex()
-    for group in _group(pages):
-        if not any(p.text for p in group):
-            continue
+    def __init__(self) -> None:
+        self._kept: list[_Kept] = []
+        self._pages = _PageIndex()
+
+    def records(self) -> list[SplitRecord]:
+        """Every record kept, in the order read, each listing where its copies were."""
+        return [entry.finished() for entry in self._kept]
+
+    def add(self, group: list[Page], duplicates: list[Duplicate]) -> _Kept | None:
+        """The kept record for ``group`` (pages of one record), or None if it is a copy."""
         record = _record(group)
         shingles = _shingles(record.text)
         twin = next(
             (
                 k
-                for k in kept
+                for k in self._kept
                 if k.record.kind == record.kind
                 and k.record.date == record.date
                 and _similar(shingles, k.shingles, _SAME_RECORD)
@@ -473,11 +480,12 @@ def split_pages(pages: Iterable[Page]) -> tuple[list[SplitRecord], list[Duplicat
                     what="record",
                 )
             )
-            continue
+            return None
         unique: list[Page] = []
         for page in group:
             page_shingles = _shingles(page.text)
-            same = index.find(page_shingles, len(page.text)) if len(page_shingles) >= 8 else None
+            enough = len(page_shingles) >= 8
+            same = self._pages.find(page_shingles, len(page.text)) if enough else None
             if same is not None and unique:
                 duplicates.append(
                     Duplicate(
@@ -489,16 +497,33 @@ def split_pages(pages: Iterable[Page]) -> tuple[list[SplitRecord], list[Duplicat
                 )
                 continue
             unique.append(page)
-            if len(page_shingles) >= 8:
-                index.add(page_shingles, len(page.text), f"{page.document} page {page.number}")
+            if enough:
+                self._pages.add(
+                    page_shingles, len(page.text), f"{page.document} page {page.number}"
+                )
         if len(unique) != len(group):
             record = _record(unique)
             shingles = _shingles(record.text)
-        kept.append(_Kept(len(kept), record, shingles))
-    records = [
-        k.record.model_copy(update={"duplicates": tuple(k.duplicates)})
-        if k.duplicates
-        else k.record
-        for k in kept
-    ]
-    return records, duplicates
+        kept = _Kept(len(self._kept), record, shingles)
+        self._kept.append(kept)
+        return kept
+
+
+def split_pages(
+    pages: Iterable[Page], deduplicator: Deduplicator | None = None
+) -> tuple[list[SplitRecord], list[Duplicate]]:
+    """Records (in page order) from pages, duplicates set aside and listed.
+
+    A record whose kind, date and words are those of an earlier one is the same report sent
+    again: it is dropped and the kept record lists where the copy was. Within the kept
+    records, a page that repeats an earlier page (a fax page sent twice) is dropped. Pass one
+    ``deduplicator`` for every document of a case to find copies across documents; a copy of
+    a record of an earlier document is then noted on that document's record object.
+    """
+    deduplicator = deduplicator or Deduplicator()
+    duplicates: list[Duplicate] = []
+    kept: list[_Kept] = []
+    for group in _group(pages):
+        if any(p.text for p in group) and (entry := deduplicator.add(group, duplicates)):
+            kept.append(entry)
+    return [entry.finished() for entry in kept], duplicates
