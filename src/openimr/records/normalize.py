@@ -55,7 +55,7 @@ _LOOKALIKE_WORD = re.compile(
     "[A-Za-z]*[" + "".join(_LOOKALIKES) + "][" + "A-Za-z" + "".join(_LOOKALIKES) + "]*"
 )
 _MULTISPACE = re.compile(r" {2,}")
-_NONCHAR_PLANE_END = re.compile("[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U000efffe\U000effff]")
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
 
 
 def _fix_lookalikes(match: re.Match[str]) -> str:
@@ -72,9 +72,12 @@ def clean_line(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-        text = _NONCHAR_PLANE_END.sub("", text)
         text = _LOOKALIKE_WORD.sub(_fix_lookalikes, text)
-    text = text.translate(_TABLE)
+        text = text.translate(_TABLE)
+        if not text.isascii():  # any other control, format, private-use or unassigned point
+            text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+    else:
+        text = text.translate(_TABLE)
     if "  " in text:
         text = _MULTISPACE.sub(" ", text)
     return text.strip()

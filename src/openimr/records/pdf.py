@@ -9,6 +9,7 @@ Every failure becomes a :class:`~openimr.records.errors.DocumentError` naming fi
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,7 +55,30 @@ def _open(source_data: Path | bytes, source: str):  # type: ignore[no-untyped-de
                 "the PDF is encrypted (password protected); ask for an unprotected copy",
                 source=source,
             ) from None
-        raise DocumentError(f"not a readable PDF ({message})", source=source) from None
+        if _declares_no_pages(source_data):  # PDFium refuses a document without a page
+            raise DocumentError("the PDF has no pages", source=source) from None
+        reason = message.rsplit("PDFium: ", 1)[-1].rstrip(").") or "unknown error"
+        raise DocumentError(
+            f"not a readable PDF ({reason.lower()}: damaged or cut short?)", source=source
+        ) from None
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+_NO_PAGES = re.compile(rb"/Count\s+0(?![0-9])")
+
+
+def _declares_no_pages(data: Path | bytes) -> bool:
+    """Whether a PDF that PDFium refused says it has no pages (rather than being damaged)."""
+    if isinstance(data, Path):
+        try:
+            if data.stat().st_size > 1024 * 1024:
+                return False
+            data = data.read_bytes()
+        except OSError:
+            return False
+    return _NO_PAGES.search(data) is not None and _PAGE_OBJECT.search(data) is None
 
 
 def _text_lines(page, height: float) -> list[Line]:  # type: ignore[no-untyped-def]

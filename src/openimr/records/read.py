@@ -143,7 +143,13 @@ def _image_frames(path: Path, source: str) -> Iterator[tuple[int, Image]]:
 
     try:
         image = PILImage.open(path)
-    except (OSError, PILImage.DecompressionBombError) as exc:
+    except PILImage.DecompressionBombError:
+        raise DocumentError(
+            "the image is far larger than a scanned page (a decompression bomb?)",
+            source=source,
+            page=1,
+        ) from None
+    except OSError as exc:
         raise DocumentError(f"not a readable image ({exc})", source=source) from None
     with image:
         number = 0

@@ -426,22 +426,36 @@ class _Kept:
         return self.record.model_copy(update={"duplicates": tuple(self.duplicates)})
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """The numbers of a page in order: copied-forward notes share words but not numbers."""
+    return tuple(_DIGITS.findall(text.translate(_OCR_DIGITS)))
+
+
 class _PageIndex:
-    """Pages already kept, by length, to find a page sent twice without comparing all pairs."""
+    """Pages already kept, by length, to find a page sent twice without comparing all pairs.
+
+    A page is the same as an earlier one when its words overlap and its numbers (dates,
+    doses, measurements) are the same, in order: a note copied forward to a later visit has
+    the words of the earlier note but not its numbers, and is kept.
+    """
 
     def __init__(self) -> None:
-        self._buckets: dict[int, list[tuple[frozenset[int], str]]] = {}
+        self._buckets: dict[int, list[tuple[frozenset[int], tuple[str, ...], str]]] = {}
 
-    def find(self, shingles: frozenset[int], length: int) -> str | None:
-        key = length // 400
+    def find(self, shingles: frozenset[int], text: str) -> str | None:
+        key = len(text) // 400
+        numbers = _numbers(text)
         for bucket in (key - 1, key, key + 1):
-            for other, where in self._buckets.get(bucket, ()):
-                if _similar(shingles, other, _SAME_PAGE):
+            for other, other_numbers, where in self._buckets.get(bucket, ()):
+                if other_numbers == numbers and _similar(shingles, other, _SAME_PAGE):
                     return where
         return None
 
-    def add(self, shingles: frozenset[int], length: int, where: str) -> None:
-        self._buckets.setdefault(length // 400, []).append((shingles, where))
+    def add(self, shingles: frozenset[int], text: str, where: str) -> None:
+        self._buckets.setdefault(len(text) // 400, []).append((shingles, _numbers(text), where))
 
 
 class Deduplicator:
@@ -485,7 +499,7 @@ class Deduplicator:
         for page in group:
             page_shingles = _shingles(page.text)
             enough = len(page_shingles) >= 8
-            same = self._pages.find(page_shingles, len(page.text)) if enough else None
+            same = self._pages.find(page_shingles, page.text) if enough else None
             if same is not None and unique:
                 duplicates.append(
                     Duplicate(
@@ -498,9 +512,7 @@ class Deduplicator:
                 continue
             unique.append(page)
             if enough:
-                self._pages.add(
-                    page_shingles, len(page.text), f"{page.document} page {page.number}"
-                )
+                self._pages.add(page_shingles, page.text, f"{page.document} page {page.number}")
         if len(unique) != len(group):
             record = _record(unique)
             shingles = _shingles(record.text)
