@@ -20,6 +20,8 @@ DEBIAN_PACKAGES=(
   chromium
   fonts-dejavu-core fonts-liberation2
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
+  libtesseract-dev libleptonica-dev pkg-config g++
 )
 
 if command -v apt-get >/dev/null; then
@@ -38,8 +40,10 @@ log "installing the project and its pinned dependencies"
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i warning || true
-.venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]' 2>&1 | grep -v -i warning || true
-.venv/bin/python -c "import openimr, spacy, medspacy, weasyprint, psycopg, playwright" 
+# tesserocr is built against Debian's Tesseract (and its language data) rather than taken as
+# a wheel that bundles a Tesseract of its own.
+.venv/bin/python -m pip install -q -c constraints.txt --no-binary tesserocr -e '.[dev]' 2>&1 | grep -v -i warning || true
+.venv/bin/python -c "import openimr, spacy, medspacy, weasyprint, psycopg, playwright, tesserocr" 
 
 log "starting a throwaway PostgreSQL server"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
