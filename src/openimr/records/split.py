@@ -51,6 +51,9 @@ _SIGNATURE_ZONE = 12  # last lines of a page where a signature is looked for
 _OCR_DIGITS = str.maketrans("lIO|", "1101")
 _SAME_RECORD = 0.9  # word-shingle overlap above which two records are the same report
 _SAME_PAGE = 0.9
+#: A page shorter than this many four-word runs (a signature, a fax cover) is never taken
+#: for a repeat of another: short pages are alike without being the same page.
+_MIN_PAGE_SHINGLES = 40
 
 
 @dataclass(slots=True)
@@ -138,6 +141,21 @@ def _title_like(line: str) -> str | None:
     return line if upper >= 0.6 or capitalized >= 0.99 else None
 
 
+def _signed(tail: Sequence[str]) -> bool:
+    """Whether a page ends a report: a signature with the signer's name on the page.
+
+    "Sincerely," at the foot of a page with the name on the next page does not end it.
+    """
+    for index in range(len(tail) - 1, -1, -1):
+        if _SIGNED.search(tail[index]):
+            patterns = _authors()
+            return any(
+                patterns.signed.search(line) or patterns.credentialed.search(line)
+                for line in tail[index:]
+            )
+    return False
+
+
 def _title(lines: Sequence[str]) -> tuple[str | None, DocumentKind | None, bool]:
     """A page's report title and kind, and whether it says it continues a report.
 
@@ -191,7 +209,7 @@ def analyse_page(
         kept.append(line)
     cleaned = tuple(t for line in kept if (t := clean_line(line.text)))
     title, title_kind, continued = _title(cleaned[:_TITLE_ZONE])
-    signed = any(_SIGNED.search(line) for line in cleaned[-_SIGNATURE_ZONE:])
+    signed = _signed(cleaned[-_SIGNATURE_ZONE:])
     header = _LETTERS.sub("", cleaned[0].lower())[:60] if cleaned else ""
     return Page(
         document=document,
@@ -235,12 +253,24 @@ def _starts_record(page: Page, previous: Page | None, current_date: date | None)
     return page.header != previous.header or new_date or not previous.text
 
 
+def _repeats(page: Page, previous: Page | None) -> bool:
+    """Whether ``page`` is the page before sent again (a fax resending a page)."""
+    if previous is None or previous.document != page.document or not page.text:
+        return False
+    if page.text == previous.text and len(page.text) > 200:
+        return True
+    if len(page.text) < 200 or _numbers(page.text) != _numbers(previous.text):
+        return False
+    return _similar(_shingles(page.text), _shingles(previous.text), _SAME_PAGE)
+
+
 def _group(pages: Iterable[Page]) -> list[list[Page]]:
+    """Pages in runs, one run a record; a page repeating the one before stays in its run."""
     groups: list[list[Page]] = []
     previous: Page | None = None
     current_date: date | None = None
     for page in pages:
-        if _starts_record(page, previous, current_date):
+        if _starts_record(page, previous, current_date) and not _repeats(page, previous):
             groups.append([page])
             current_date = page.dated
         else:
@@ -498,7 +528,7 @@ class Deduplicator:
         unique: list[Page] = []
         for page in group:
             page_shingles = _shingles(page.text)
-            enough = len(page_shingles) >= 8
+            enough = len(page_shingles) >= _MIN_PAGE_SHINGLES
             same = self._pages.find(page_shingles, page.text) if enough else None
             if same is not None and unique:
                 duplicates.append(
