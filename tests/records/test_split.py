@@ -154,3 +154,16 @@ def test_record_kinds_map_onto_the_case_file_kinds() -> None:
         "progress_report", "consultation", "imaging", "ur_determination", "operative_report",
         "other",
     }  # fmt: skip
+
+
+def test_the_records_layer_depends_on_casefile_domain_and_errors_only() -> None:
+    import re
+    from pathlib import Path
+
+    import openimr.records
+
+    allowed = {"records", "casefile", "domain", "errors"}
+    folder = Path(openimr.records.__file__).parent
+    for path in folder.glob("*.py"):
+        for layer in re.findall(r"^\s*(?:from|import) openimr\.(\w+)", path.read_text(), re.M):
+            assert layer in allowed, (path.name, layer)
