@@ -161,6 +161,15 @@ def _ocr(bundles: list[Any], paths: list[Path], pages: int, tmp: Path) -> dict[s
     return out
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. ``getrusage`` would not do: on Linux its maximum
+    carries over from the parent through fork and exec; VmHWM belongs to this program alone."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _child_read(path: str) -> None:
     from openimr.records import read_documents
 
@@ -173,7 +182,7 @@ def _child_read(path: str) -> None:
                 "pages": result.documents[0].pages,
                 "records": len(result.records),
                 "seconds": round(seconds, 2),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "peak_rss_mb": _peak_rss_mb(),
             }
         )
     )
