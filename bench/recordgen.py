@@ -16,23 +16,16 @@ templates here; the names, clinics and numbers are invented.
 from __future__ import annotations
 
 import html
-import importlib.util
 import io
 import random
-import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve().parent
-if "casegen" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("casegen", _HERE / "casegen.py")
-    assert _spec is not None and _spec.loader is not None
-    _casegen = importlib.util.module_from_spec(_spec)
-    sys.modules["casegen"] = _casegen
-    _spec.loader.exec_module(_casegen)
-import casegen  # noqa: E402
+try:  # imported by the tests as bench.recordgen (the project root is on the path)
+    from bench import casegen
+except ImportError:  # run from bench/ by a benchmark script
+    import casegen  # type: ignore[no-redef]
 
 KINDS = (
     "progress_report",

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from bench import recordgen as _recordgen
 
 from openimr.records import ocr_available
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _recordgen() -> ModuleType:
-    if "recordgen" in sys.modules:
-        return sys.modules["recordgen"]
-    spec = importlib.util.spec_from_file_location("recordgen", ROOT / "bench" / "recordgen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["recordgen"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def recordgen() -> ModuleType:
-    return _recordgen()
+    return _recordgen
 
 
 @pytest.fixture(scope="session")

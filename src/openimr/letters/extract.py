@@ -7,11 +7,11 @@ Everything that can go wrong here (too big, empty, binary, encrypted, corrupt) b
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from openimr.errors import LetterError
+from openimr.records.pdf import PDFIUM_LOCK
 
 __all__ = ["MAX_LETTER_BYTES", "LetterText", "extract_pdf_pages", "letter_text", "read_letter_text"]
 
@@ -19,7 +19,9 @@ __all__ = ["MAX_LETTER_BYTES", "LetterText", "extract_pdf_pages", "letter_text",
 #: not a letter and is refused before it is read.
 MAX_LETTER_BYTES = 20 * 1024 * 1024
 
-_PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe; the API may call from threads.
+# PDFium is not thread-safe; the API may call from threads, and the records layer reads
+# documents with PDFium too: one lock for the process.
+_PDFIUM_LOCK = PDFIUM_LOCK
 _BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32)) + b"\x7f"
 
 

@@ -36,6 +36,8 @@ _TESSDATA_DIRS = (
 _LOCAL = threading.local()
 # Debian's Tesseract runs each page on as many OpenMP threads as there are cores; with pages
 # read one per thread (or per process) the threads fight and a page takes four times longer.
+# Not a setting of ours but the OpenMP runtime's, which reads it once, when Tesseract loads
+# (as letters/render.py sets SOURCE_DATE_EPOCH for WeasyPrint).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 #: Under this confidence the page may be upside down or sideways: its orientation is checked.
 _CHECK_ORIENTATION = 60.0
@@ -62,7 +64,7 @@ def _tessdata() -> str | None:
         import tesserocr
     except ImportError:
         return None
-    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *_TESSDATA_DIRS]
+    candidates = list(_TESSDATA_DIRS)  # Tesseract's own default honours TESSDATA_PREFIX
     try:
         default, languages = tesserocr.get_languages()
         if "eng" in languages:
