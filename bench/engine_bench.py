@@ -27,17 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def warm(cases: int) -> dict[str, float]:
     from openimr.casefile import parse_case_data
-    from openimr.engine import Reviewer, settle_process
+    from openimr.engine import ReviewEngine, settle_process
 
-    reviewer = Reviewer()
+    engine = ReviewEngine()
     settle_process()  # as the CLI and the service do after loading the knowledge
     files = [parse_case_data(thirty_page_case(seed)) for seed in range(cases)]
     chars = statistics.mean(sum(len(r.text) for r in case.records) for case in files)
-    reviewer.review(files[0])  # first call builds lazy caches
+    engine.review(files[0])  # first call builds lazy caches
     timings = []
     for case in files:
         start = time.perf_counter()
-        reviewer.review(case)
+        engine.review(case)
         timings.append(time.perf_counter() - start)
     return {
         "cases": cases,

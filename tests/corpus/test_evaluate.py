@@ -94,12 +94,12 @@ def _fixture_cases(tmp_path: Path) -> Path:
 
 
 def test_each_half_alone_and_misses_attributed(tmp_path: Path) -> None:
-    from openimr.engine import Reviewer
+    from openimr.engine import ReviewEngine
 
     path = _fixture_cases(tmp_path)
-    reviewer = Reviewer()
-    tuning = evaluate_cases(path, reviewer.review, split="tuning")
-    check = evaluate_cases(path, reviewer.review, split="check")
+    engine = ReviewEngine()
+    tuning = evaluate_cases(path, engine.review, split="tuning")
+    check = evaluate_cases(path, engine.review, split="check")
     assert (tuning.cases, check.cases) == (1, 1)
     assert tuning.accuracy == 1.0 and tuning.failures == []
     miss = check.results[0]
@@ -110,12 +110,12 @@ def test_each_half_alone_and_misses_attributed(tmp_path: Path) -> None:
 
 
 def test_calibration_fit_orders_confidence_by_agreement(tmp_path: Path) -> None:
-    from openimr.engine import Reviewer
+    from openimr.engine import ReviewEngine
     from openimr.engine.confidence import dump, fit
 
     path = _fixture_cases(tmp_path)
     rows: list = []
-    evaluate_cases(path, Reviewer().review, collect=lambda i, agreed: rows.append((i, agreed)))
+    evaluate_cases(path, ReviewEngine().review, collect=lambda i, agreed: rows.append((i, agreed)))
     calibration = fit(rows, fitted_on="two fixture cases")
     assert calibration.items == 2 and set(calibration.weights) >= {"overturned"}
     text = dump(calibration)
@@ -130,9 +130,9 @@ def test_development_set_agreement_stays_above_the_floors() -> None:
     """Floors a little below the figures measured when the rules last changed (all 134
     letters), so that a change that loses agreement fails here; the figures themselves are
     reported by ``openimr eval --split``."""
-    from openimr.engine import Reviewer
+    from openimr.engine import ReviewEngine
 
-    report = evaluate_cases(SHARED_CASES, Reviewer().review)
+    report = evaluate_cases(SHARED_CASES, ReviewEngine().review)
     assert report.items == 293 and not report.errors
     assert report.accuracy >= 0.92
     assert report.balanced_accuracy >= 0.81

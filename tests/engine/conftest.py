@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from openimr.engine import Reviewer
+from openimr.engine import ReviewEngine
 
 
 @pytest.fixture(scope="session")
-def reviewer() -> Reviewer:
-    """One reviewer for the session: building the pipeline costs about a second."""
-    return Reviewer()
+def engine() -> ReviewEngine:
+    """One engine for the session: building the pipeline costs about a second."""
+    return ReviewEngine()

@@ -24,7 +24,7 @@ def test_cite_text_names_guideline_chapter_section_and_pages() -> None:
     assert cite_text(single).endswith("page 305")
 
 
-def test_overturned_only_when_every_required_criterion_is_shown(reviewer) -> None:
+def test_overturned_only_when_every_required_criterion_is_shown(engine) -> None:
     from openimr.casefile import parse_case_data
 
     def review(text: str):
@@ -36,7 +36,7 @@ def test_overturned_only_when_every_required_criterion_is_shown(reviewer) -> Non
                 "records": [{"kind": "progress_report", "text": text}],
             }
         )
-        return reviewer.review(case).items[0]
+        return engine.review(case).items[0]
 
     shown = review("Non-weight bearing on the right leg after the fracture.")
     assert shown.decision.value == "overturned"

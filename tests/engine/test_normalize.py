@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.engine import Reviewer
+from openimr.engine import ReviewEngine
 from openimr.engine.normalize import UNMAPPED, normalize_request, split_modification
 
 
-def norm(reviewer: Reviewer, text: str, fallback: tuple[str, ...] = ()):
-    return normalize_request(text, reviewer.knowledge, reviewer.extractor.vocabulary, fallback)
+def norm(engine: ReviewEngine, text: str, fallback: tuple[str, ...] = ()):
+    return normalize_request(text, engine.knowledge, engine.extractor.vocabulary, fallback)
 
 
 @pytest.mark.parametrize(
@@ -44,8 +44,8 @@ def norm(reviewer: Reviewer, text: str, fallback: tuple[str, ...] = ()):
         ),
     ],
 )
-def test_quantity_frequency_duration(reviewer, text, topic, quantity, per_week, weeks) -> None:
-    item = norm(reviewer, text)
+def test_quantity_frequency_duration(engine, text, topic, quantity, per_week, weeks) -> None:
+    item = norm(engine, text)
     assert item.request.topic == topic
     assert item.request.quantity is not None and item.request.quantity.value == quantity
     assert item.request.frequency_per_week == per_week
@@ -62,21 +62,21 @@ def test_quantity_frequency_duration(reviewer, text, topic, quantity, per_week, 
         ("Prilosec 20mg #30", "omeprazole", "proton_pump_inhibitor", "gi_protection"),
     ],
 )
-def test_brand_to_generic_to_class(reviewer, text, generic, drug_class, topic) -> None:
-    item = norm(reviewer, text)
+def test_brand_to_generic_to_class(engine, text, generic, drug_class, topic) -> None:
+    item = norm(engine, text)
     assert item.request.drug.generic == generic
     assert item.request.drug.drug_class == drug_class
     assert item.request.topic == topic
 
 
-def test_dosing_gives_days_of_supply_inputs(reviewer) -> None:
-    item = norm(reviewer, "Naprosyn 550 mg, one twice a day, #60")
+def test_dosing_gives_days_of_supply_inputs(engine) -> None:
+    item = norm(engine, "Naprosyn 550 mg, one twice a day, #60")
     assert item.request.doses_per_day == 2
     assert item.request.quantity.value == 60
 
 
-def test_compound_is_split_into_ingredients(reviewer) -> None:
-    item = norm(reviewer, "Flurbiprofen 10%/Cyclobenzaprine 2%/Lidocaine 5% cream, 120 grams")
+def test_compound_is_split_into_ingredients(engine) -> None:
+    item = norm(engine, "Flurbiprofen 10%/Cyclobenzaprine 2%/Lidocaine 5% cream, 120 grams")
     assert item.request.topic == "topical_compounded_analgesics"
     assert [i.generic for i in item.request.ingredients] == [
         "flurbiprofen",
@@ -85,13 +85,13 @@ def test_compound_is_split_into_ingredients(reviewer) -> None:
     ]
 
 
-def test_modification_leaves_the_remaining_portion(reviewer) -> None:
+def test_modification_leaves_the_remaining_portion(engine) -> None:
     text = (
         "Physical therapy 8 sessions was the original request. Physical therapy 6 sessions was "
         "authorized by the Claims Administrator. The remaining IMR eligible portion of the "
         "original request, Physical therapy 2 sessions"
     )
-    item = norm(reviewer, text)
+    item = norm(engine, text)
     assert item.ur_modification.original_request == "Physical therapy 8 sessions"
     assert item.ur_modification.authorized == "Physical therapy 6 sessions"
     assert item.request.reviewed_text == "Physical therapy 2 sessions"
@@ -109,37 +109,37 @@ def test_modification_of_another_kind() -> None:
     assert modification.remaining == "Day treatment"
 
 
-def test_region_side_and_retrospective(reviewer) -> None:
-    item = norm(reviewer, "Retrospective MRI of the left knee (DOS 11/18/16)")
+def test_region_side_and_retrospective(engine) -> None:
+    item = norm(engine, "Retrospective MRI of the left knee (DOS 11/18/16)")
     assert item.request.topic == "mri_knee"
     assert item.request.body_regions == ["knee"]
     assert item.request.laterality == "left"
     assert item.request.retrospective
 
 
-def test_region_from_records_when_the_request_names_none(reviewer) -> None:
-    item = norm(reviewer, "Neurosurgical consultation", ("lumbar",))
+def test_region_from_records_when_the_request_names_none(engine) -> None:
+    item = norm(engine, "Neurosurgical consultation", ("lumbar",))
     assert item.request.topic == "surgical_consult_spine"
     assert item.region_inferred
 
 
-def test_unknown_request_is_unmapped(reviewer) -> None:
-    item = norm(reviewer, "Purple widget service")
+def test_unknown_request_is_unmapped(engine) -> None:
+    item = norm(engine, "Purple widget service")
     assert item.request.topic == UNMAPPED and item.topic is None
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_normalizes_without_error(text: str) -> None:
-    reviewer = _shared()
-    item = norm(reviewer, text or "x")
+    engine = _shared()
+    item = norm(engine, text or "x")
     assert item.request.topic
 
 
-_REVIEWER: list[Reviewer] = []
+_ENGINE: list[ReviewEngine] = []
 
 
-def _shared() -> Reviewer:
-    if not _REVIEWER:
-        _REVIEWER.append(Reviewer())
-    return _REVIEWER[0]
+def _shared() -> ReviewEngine:
+    if not _ENGINE:
+        _ENGINE.append(ReviewEngine())
+    return _ENGINE[0]

@@ -13,8 +13,8 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "chronic-low-back-2014.json"
 
 
 @pytest.fixture(scope="module")
-def sample(reviewer):
-    return reviewer.review(load_case_file(EXAMPLE))
+def sample(engine):
+    return engine.review(load_case_file(EXAMPLE))
 
 
 def test_massage_upheld_on_the_chronic_pain_guidelines(sample) -> None:
@@ -47,22 +47,22 @@ def test_neurosurgical_consultation_overturned_on_acoem_chapter_12(sample) -> No
     assert "ur_non_mtus_although_mtus_addresses" in codes
 
 
-def test_edition_follows_the_ur_date(sample, reviewer) -> None:
+def test_edition_follows_the_ur_date(sample, engine) -> None:
     assert sample.guideline_edition.edition == "mtus-2009"
     data = load_case_file(EXAMPLE).model_dump(mode="json")
     data["ur_decision_date"] = "2017-01-10"
     data["claimant"]["date_of_injury"] = "2016-01-01"
-    later = reviewer.review(parse_case_data(data))
+    later = engine.review(parse_case_data(data))
     assert later.guideline_edition.edition == "mtus-2016"
     assert later.items[0].guideline.edition == "2016"
     assert later.items[0].guideline.pages is None
     assert later.items[0].guideline.sections == ["Massage therapy"]
 
 
-def test_same_case_same_bytes(reviewer) -> None:
+def test_same_case_same_bytes(engine) -> None:
     case = load_case_file(EXAMPLE)
-    first = reviewer.review(case).to_json()
-    second = reviewer.review(load_case_file(EXAMPLE)).to_json()
+    first = engine.review(case).to_json()
+    second = engine.review(load_case_file(EXAMPLE)).to_json()
     assert first == second
 
 
@@ -88,7 +88,7 @@ def _case(records: list[str], items: list[str], **extra):
     return parse_case_data(data)
 
 
-def test_services_tied_to_a_denied_surgery_follow_it(reviewer) -> None:
+def test_services_tied_to_a_denied_surgery_follow_it(engine) -> None:
     case = _case(
         ["Right knee pain after a twist. Exam shows tenderness only. No MRI has been done."],
         [
@@ -97,7 +97,7 @@ def test_services_tied_to_a_denied_surgery_follow_it(reviewer) -> None:
             "Post-operative physical therapy 12 sessions",
         ],
     )
-    determination = reviewer.review(case)
+    determination = engine.review(case)
     surgery, clearance, therapy = determination.items
     assert surgery.decision is Decision.UPHELD
     for item in (clearance, therapy):
@@ -106,15 +106,15 @@ def test_services_tied_to_a_denied_surgery_follow_it(reviewer) -> None:
         assert item.criteria[0].id == "procedure_certified"
 
 
-def test_silence_keeps_the_burden_on_the_request_and_flags_it(reviewer) -> None:
+def test_silence_keeps_the_burden_on_the_request_and_flags_it(engine) -> None:
     case = _case(["Neck pain."], ["MRI of the cervical spine"])
-    item = reviewer.review(case).items[0]
+    item = engine.review(case).items[0]
     assert item.decision is Decision.UPHELD
     assert any(c.met is None for c in item.criteria) or any(c.met is False for c in item.criteria)
     assert item.flags or item.confidence < 0.9
 
 
-def test_clear_findings_overturn(reviewer) -> None:
+def test_clear_findings_overturn(engine) -> None:
     case = _case(
         [
             "Neck pain radiating to the right arm for two months despite physical therapy and "
@@ -124,29 +124,29 @@ def test_clear_findings_overturn(reviewer) -> None:
         ["MRI of the cervical spine without contrast"],
         ur_decision_date="2016-08-15",
     )
-    item = reviewer.review(case).items[0]
+    item = engine.review(case).items[0]
     assert item.decision is Decision.OVERTURNED, [(c.id, c.met, c.finding) for c in item.criteria]
     assert item.guideline.family is GuidelineFamily.MTUS_ACOEM
 
 
-def test_mtus_silence_goes_to_odg_and_says_so(reviewer) -> None:
+def test_mtus_silence_goes_to_odg_and_says_so(engine) -> None:
     case = _case(
         ["Knee osteoarthritis, failed injections."], ["Platelet-rich plasma injection, right knee"]
     )
-    item = reviewer.review(case).items[0]
+    item = engine.review(case).items[0]
     assert item.guideline.family is GuidelineFamily.ODG
     assert "does not address" in item.rationale
     assert any(f.code == "non_mtus_guideline" for f in item.flags)
 
 
-def test_unmapped_request_is_flagged_not_crashed(reviewer) -> None:
-    item = reviewer.review(_case(["Pain."], ["Purple widget service"])).items[0]
+def test_unmapped_request_is_flagged_not_crashed(engine) -> None:
+    item = engine.review(_case(["Pain."], ["Purple widget service"])).items[0]
     assert item.normalized.topic == "unmapped"
     assert item.guideline.family is GuidelineFamily.NONE
     assert [f.code for f in item.flags] == ["unmapped"]
 
 
-def test_services_tied_to_an_indicated_surgery_follow_it(reviewer) -> None:
+def test_services_tied_to_an_indicated_surgery_follow_it(engine) -> None:
     case = _case(
         [
             "Right shoulder pain and weakness after a fall at work. MRI of the right shoulder "
@@ -159,7 +159,7 @@ def test_services_tied_to_an_indicated_surgery_follow_it(reviewer) -> None:
             "Assistant surgeon",
         ],
     )
-    surgery, clearance, assistant = reviewer.review(case).items
+    surgery, clearance, assistant = engine.review(case).items
     assert surgery.decision is Decision.OVERTURNED, [(c.id, c.met) for c in surgery.criteria]
     for item in (clearance, assistant):
         assert item.decision is Decision.OVERTURNED
@@ -168,30 +168,30 @@ def test_services_tied_to_an_indicated_surgery_follow_it(reviewer) -> None:
         assert criterion.met is True and "found medically necessary" in criterion.finding
 
 
-def test_services_tied_to_an_operation_the_records_say_was_authorized(reviewer) -> None:
+def test_services_tied_to_an_operation_the_records_say_was_authorized(engine) -> None:
     case = _case(
         ["Left carpal tunnel release was authorized and is scheduled for next month."],
         ["Pre-operative medical clearance"],
     )
-    item = reviewer.review(case).items[0]
+    item = engine.review(case).items[0]
     assert item.decision is Decision.OVERTURNED
     criterion = item.criteria[0]
     assert criterion.met is True
     assert "authorized" in criterion.evidence[0].quote
     # without that word the records are silent and the burden stays with the request
-    silent = reviewer.review(
+    silent = engine.review(
         _case(["Left carpal tunnel syndrome."], ["Pre-operative medical clearance"])
     ).items[0]
     assert silent.decision is Decision.UPHELD and silent.criteria[0].met is None
 
 
-def test_preoperative_ecg_needs_a_cardiac_risk_factor(reviewer) -> None:
+def test_preoperative_ecg_needs_a_cardiac_risk_factor(engine) -> None:
     records = ["Knee arthroscopy was certified. The worker is 40 and otherwise healthy."]
-    healthy = reviewer.review(_case(records, ["Pre-operative EKG"])).items[0]
+    healthy = engine.review(_case(records, ["Pre-operative EKG"])).items[0]
     assert healthy.normalized.topic == "preoperative_ecg"
     assert healthy.decision is Decision.UPHELD
     risk = ["Knee arthroscopy was certified. History of coronary artery disease and a stent."]
-    assert reviewer.review(_case(risk, ["Pre-operative EKG"])).items[0].decision is (
+    assert engine.review(_case(risk, ["Pre-operative EKG"])).items[0].decision is (
         Decision.OVERTURNED
     )
 
@@ -232,29 +232,29 @@ def test_preoperative_ecg_needs_a_cardiac_risk_factor(reviewer) -> None:
     ],
 )
 def test_home_equipment_needs_the_medical_need_its_guideline_states(
-    reviewer, records, asked, topic, expected
+    engine, records, asked, topic, expected
 ) -> None:
-    item = reviewer.review(_case(records, [asked])).items[0]
+    item = engine.review(_case(records, [asked])).items[0]
     assert item.normalized.topic == topic
     assert item.decision is expected, [(c.id, c.met, c.finding) for c in item.criteria]
 
 
-def test_request_of_no_catalogued_topic_gets_the_general_guidance_of_its_kind(reviewer) -> None:
-    item = reviewer.review(_case(["Low back pain."], ["Zorbexin 10mg #30"])).items[0]
+def test_request_of_no_catalogued_topic_gets_the_general_guidance_of_its_kind(engine) -> None:
+    item = engine.review(_case(["Low back pain."], ["Zorbexin 10mg #30"])).items[0]
     assert item.normalized.topic == "medication_general"
     assert item.guideline.family is GuidelineFamily.MTUS_CPMTG
     assert "general_guidance" in [f.code for f in item.flags]
     assert item.decision is Decision.UPHELD
 
 
-def test_opioids_for_a_severe_acute_injury(reviewer) -> None:
+def test_opioids_for_a_severe_acute_injury(engine) -> None:
     case = _case(
         ["Rib fractures after a fall two weeks ago; severe pain despite ibuprofen."],
         ["Oxycodone 5mg #30"],
         ur_decision_date="2016-11-20",
         claimant={"date_of_injury": "2016-10-25"},
     )
-    item = reviewer.review(case).items[0]
+    item = engine.review(case).items[0]
     assert item.guideline.sections == ["Opioids for Acute Pain"]
     assert item.decision is Decision.OVERTURNED
     sprain = _case(
@@ -263,11 +263,11 @@ def test_opioids_for_a_severe_acute_injury(reviewer) -> None:
         ur_decision_date="2016-11-20",
         claimant={"date_of_injury": "2016-10-25"},
     )
-    assert reviewer.review(sprain).items[0].decision is Decision.UPHELD
+    assert engine.review(sprain).items[0].decision is Decision.UPHELD
 
 
-def test_confidence_is_a_probability_and_lower_where_the_records_are_silent(reviewer) -> None:
-    clear = reviewer.review(_case(["Low back pain."], ["Purchase of a bath/shower chair"])).items[0]
-    silent = reviewer.review(_case(["Neck pain."], ["MRI of the cervical spine"])).items[0]
+def test_confidence_is_a_probability_and_lower_where_the_records_are_silent(engine) -> None:
+    clear = engine.review(_case(["Low back pain."], ["Purchase of a bath/shower chair"])).items[0]
+    silent = engine.review(_case(["Neck pain."], ["MRI of the cervical spine"])).items[0]
     for item in (clear, silent):
         assert item.confidence is not None and 0.0 < item.confidence < 1.0

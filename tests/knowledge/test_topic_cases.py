@@ -27,10 +27,10 @@ CASES = _cases()
 
 
 @pytest.fixture(scope="module")
-def reviewer():
-    from openimr.engine import Reviewer
+def engine():
+    from openimr.engine import ReviewEngine
 
-    return Reviewer()
+    return ReviewEngine()
 
 
 def test_there_are_topic_cases() -> None:
@@ -38,7 +38,7 @@ def test_there_are_topic_cases() -> None:
 
 
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[name for name, _ in CASES])
-def test_topic_case(reviewer, name: str, case: dict[str, Any]) -> None:
+def test_topic_case(engine, name: str, case: dict[str, Any]) -> None:
     injury = case.get("date_of_injury", date(2016, 1, 4))
     data = {
         "claimant": {"date_of_injury": str(injury)},
@@ -46,7 +46,7 @@ def test_topic_case(reviewer, name: str, case: dict[str, Any]) -> None:
         "disputed_items": [{"request": case["request"]}],
         "records": [{"kind": "progress_report", "text": text} for text in case["records"]],
     }
-    item = reviewer.review(parse_case_data(data, source=name)).items[0]
+    item = engine.review(parse_case_data(data, source=name)).items[0]
     expect = case["expect"]
     found = {c.id: c.met for c in item.criteria}
     assert item.normalized.topic == expect["topic"], name

@@ -118,11 +118,11 @@ def eval_command(
 
     from openimr.corpus.evaluate import SPLITS, evaluate_cases
     from openimr.corpus.evaluation_report import render_evaluation
-    from openimr.engine import Reviewer, settle_process
+    from openimr.engine import ReviewEngine, settle_process
 
     if split not in SPLITS:
         raise typer.BadParameter(f"must be one of {', '.join(SPLITS)}", param_hint="--split")
-    reviewer = Reviewer()
+    engine = ReviewEngine()
     settle_process()
     total = (
         sum(1 for line in cases.open(encoding="utf-8") if line.strip()) if cases.is_file() else 0
@@ -132,7 +132,7 @@ def eval_command(
         task = progress.add_task("reviewing", total=total)
         report = evaluate_cases(
             cases,
-            reviewer.review,
+            engine.review,
             lambda done: progress.update(task, completed=done),
             split=split,  # type: ignore[arg-type]
             collect=(lambda item, agreed: rows.append((item, agreed))) if fit_calibration else None,

@@ -6,8 +6,8 @@ gives the same determination, byte for byte.
 
 from openimr.engine.review import (
     ENGINE_VERSION,
-    Reviewer,
-    default_reviewer,
+    ReviewEngine,
+    default_engine,
     review,
     settle_process,
 )
@@ -16,9 +16,9 @@ __version__ = ENGINE_VERSION
 
 __all__ = [
     "ENGINE_VERSION",
-    "Reviewer",
+    "ReviewEngine",
     "__version__",
-    "default_reviewer",
+    "default_engine",
     "review",
     "settle_process",
 ]

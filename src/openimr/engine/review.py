@@ -32,7 +32,7 @@ from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_bas
 ENGINE_VERSION = "openimr-engine/0.1"
 
 
-class Reviewer:
+class ReviewEngine:
     """Holds the knowledge base and the fact extractor; reuse it to review many cases."""
 
     def __init__(
@@ -288,7 +288,7 @@ def _follow_procedures(
     return out
 
 
-_default_reviewer: Reviewer | None = None
+_default_engine: ReviewEngine | None = None
 
 
 def settle_process() -> None:
@@ -299,15 +299,15 @@ def settle_process() -> None:
     gc.freeze()
 
 
-def default_reviewer() -> Reviewer:
-    """The process's reviewer on the bundled knowledge, loaded on first use."""
-    global _default_reviewer
-    if _default_reviewer is None:
-        _default_reviewer = Reviewer()
+def default_engine() -> ReviewEngine:
+    """The process's engine on the bundled knowledge, loaded on first use."""
+    global _default_engine
+    if _default_engine is None:
+        _default_engine = ReviewEngine()
         settle_process()
-    return _default_reviewer
+    return _default_engine
 
 
 def review(case: CaseFile) -> Determination:
     """Propose a determination for every disputed item of a case (uses the bundled knowledge)."""
-    return default_reviewer().review(case)
+    return default_engine().review(case)

@@ -62,10 +62,10 @@ def default_proposer() -> Proposer:
 
 def _load_default_engine() -> int:
     try:
-        from openimr.engine import default_reviewer
+        from openimr.engine import default_engine
     except ImportError:
         return 0  # reported when a proposal is asked for
-    default_reviewer()
+    default_engine()
     return 0
 
 
