@@ -22,11 +22,12 @@ from openimr.engine.confidence import calibrated
 from openimr.engine.criteria import Situation
 from openimr.engine.decide import judge
 from openimr.engine.normalize import NormalizedItem, normalize_request
-from openimr.engine.select import choose_edition, select_guidance
+from openimr.engine.select import Selection, choose_edition, select_guidance
 from openimr.engine.summary import SUMMARY_CONCEPTS, compose_summary
 from openimr.engine.ur_citation import audit_claims_administrator
 from openimr.facts.extract import ClinicalFacts, FactExtractor
 from openimr.knowledge.checks import names_used
+from openimr.knowledge.sources import Edition
 from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_base
 
 ENGINE_VERSION = "openimr-engine/0.1"
@@ -104,96 +105,24 @@ class ReviewEngine:
         index: int,
         norm: NormalizedItem,
         facts: ClinicalFacts,
-        edition,
+        edition: Edition,
         edition_flag: str | None,
         procedure: tuple[bool | None, str | None] = (None, None),
     ) -> ItemDetermination:
         disputed = case.disputed_items[index]
         label = norm.request.reviewed_text.rstrip(". ")
-        flags: list[Flag] = []
-        if edition_flag:
-            flags.append(Flag(code="edition", message=edition_flag))
-        if norm.region_inferred:
-            flags.append(
-                Flag(
-                    code="region_inferred",
-                    message="The request names no body part; "
-                    f"read as {', '.join(norm.request.body_regions)} from the records.",
-                )
-            )
-        if norm.request.retrospective:
-            flags.append(
-                Flag(
-                    code="retrospective",
-                    message=(
-                        "Retrospective request: judge on the records before the date of service."
-                    ),
-                )
-            )
-        selection = None
-        if norm.topic is not None:
-            situation = Situation(
-                facts=facts,
-                request=norm.request,
-                topic=norm.topic,
-                knowledge=self.knowledge,
-                authorized_quantity=norm.authorized_quantity,
-                procedure_necessary=procedure[0] if norm.topic.follows_procedure else None,
-                procedure_label=procedure[1] if norm.topic.follows_procedure else None,
-            )
-            try:
-                selection = select_guidance(norm.topic, edition, facts.reference_date, situation)
-            except LookupError:
-                selection = None
-        if norm.topic is None or selection is None:
-            if norm.topic is None:
-                flags.append(
-                    Flag(
-                        code="unmapped",
-                        message="No guideline topic in the knowledge base matches this request; "
-                        "the physician must choose the guideline and decide.",
-                    )
-                )
-            else:
-                flags.append(
-                    Flag(
-                        code="no_guidance_in_edition",
-                        message=f"The knowledge base has no guidance on "
-                        f"{norm.topic.title.lower()} in force in {edition.id}; the physician "
-                        "must choose the guideline and decide.",
-                    )
-                )
-            return ItemDetermination(
-                request=disputed.request,
-                ur_modification=norm.ur_modification,
-                normalized=norm.request,
-                decision=Decision.UPHELD,
-                guideline=GuidelineCitation(family=GuidelineFamily.NONE),
-                claims_administrator_guideline=disputed.claims_administrator_guideline,
-                criteria=[],
-                rationale=(
-                    f"No guideline topic known to OpenIMR addresses the request for {label}. "
-                    "Without a guideline showing medical necessity, the proposal is to uphold; "
-                    "the reviewer must search the MTUS and other evidence and decide."
-                ),
-                flags=flags,
-                claims_administrator_audit=audit_claims_administrator(
-                    disputed.claims_administrator_guideline,
-                    None,
-                    None,
-                    self.knowledge,
-                    case.ur_decision_date,
-                ),
-            )
-        if norm.topic.match.priority < 0:
-            flags.append(
-                Flag(
-                    code="general_guidance",
-                    message="No guideline topic addresses this request specifically; the "
-                    f"general guidance for {norm.topic.title.lower()} was applied. Confirm the "
-                    "guideline and the criteria before signing.",
-                )
-            )
+        flags = _request_flags(norm, edition_flag)
+        topic = norm.topic
+        if topic is None:
+            flags.append(_unmapped_flag())
+            return self._unguided(case, index, norm, label, flags)
+        situation = self._situation(norm, topic, facts, procedure)
+        selection = _guidance_in_force(topic, edition, facts, situation)
+        if selection is None:
+            flags.append(_no_guidance_flag(topic, edition))
+            return self._unguided(case, index, norm, label, flags)
+        if topic.match.priority < 0:
+            flags.append(_general_guidance_flag(topic))
         judgement = judge(selection, situation, label)
         return ItemDetermination(
             request=disputed.request,
@@ -208,12 +137,121 @@ class ReviewEngine:
             flags=flags + judgement.flags,
             claims_administrator_audit=audit_claims_administrator(
                 disputed.claims_administrator_guideline,
-                norm.topic,
+                topic,
                 selection,
                 self.knowledge,
                 case.ur_decision_date,
             ),
         )
+
+    def _situation(
+        self,
+        norm: NormalizedItem,
+        topic: Topic,
+        facts: ClinicalFacts,
+        procedure: tuple[bool | None, str | None],
+    ) -> Situation:
+        """What the criteria are asked in; a service tied to an operation sees its decision."""
+        return Situation(
+            facts=facts,
+            request=norm.request,
+            topic=topic,
+            knowledge=self.knowledge,
+            authorized_quantity=norm.authorized_quantity,
+            procedure_necessary=procedure[0] if topic.follows_procedure else None,
+            procedure_label=procedure[1] if topic.follows_procedure else None,
+        )
+
+    def _unguided(
+        self,
+        case: CaseFile,
+        index: int,
+        norm: NormalizedItem,
+        label: str,
+        flags: list[Flag],
+    ) -> ItemDetermination:
+        """An item no guidance in force addresses: upheld, for the physician to decide."""
+        disputed = case.disputed_items[index]
+        return ItemDetermination(
+            request=disputed.request,
+            ur_modification=norm.ur_modification,
+            normalized=norm.request,
+            decision=Decision.UPHELD,
+            guideline=GuidelineCitation(family=GuidelineFamily.NONE),
+            claims_administrator_guideline=disputed.claims_administrator_guideline,
+            criteria=[],
+            rationale=(
+                f"No guideline topic known to OpenIMR addresses the request for {label}. "
+                "Without a guideline showing medical necessity, the proposal is to uphold; "
+                "the reviewer must search the MTUS and other evidence and decide."
+            ),
+            flags=flags,
+            claims_administrator_audit=audit_claims_administrator(
+                disputed.claims_administrator_guideline,
+                None,
+                None,
+                self.knowledge,
+                case.ur_decision_date,
+            ),
+        )
+
+
+def _guidance_in_force(
+    topic: Topic, edition: Edition, facts: ClinicalFacts, situation: Situation
+) -> Selection | None:
+    try:
+        return select_guidance(topic, edition, facts.reference_date, situation)
+    except LookupError:
+        return None
+
+
+def _request_flags(norm: NormalizedItem, edition_flag: str | None) -> list[Flag]:
+    """What the physician should know about how the edition and the request were read."""
+    flags: list[Flag] = []
+    if edition_flag:
+        flags.append(Flag(code="edition", message=edition_flag))
+    if norm.region_inferred:
+        flags.append(
+            Flag(
+                code="region_inferred",
+                message="The request names no body part; "
+                f"read as {', '.join(norm.request.body_regions)} from the records.",
+            )
+        )
+    if norm.request.retrospective:
+        flags.append(
+            Flag(
+                code="retrospective",
+                message=("Retrospective request: judge on the records before the date of service."),
+            )
+        )
+    return flags
+
+
+def _unmapped_flag() -> Flag:
+    return Flag(
+        code="unmapped",
+        message="No guideline topic in the knowledge base matches this request; "
+        "the physician must choose the guideline and decide.",
+    )
+
+
+def _no_guidance_flag(topic: Topic, edition: Edition) -> Flag:
+    return Flag(
+        code="no_guidance_in_edition",
+        message=f"The knowledge base has no guidance on "
+        f"{topic.title.lower()} in force in {edition.id}; the physician "
+        "must choose the guideline and decide.",
+    )
+
+
+def _general_guidance_flag(topic: Topic) -> Flag:
+    return Flag(
+        code="general_guidance",
+        message="No guideline topic addresses this request specifically; the "
+        f"general guidance for {topic.title.lower()} was applied. Confirm the "
+        "guideline and the criteria before signing.",
+    )
 
 
 def _is_procedure(norm: NormalizedItem) -> bool:
