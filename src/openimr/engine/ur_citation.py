@@ -66,90 +66,110 @@ def audit_claims_administrator(
     knowledge: KnowledgeBase,
     ur_date: date | None,
 ) -> list[AuditFinding]:
-    findings: list[AuditFinding] = []
+    """What is wrong with the basis the UR cited, always in the same order."""
     if not text or not text.strip():
-        return findings
+        return []
     citations = parse_citations(text)
     if citations and all(c.family is GuidelineFamily.NONE for c in citations):
-        findings.append(
+        return [
             AuditFinding(
                 code="ur_no_evidence_cited",
                 severity="warning",
                 message="The claims administrator cited no medical evidence for its decision.",
             )
-        )
-        return findings
+        ]
     cited = cited_mtus_documents(text, knowledge.sources, ur_date)
+    findings: list[AuditFinding] = []
     relies_outside = bool(citations) and not any(c.family.is_mtus for c in citations)
     if selection is not None and relies_outside:
-        if selection.mtus_addresses:
-            findings.append(
-                AuditFinding(
-                    code="ur_non_mtus_although_mtus_addresses",
-                    severity="warning",
-                    message=(
-                        "The claims administrator relied on a non-MTUS guideline although the "
-                        f"MTUS addresses this request ({selection.document.title}); the MTUS is "
-                        "presumed correct and must be searched first (8 CCR 9792.21.1)."
-                    ),
-                )
-            )
-        else:
-            findings.append(
-                AuditFinding(
-                    code="ur_non_mtus_appropriate",
-                    severity="info",
-                    message=(
-                        "The MTUS does not address this request; relying on another guideline "
-                        "was appropriate."
-                    ),
-                )
-            )
+        findings.append(_reliance_finding(selection))
     if topic is not None and cited:
-        covering: set[tuple[str, int | None]] = set()
-        for guidance in topic.guidance:
-            for variants in (guidance.cites, *guidance.also_cite):
-                for document_id, cite in variants.items():
-                    chapter = cite.chapter if isinstance(cite.chapter, int) else None
-                    covering.add((document_id, chapter))
-        covering_documents = {d for d, _c in covering}
-        relevant = [
-            (d, c)
+        findings += _coverage_findings(topic, cited, knowledge)
+    if ur_date is not None:
+        findings += _superseded_findings(cited, knowledge, ur_date)
+    return findings
+
+
+def _reliance_finding(selection: Selection) -> AuditFinding:
+    """The UR relied on a guideline outside the MTUS: wrong where the MTUS addresses it."""
+    if selection.mtus_addresses:
+        return AuditFinding(
+            code="ur_non_mtus_although_mtus_addresses",
+            severity="warning",
+            message=(
+                "The claims administrator relied on a non-MTUS guideline although the "
+                f"MTUS addresses this request ({selection.document.title}); the MTUS is "
+                "presumed correct and must be searched first (8 CCR 9792.21.1)."
+            ),
+        )
+    return AuditFinding(
+        code="ur_non_mtus_appropriate",
+        severity="info",
+        message=(
+            "The MTUS does not address this request; relying on another guideline was appropriate."
+        ),
+    )
+
+
+def _coverage_findings(
+    topic: Topic, cited: set[tuple[str, int | None]], knowledge: KnowledgeBase
+) -> list[AuditFinding]:
+    """The UR cited MTUS documents or chapters, none of which the topic's guidance cites."""
+    covering = _covering(topic)
+    covering_documents = {d for d, _c in covering}
+    relevant = [
+        (d, c)
+        for d, c in cited
+        if d in covering_documents and (c is None or (d, c) in covering or (d, None) in covering)
+    ]
+    if relevant:
+        return []
+    names = ", ".join(
+        sorted(
+            f"{knowledge.sources.document(d).title}" + (f" chapter {c}" if c is not None else "")
             for d, c in cited
-            if d in covering_documents
-            and (c is None or (d, c) in covering or (d, None) in covering)
-        ]
-        if not relevant:
-            names = ", ".join(
-                sorted(
-                    f"{knowledge.sources.document(d).title}"
-                    + (f" chapter {c}" if c is not None else "")
-                    for d, c in cited
-                )
-            )
+        )
+    )
+    return [
+        AuditFinding(
+            code="ur_citation_does_not_cover_request",
+            severity="warning",
+            message=(
+                f"The claims administrator cited {names}, which does not address "
+                f"{topic.title.lower()} for the body part requested."
+            ),
+        )
+    ]
+
+
+def _covering(topic: Topic) -> set[tuple[str, int | None]]:
+    """Documents (and chapters) the topic's guidance cites, in any edition."""
+    covering: set[tuple[str, int | None]] = set()
+    for guidance in topic.guidance:
+        for variants in (guidance.cites, *guidance.also_cite):
+            for document_id, cite in variants.items():
+                chapter = cite.chapter if isinstance(cite.chapter, int) else None
+                covering.add((document_id, chapter))
+    return covering
+
+
+def _superseded_findings(
+    cited: set[tuple[str, int | None]], knowledge: KnowledgeBase, ur_date: date
+) -> list[AuditFinding]:
+    """Cited documents no longer in force on the UR date, in document order."""
+    findings: list[AuditFinding] = []
+    for document_id, _chapter in sorted(cited, key=lambda c: (c[0], c[1] or 0)):
+        document = knowledge.sources.document(document_id)
+        if document.effective_to and ur_date > document.effective_to:
             findings.append(
                 AuditFinding(
-                    code="ur_citation_does_not_cover_request",
+                    code="ur_superseded_guideline",
                     severity="warning",
                     message=(
-                        f"The claims administrator cited {names}, which does not address "
-                        f"{topic.title.lower()} for the body part requested."
+                        f"The claims administrator cited {document.title} "
+                        f"({document.edition}), "
+                        f"which was no longer in force on the UR date {ur_date.isoformat()}."
                     ),
                 )
             )
-    if ur_date is not None:
-        for document_id, _chapter in sorted(cited, key=lambda c: (c[0], c[1] or 0)):
-            document = knowledge.sources.document(document_id)
-            if document.effective_to and ur_date > document.effective_to:
-                findings.append(
-                    AuditFinding(
-                        code="ur_superseded_guideline",
-                        severity="warning",
-                        message=(
-                            f"The claims administrator cited {document.title} "
-                            f"({document.edition}), "
-                            f"which was no longer in force on the UR date {ur_date.isoformat()}."
-                        ),
-                    )
-                )
     return findings
