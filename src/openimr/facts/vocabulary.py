@@ -161,52 +161,13 @@ def _terms(section: dict[str, Any], where: str) -> dict[str, Term]:
 @cache
 def load_vocabulary() -> Vocabulary:
     """Compile the vocabulary (cached: the data files do not change while running)."""
-    concepts_data = _load("concepts.yaml")["concepts"]
-    concepts = {}
-    for key, value in concepts_data.items():
-        keep = frozenset(value.get("keep", ()))
-        unknown = keep - set(CONTEXT_MODIFIERS)
-        if unknown:
-            raise KnowledgeBaseError(f"concepts.yaml: {key}: unknown modifiers {sorted(unknown)}")
-        absent = value.get("absent_patterns")
-        concepts[key] = Concept(
-            id=key,
-            label=str(value.get("label", key)),
-            pattern=compile_alternatives(value["patterns"], f"concepts.yaml: {key}"),
-            absent_pattern=compile_alternatives(absent, f"concepts.yaml: {key}")
-            if absent
-            else None,
-            keep=keep,
-            qualified=bool(value.get("qualified", False)),
-            regional=bool(value.get("regional", False)),
-        )
+    concepts = _concepts(_load("concepts.yaml")["concepts"])
     terms = _load("terms.yaml")
     qualifiers = _load("qualifiers.yaml")
     wording = _load("wording.yaml")
     drugs_data = _load("drugs.yaml")
     classes = drugs_data["classes"]
-    drugs: dict[str, DrugEntry] = {}
-    by_name: dict[str, DrugEntry] = {}
-    for entry in drugs_data["drugs"]:
-        if entry["class"] not in classes:
-            raise KnowledgeBaseError(
-                f"drugs.yaml: {entry['generic']}: unknown class {entry['class']}"
-            )
-        drug = DrugEntry(
-            generic=entry["generic"],
-            drug_class=entry["class"],
-            names=tuple(n.lower() for n in entry["names"]),
-            mme=entry.get("mme"),
-            ingredients=tuple(entry.get("ingredients", ())),
-        )
-        drugs[drug.generic] = drug
-        for name in (*drug.names, drug.generic):
-            if name in by_name and by_name[name].generic != drug.generic:
-                raise KnowledgeBaseError(
-                    f"drugs.yaml: name {name!r} claimed by {by_name[name].generic} "
-                    f"and {drug.generic}"
-                )
-            by_name[name] = drug
+    drugs, by_name = _drugs(drugs_data["drugs"], classes)
     return Vocabulary(
         concepts=concepts,
         regions=_terms(terms["body_regions"], "terms.yaml: body_regions"),
@@ -232,26 +193,86 @@ def load_vocabulary() -> Vocabulary:
         clause_breaks=re.compile("|".join(qualifiers["clause_breaks"]), re.IGNORECASE),
         generic_sign_words=frozenset(w.lower() for w in qualifiers["generic_sign_words"]),
         side_words=frozenset(w.lower() for w in qualifiers["side_words"]),
-        wording={
-            name: compile_alternatives(patterns, f"wording.yaml: {section}.{name}")
-            for section in ("records", "requests")
-            for name, patterns in wording[section].items()
-            if name not in NOT_PATTERNS
-        }
-        | {
-            "verbless_continuation": re.compile(
-                "|".join(wording["records"]["verbless_continuation"]), re.IGNORECASE
-            )
-        },
+        wording=_wording(wording),
         drug_forms=tuple(w.lower() for w in wording["requests"]["drug_forms"]),
         compound_words=tuple(w.lower() for w in wording["requests"]["compound_words"]),
-        doses_per_day=tuple(
-            (
-                compile_alternatives(entry["patterns"], "wording.yaml: requests.doses_per_day"),
-                float(entry["per_day"]),
+        doses_per_day=_doses_per_day(wording["requests"]["doses_per_day"]),
+    )
+
+
+def _concepts(section: dict[str, Any]) -> dict[str, Concept]:
+    """``concepts.yaml``; a concept may keep only the ConText modifiers that exist."""
+    concepts = {}
+    for key, value in section.items():
+        keep = frozenset(value.get("keep", ()))
+        unknown = keep - set(CONTEXT_MODIFIERS)
+        if unknown:
+            raise KnowledgeBaseError(f"concepts.yaml: {key}: unknown modifiers {sorted(unknown)}")
+        absent = value.get("absent_patterns")
+        concepts[key] = Concept(
+            id=key,
+            label=str(value.get("label", key)),
+            pattern=compile_alternatives(value["patterns"], f"concepts.yaml: {key}"),
+            absent_pattern=compile_alternatives(absent, f"concepts.yaml: {key}")
+            if absent
+            else None,
+            keep=keep,
+            qualified=bool(value.get("qualified", False)),
+            regional=bool(value.get("regional", False)),
+        )
+    return concepts
+
+
+def _drugs(
+    entries: list[dict[str, Any]], classes: dict[str, Any]
+) -> tuple[dict[str, DrugEntry], dict[str, DrugEntry]]:
+    """Drugs by generic name and by every name; a name belongs to one drug only."""
+    drugs: dict[str, DrugEntry] = {}
+    by_name: dict[str, DrugEntry] = {}
+    for entry in entries:
+        if entry["class"] not in classes:
+            raise KnowledgeBaseError(
+                f"drugs.yaml: {entry['generic']}: unknown class {entry['class']}"
             )
-            for entry in wording["requests"]["doses_per_day"]
-        ),
+        drug = DrugEntry(
+            generic=entry["generic"],
+            drug_class=entry["class"],
+            names=tuple(n.lower() for n in entry["names"]),
+            mme=entry.get("mme"),
+            ingredients=tuple(entry.get("ingredients", ())),
+        )
+        drugs[drug.generic] = drug
+        for name in (*drug.names, drug.generic):
+            if name in by_name and by_name[name].generic != drug.generic:
+                raise KnowledgeBaseError(
+                    f"drugs.yaml: name {name!r} claimed by {by_name[name].generic} "
+                    f"and {drug.generic}"
+                )
+            by_name[name] = drug
+    return drugs, by_name
+
+
+def _wording(wording: dict[str, Any]) -> dict[str, re.Pattern[str]]:
+    """``wording.yaml``; the verbless continuation is a whole-sentence regex, not a phrase."""
+    return {
+        name: compile_alternatives(patterns, f"wording.yaml: {section}.{name}")
+        for section in ("records", "requests")
+        for name, patterns in wording[section].items()
+        if name not in NOT_PATTERNS
+    } | {
+        "verbless_continuation": re.compile(
+            "|".join(wording["records"]["verbless_continuation"]), re.IGNORECASE
+        )
+    }
+
+
+def _doses_per_day(entries: list[dict[str, Any]]) -> tuple[tuple[re.Pattern[str], float], ...]:
+    return tuple(
+        (
+            compile_alternatives(entry["patterns"], "wording.yaml: requests.doses_per_day"),
+            float(entry["per_day"]),
+        )
+        for entry in entries
     )
 
 
