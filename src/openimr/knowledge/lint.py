@@ -20,7 +20,13 @@ from openimr.errors import KnowledgeBaseError
 from openimr.facts.vocabulary import load_vocabulary
 from openimr.knowledge.checks import Check
 from openimr.knowledge.sources import DATA_DIR, SourceCatalog, load_sources
-from openimr.knowledge.topics import Topic, parse_topic, read_topic_file, topic_lines
+from openimr.knowledge.topics import (
+    GuidanceSpec,
+    Topic,
+    parse_topic,
+    read_topic_file,
+    topic_lines,
+)
 
 _PAGE = re.compile(r"\d+")
 
@@ -229,15 +235,22 @@ def _lint_topic(
     claimed: dict[str, tuple[str, str, int]],
     topic_ids: dict[str, tuple[str, int]],
 ) -> list[LintMessage]:
-    out: list[LintMessage] = []
-
-    def say(message: str) -> None:
-        out.append(LintMessage(str(path), line, f"{topic.id}: {message}"))
-
+    problems: list[str] = []
     if topic.id in topic_ids:
         first = topic_ids[topic.id]
-        say(f"topic id also defined at {first[0]}:{first[1]}")
+        problems.append(f"topic id also defined at {first[0]}:{first[1]}")
     topic_ids[topic.id] = (str(path), line)
+    problems += _claim_problems(topic, str(path), line, claimed)
+    problems += _match_problems(topic, known)
+    for number, guidance in enumerate(topic.guidance, start=1):
+        problems += _guidance_problems(number, guidance, catalog, known)
+    return [LintMessage(str(path), line, f"{topic.id}: {problem}") for problem in problems]
+
+
+def _claim_problems(
+    topic: Topic, path: str, line: int, claimed: dict[str, tuple[str, str, int]]
+) -> list[str]:
+    """A synonym, drug or pattern another topic already claims would make matching ambiguous."""
     keys = [f"synonym:{s.lower()}" for s in topic.synonyms]
     keys += [f"drug:{d}" for d in topic.match.drugs]
     # a topic of general guidance by kind of service (negative priority) matches only where
@@ -250,59 +263,80 @@ def _lint_topic(
     ]
     if general:
         keys = [k for k in keys if not k.startswith("synonym:")]
+    problems = []
     for key in keys:
         if key in claimed and claimed[key][0] != topic.id:
             other, other_path, other_line = claimed[key]
-            say(
+            problems.append(
                 f"{key.split(':', 1)[0]} {key.split(':', 1)[1]!r} is also claimed by {other} "
                 f"({other_path}:{other_line})"
             )
-        claimed.setdefault(key, (topic.id, str(path), line))
-    for generic in topic.match.drugs:
-        if generic not in known["generics"]:
-            say(f"unknown drug {generic!r} in match")
-    for drug_class in topic.match.drug_classes:
-        if drug_class not in known["classes"]:
-            say(f"unknown drug class {drug_class!r} in match")
-    for region in topic.match.regions:
-        if region not in known["regions"]:
-            say(f"unknown body region {region!r} in match")
-    for modality in topic.match.modalities:
-        if modality not in known["modalities"]:
-            say(f"unknown modality {modality!r} in match")
+        claimed.setdefault(key, (topic.id, path, line))
+    return problems
+
+
+def _match_problems(topic: Topic, known: dict[str, set[str]]) -> list[str]:
+    """Names the topic's match rules use must exist in the vocabulary; patterns must compile."""
+    match = topic.match
+    problems = [f"unknown drug {g!r} in match" for g in match.drugs if g not in known["generics"]]
+    problems += [
+        f"unknown drug class {c!r} in match"
+        for c in match.drug_classes
+        if c not in known["classes"]
+    ]
+    problems += [
+        f"unknown body region {r!r} in match" for r in match.regions if r not in known["regions"]
+    ]
+    problems += [
+        f"unknown modality {m!r} in match" for m in match.modalities if m not in known["modalities"]
+    ]
     if topic.treatment_kind and topic.treatment_kind not in known["treatments"]:
-        say(f"unknown treatment kind {topic.treatment_kind!r}")
-    for pattern in (*topic.match.patterns, *topic.match.exclude):
+        problems.append(f"unknown treatment kind {topic.treatment_kind!r}")
+    for pattern in (*match.patterns, *match.exclude):
         try:
             re.compile(pattern)
         except re.error as exc:
-            say(f"bad match pattern {pattern!r}: {exc}")
-    for number, guidance in enumerate(topic.guidance, start=1):
-        families = set()
-        for document_id, cite in guidance.cites.items():
+            problems.append(f"bad match pattern {pattern!r}: {exc}")
+    return problems
+
+
+def _guidance_problems(
+    number: int, guidance: GuidanceSpec, catalog: SourceCatalog, known: dict[str, set[str]]
+) -> list[str]:
+    """One guidance entry: what it cites, its criteria and its condition."""
+    problems = _citation_problems(number, guidance, catalog)
+    seen_ids: set[str] = set()
+    for criterion in guidance.criteria:
+        if criterion.id in seen_ids:
+            problems.append(f"guidance {number}: criterion id {criterion.id!r} used twice")
+        seen_ids.add(criterion.id)
+        for problem in _check_names(criterion.check, known):
+            problems.append(f"guidance {number}: criterion {criterion.id}: {problem}")
+    if guidance.when is not None:
+        for problem in _check_names(guidance.when, known):
+            problems.append(f"guidance {number}: when: {problem}")
+    if guidance.recommendation != "recommended" and not guidance.criteria:
+        problems.append(f"guidance {number}: a {guidance.recommendation} guidance needs criteria")
+    return problems
+
+
+def _citation_problems(number: int, guidance: GuidanceSpec, catalog: SourceCatalog) -> list[str]:
+    """Cited documents, chapters and pages exist; one entry is all MTUS or all not, because
+    the MTUS is searched first (8 CCR 9792.21.1)."""
+    problems = []
+    families = set()
+    for document_id, cite in guidance.cites.items():
+        for problem in _cite_problems(catalog, document_id, cite.chapter, cite.pages):
+            problems.append(f"guidance {number}: {problem}")
+        with contextlib.suppress(KnowledgeBaseError):
+            families.add(catalog.document(document_id).family.value)
+    if len({family.startswith("MTUS-") for family in families}) > 1:
+        problems.append(
+            f"guidance {number}: mixes MTUS and non-MTUS documents {sorted(families)}; "
+            "list them as separate guidance entries in search-sequence order"
+        )
+    for variants in guidance.also_cite:
+        for document_id, cite in variants.items():
             for problem in _cite_problems(catalog, document_id, cite.chapter, cite.pages):
-                say(f"guidance {number}: {problem}")
-            with contextlib.suppress(KnowledgeBaseError):
-                families.add(catalog.document(document_id).family.value)
-        if len({family.startswith("MTUS-") for family in families}) > 1:
-            say(
-                f"guidance {number}: mixes MTUS and non-MTUS documents {sorted(families)}; "
-                "list them as separate guidance entries in search-sequence order"
-            )
-        for variants in guidance.also_cite:
-            for document_id, cite in variants.items():
-                for problem in _cite_problems(catalog, document_id, cite.chapter, cite.pages):
-                    say(f"guidance {number} also_cite: {problem}")
-        seen_ids: set[str] = set()
-        for criterion in guidance.criteria:
-            if criterion.id in seen_ids:
-                say(f"guidance {number}: criterion id {criterion.id!r} used twice")
-            seen_ids.add(criterion.id)
-            for problem in _check_names(criterion.check, known):
-                say(f"guidance {number}: criterion {criterion.id}: {problem}")
-        if guidance.when is not None:
-            for problem in _check_names(guidance.when, known):
-                say(f"guidance {number}: when: {problem}")
-        if guidance.recommendation != "recommended" and not guidance.criteria:
-            say(f"guidance {number}: a {guidance.recommendation} guidance needs criteria")
-    return out
+                problems.append(f"guidance {number} also_cite: {problem}")
+    return problems
