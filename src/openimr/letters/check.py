@@ -239,48 +239,12 @@ def _date_findings(d: Determination, line: int | None) -> list[Finding]:
 def check_parsed(letter: ParsedLetter) -> list[Finding]:
     """Every inconsistency found in a parsed letter, errors first, then by line."""
     d = letter.determination
-    findings: list[Finding] = []
-    for name in letter.missing_sections:
-        findings.append(
-            Finding(
-                "error", None, "missing-section", f"the {_SECTION_NAMES[name]} section is missing"
-            )
-        )
+    findings = [
+        Finding("error", None, "missing-section", f"the {_SECTION_NAMES[name]} section is missing")
+        for name in letter.missing_sections
+    ]
     if letter.layout == "notice-2013":
-        from rapidfuzz import fuzz
-
-        listed = [(request, line) for request, _, line in letter.header_list]
-        for request, line in listed:
-            if not any(
-                fuzz.token_set_ratio(request, i.request) >= 85 for i in letter.items if i.rationale
-            ):
-                findings.append(
-                    Finding(
-                        "error",
-                        line,
-                        "unmatched-item",
-                        f"{request!r} is decided in the list but has no rationale",
-                    )
-                )
-        for item in letter.items:
-            if listed and not any(fuzz.token_set_ratio(item.request, r) >= 85 for r, _ in listed):
-                findings.append(
-                    Finding(
-                        "error",
-                        item.line,
-                        "unmatched-item",
-                        f"{item.request!r} has a rationale but is not in the list of decisions",
-                    )
-                )
-        if d.reviewer is None:
-            findings.append(
-                Finding(
-                    "warning",
-                    None,
-                    "missing-section",
-                    "the expert reviewer's qualifications are missing",
-                )
-            )
+        findings += _notice_findings(letter)
     reference = d.ur_decision_date or d.decision_date
     seen: dict[str, int] = {}
     for number, item in enumerate(letter.items, start=1):
@@ -291,54 +255,109 @@ def check_parsed(letter: ParsedLetter) -> list[Finding]:
                 Finding("warning", item.line, "duplicate-item", f"{label} repeats item {seen[key]}")
             )
         seen.setdefault(key, number)
-        if letter.layout != "notice-2013" or item.rationale_line is not None:
-            if item.imr_guideline is None and letter.layout not in ("notice-2013",):
-                findings.append(
-                    Finding("error", item.line, "missing-label", f"{label} states no IMR guideline")
-                )
-            if item.rationale_line is None or not item.rationale:
-                findings.append(
-                    Finding(
-                        "error",
-                        item.line,
-                        "missing-rationale",
-                        f"{label} has no decision rationale",
-                    )
-                )
-        concluded = conclusion(item.rationale)
-        if concluded is not None and concluded is not item.decision:
-            said = (
-                "not medically necessary" if concluded is Decision.UPHELD else "medically necessary"
-            )
-            findings.append(
-                Finding(
-                    "error",
-                    item.rationale_line or item.line,
-                    "decision-contradicts-rationale",
-                    f"{label} is {item.decision.value.capitalize()}, but its rationale concludes "
-                    f"that the treatment is {said}",
-                )
-            )
-        elif concluded is None and item.rationale:
-            findings.append(
-                Finding(
-                    "info",
-                    item.rationale_line,
-                    "no-conclusion",
-                    f"the rationale of {label} states no conclusion on medical necessity",
-                )
-            )
-        for citation in item.citations:
-            findings += _citation_findings(
-                citation, item.imr_guideline_line or item.line, item.rationale, reference, False
-            )
-        if item.claims_administrator_guideline:
-            for citation in parse_citations(item.claims_administrator_guideline):
-                findings += _citation_findings(citation, item.line, "", reference, True)
-        findings += _rationale_chapter_findings(item)
+        findings += _label_findings(letter.layout, item, label)
+        findings += _conclusion_findings(item, label)
+        findings += _item_citation_findings(item, reference)
     findings += _date_findings(d, 1)
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: (_SEVERITY_ORDER[f.severity], f.line or 0, f.code))
+
+
+def _notice_findings(letter: ParsedLetter) -> list[Finding]:
+    """A notice lists its decisions apart from the rationales: each must have the other."""
+    from rapidfuzz import fuzz
+
+    findings: list[Finding] = []
+    listed = [(request, line) for request, _, line in letter.header_list]
+    for request, line in listed:
+        if not any(
+            fuzz.token_set_ratio(request, i.request) >= 85 for i in letter.items if i.rationale
+        ):
+            findings.append(
+                Finding(
+                    "error",
+                    line,
+                    "unmatched-item",
+                    f"{request!r} is decided in the list but has no rationale",
+                )
+            )
+    for item in letter.items:
+        if listed and not any(fuzz.token_set_ratio(item.request, r) >= 85 for r, _ in listed):
+            findings.append(
+                Finding(
+                    "error",
+                    item.line,
+                    "unmatched-item",
+                    f"{item.request!r} has a rationale but is not in the list of decisions",
+                )
+            )
+    if letter.determination.reviewer is None:
+        findings.append(
+            Finding(
+                "warning",
+                None,
+                "missing-section",
+                "the expert reviewer's qualifications are missing",
+            )
+        )
+    return findings
+
+
+def _label_findings(layout: str, item: ParsedItem, label: str) -> list[Finding]:
+    """An item without its IMR guideline or rationale; a notice's list entry has neither."""
+    if layout == "notice-2013" and item.rationale_line is None:
+        return []
+    findings: list[Finding] = []
+    if item.imr_guideline is None and layout != "notice-2013":
+        findings.append(
+            Finding("error", item.line, "missing-label", f"{label} states no IMR guideline")
+        )
+    if item.rationale_line is None or not item.rationale:
+        findings.append(
+            Finding("error", item.line, "missing-rationale", f"{label} has no decision rationale")
+        )
+    return findings
+
+
+def _conclusion_findings(item: ParsedItem, label: str) -> list[Finding]:
+    """A decision the rationale's own conclusion contradicts, or a rationale that concludes
+    nothing."""
+    concluded = conclusion(item.rationale)
+    if concluded is not None and concluded is not item.decision:
+        said = "not medically necessary" if concluded is Decision.UPHELD else "medically necessary"
+        return [
+            Finding(
+                "error",
+                item.rationale_line or item.line,
+                "decision-contradicts-rationale",
+                f"{label} is {item.decision.value.capitalize()}, but its rationale concludes "
+                f"that the treatment is {said}",
+            )
+        ]
+    if concluded is None and item.rationale:
+        return [
+            Finding(
+                "info",
+                item.rationale_line,
+                "no-conclusion",
+                f"the rationale of {label} states no conclusion on medical necessity",
+            )
+        ]
+    return []
+
+
+def _item_citation_findings(item: ParsedItem, reference: date | None) -> list[Finding]:
+    """The IMR's citations, then the claims administrator's, then the rationale's chapters."""
+    findings: list[Finding] = []
+    for citation in item.citations:
+        findings += _citation_findings(
+            citation, item.imr_guideline_line or item.line, item.rationale, reference, False
+        )
+    if item.claims_administrator_guideline:
+        for citation in parse_citations(item.claims_administrator_guideline):
+            findings += _citation_findings(citation, item.line, "", reference, True)
+    findings += _rationale_chapter_findings(item)
+    return findings
 
 
 def check_letter(path: str | Path) -> list[Finding]:
