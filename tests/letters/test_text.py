@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from openimr.domain import Decision
+from openimr.letters._sectioned import _TERMINATOR
 from openimr.letters._text import conclusion
-from openimr.letters.parse import _TERMINATOR
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from openimr.domain import Determination, ItemDetermination
 from openimr.errors import LetterError, RenderError
 from openimr.knowledge.citations import format_citations
-from openimr.letters.parse import (
+from openimr.letters._fields import (
     NO_RATIONALE_SENTENCE,
     NO_REVIEWER_SENTENCE,
     NO_SUMMARY_SENTENCE,
