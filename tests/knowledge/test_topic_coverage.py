@@ -17,7 +17,8 @@ from openimr.casefile import parse_case_data
 from openimr.engine.criteria import Situation
 from openimr.engine.normalize import normalize_request
 from openimr.engine.select import select_guidance, usable_document
-from openimr.facts.extract import ClinicalFacts, FactExtractor
+from openimr.facts.clinical_facts import ClinicalFacts
+from openimr.facts.extract import FactExtractor
 from openimr.facts.vocabulary import load_vocabulary
 from openimr.knowledge.sources import Edition
 from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_base

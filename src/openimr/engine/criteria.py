@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openimr.domain import Evidence, NormalizedRequest
-from openimr.facts.extract import ClinicalFacts
+from openimr.facts.clinical_facts import ClinicalFacts
 from openimr.knowledge.checks import PREDICATES, Check
 from openimr.knowledge.topics import KnowledgeBase, Topic
 

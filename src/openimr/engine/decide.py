@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openimr.domain import CriterionResult, Decision, Evidence, Flag, GuidelineCitation
 from openimr.engine.criteria import Outcome, Situation, evaluate
 from openimr.engine.select import Selection
-from openimr.facts.extract import unique_evidence
+from openimr.facts.mentions import unique_evidence
 from openimr.knowledge.topics import CriterionSpec
 
 MAX_EVIDENCE_PER_CRITERION = 3

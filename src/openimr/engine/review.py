@@ -25,7 +25,8 @@ from openimr.engine.normalize import NormalizedItem, normalize_request
 from openimr.engine.select import Selection, choose_edition, select_guidance
 from openimr.engine.summary import SUMMARY_CONCEPTS, compose_summary
 from openimr.engine.ur_citation import audit_claims_administrator
-from openimr.facts.extract import ClinicalFacts, FactExtractor
+from openimr.facts.clinical_facts import ClinicalFacts
+from openimr.facts.extract import FactExtractor
 from openimr.knowledge.checks import names_used
 from openimr.knowledge.sources import Edition
 from openimr.knowledge.topics import KnowledgeBase, Topic, default_knowledge_base

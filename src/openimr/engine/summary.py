@@ -11,7 +11,7 @@ from datetime import date
 
 from openimr.casefile import CaseFile, RecordKind
 from openimr.engine.normalize import NormalizedItem
-from openimr.facts.extract import ClinicalFacts
+from openimr.facts.clinical_facts import ClinicalFacts
 
 _KIND_LABELS = {
     "progress_report": "progress reports",

@@ -1,0 +1,286 @@
+"""A case's clinical facts and the questions criteria ask of them: is a finding documented
+present, absent, or not at all; was a treatment given, and how often; was imaging done; which
+drugs are in use. Each answer keeps the words that show it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from openimr.domain import Evidence
+from openimr.facts.medications import MedicationUse
+from openimr.facts.mentions import Mention, unique_evidence
+from openimr.facts.sessions import SessionCount, count_sessions
+from openimr.facts.text import Sentence
+from openimr.facts.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A tri-state answer with its evidence: True present, False documented absent, None silent."""
+
+    value: bool | None
+    evidence: tuple[Evidence, ...] = ()
+    note: str | None = None
+
+
+@dataclass
+class ClinicalFacts:
+    """Everything read from one case's records."""
+
+    vocabulary: Vocabulary
+    record_order: list[int]
+    record_dates: list[date | None]
+    injury_date: date | None
+    reference_date: date | None
+    age: int | None
+    sex: str | None
+    mentions: dict[tuple[str, str], list[Mention]] = field(default_factory=dict)
+    session_counts: dict[str, SessionCount] = field(default_factory=dict)
+    medications: dict[str, MedicationUse] = field(default_factory=dict)
+    injury_date_evidence: Evidence | None = None
+    age_evidence: Evidence | None = None
+    concepts_read: set[str] = field(default_factory=set)
+    reader: Any = None  # reads a concept that was not read up front
+    region_spans: dict[int, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    #: each sentence's predecessor in its record, keyed by (record index, sentence start)
+    previous_sentence: dict[tuple[int, int], Sentence] = field(default_factory=dict)
+
+    def is_request(self, sentence: Sentence) -> bool:
+        """A sentence that asks for, plans or decides on care rather than reporting care
+        given, or a verbless fragment that carries on the plan of the sentence before it."""
+        vocab = self.vocabulary
+        if vocab.says("request_or_plan", sentence.text):
+            return True
+        if not vocab.says("verbless_continuation", sentence.text.strip()):
+            return False
+        before = self.previous_sentence.get((sentence.record_index, sentence.start))
+        return before is not None and vocab.says("request_or_plan", before.text)
+
+    # -- time ---------------------------------------------------------------------------
+    @property
+    def weeks_since_injury(self) -> float | None:
+        if self.injury_date and self.reference_date:
+            return (self.reference_date - self.injury_date).days / 7.0
+        return None
+
+    # -- concepts -----------------------------------------------------------------------
+    def of(self, kind: str, key: str) -> list[Mention]:
+        return self.mentions.get((kind, key), [])
+
+    def _order(self, mention: Mention) -> tuple[int, int]:
+        return (self.record_order.index(mention.record_index), mention.start)
+
+    def finding(self, concept: str, regions: tuple[str, ...] = ()) -> Finding:
+        """Is the concept documented present (True), documented absent (False), or silent?
+
+        ``regions`` (the request's body regions) scope a regional concept: a mention whose
+        clause is about another body part does not count. Evidence is the clause that states
+        the finding.
+        """
+        spec = self.vocabulary.concepts[concept]
+        if concept not in self.concepts_read and self.reader is not None:
+            self.reader(concept)
+        allowed = self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
+        present: list[Mention] = []
+        absent: list[Mention] = []
+        for mention in self.of("concept", concept):
+            mods = mention.modifiers
+            if allowed is not None and not self._bears_on(mention, allowed):
+                continue
+            if mention.absent:
+                absent.append(mention)
+                continue
+            if mods.family:
+                continue
+            if mods.negated or (spec.qualified and self._diminished(mention)):
+                absent.append(mention)
+                continue
+            if mods.hypothetical and "hypothetical" not in spec.keep:
+                continue
+            if mods.possible and "possible" not in spec.keep:
+                continue
+            present.append(mention)
+        if present and absent:
+            latest_present = max(present, key=self._order)
+            later = [m for m in absent if self._order(m) > self._order(latest_present)]
+            if any(self._replaces(m, p) for m in later for p in present):
+                return Finding(
+                    False,
+                    self._clauses(absent),
+                    note=f"{spec.label}: earlier mentions, then documented absent",
+                )
+            return Finding(
+                True,
+                self._clauses(present),
+                note=f"{spec.label}: documented (with contrary statements elsewhere)",
+            )
+        if present:
+            return Finding(True, self._clauses(present))
+        if absent:
+            return Finding(False, self._clauses(absent))
+        return Finding(None)
+
+    def _replaces(self, absent: Mention, present: Mention) -> bool:
+        """A later statement of absence replaces an earlier finding: a statement in a later
+        record or sentence that the concept is absent as a whole ("sensation intact"), or a
+        negation of the same sign on the same side."""
+        if absent.record_index != present.record_index:
+            return True
+        if absent.absent:
+            return absent.sentence is not present.sentence
+        vocab = self.vocabulary
+        words_absent = set(re.findall(r"[a-z]{4,}", absent.text.lower()))
+        words_present = set(re.findall(r"[a-z]{4,}", present.text.lower()))
+        sides_absent = words_absent & vocab.side_words
+        sides_present = words_present & vocab.side_words
+        if sides_absent and sides_present and sides_absent != sides_present:
+            return False
+        return bool((words_absent & words_present) - vocab.generic_sign_words)
+
+    def clause_span(self, mention: Mention) -> tuple[int, int]:
+        """The clause of its sentence a mention stands in, as a span of the record text."""
+        sentence = mention.sentence
+        text = sentence.text
+        low, high = mention.start - sentence.start, mention.end - sentence.start
+        start, end = 0, len(text)
+        breaks = self.vocabulary.clause_breaks
+        if breaks is not None:
+            for found in breaks.finditer(text):
+                if found.end() <= low:
+                    start = found.end()
+                elif found.start() >= high:
+                    end = found.start()
+                    break
+        while start < low and not text[start].isalnum():
+            start += 1
+        while end > high and not (text[end - 1].isalnum() or text[end - 1] in ")%"):
+            end -= 1
+        return sentence.start + start, sentence.start + end
+
+    def _clauses(self, mentions: list[Mention]) -> tuple[Evidence, ...]:
+        out = []
+        for mention in mentions:
+            start, end = self.clause_span(mention)
+            offset = mention.sentence.start
+            quote = mention.sentence.text[start - offset : end - offset]
+            out.append(
+                Evidence(record_index=mention.record_index, start=start, end=end, quote=quote)
+            )
+        return tuple(unique_evidence(out))
+
+    def _diminished(self, mention: Mention) -> bool:
+        """A qualifier in the clause says the improvement or relief was not real or lasting."""
+        start, end = self.clause_span(mention)
+        offset = mention.sentence.start
+        text = mention.sentence.text
+        before = text[start - offset : mention.start - offset]
+        after = text[mention.end - offset : end - offset]
+        vocab = self.vocabulary
+        return bool(
+            (vocab.diminishing_before and vocab.diminishing_before.search(before))
+            or (vocab.diminishing_after and vocab.diminishing_after.search(after))
+        )
+
+    def _bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
+        """The nearest region named in the mention's clause is allowed, or none is named."""
+        start, end = self.clause_span(mention)
+        nearest: tuple[int, str] | None = None
+        for region, spans in self._region_spans(mention.record_index).items():
+            for region_start, region_end in spans:
+                if region_start < start or region_end > end:
+                    continue
+                distance = (
+                    mention.start - region_end
+                    if region_end <= mention.start
+                    else max(0, region_start - mention.end)
+                )
+                if nearest is None or (distance, region) < nearest:
+                    nearest = (distance, region)
+        return nearest is None or nearest[1] in allowed
+
+    def _region_spans(self, record_index: int) -> dict[str, list[tuple[int, int]]]:
+        cache = self.region_spans.get(record_index)
+        if cache is None:
+            cache = {}
+            for (kind, key), mentions in sorted(self.mentions.items()):
+                if kind != "region":
+                    continue
+                spans = [(m.start, m.end) for m in mentions if m.record_index == record_index]
+                if spans:
+                    cache[key] = spans
+            self.region_spans[record_index] = cache
+        return cache
+
+    # -- treatments ---------------------------------------------------------------------
+    def treatment_received(self, kind: str) -> Finding:
+        """Was this kind of treatment already given? Requests and plans do not count."""
+        received: list[Mention] = []
+        denied: list[Mention] = []
+        for mention in self.of("treatment", kind):
+            mods = mention.modifiers
+            if mods.family or mods.possible:
+                continue
+            if mods.hypothetical or self.is_request(mention.sentence):
+                continue
+            if mods.negated and (mods.negation_distance or 0) <= 3:
+                denied.append(mention)
+                continue
+            received.append(mention)
+        if received:
+            return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in received)))
+        if denied:
+            return Finding(False, tuple(unique_evidence(m.sentence_evidence() for m in denied)))
+        return Finding(None)
+
+    def sessions(self, kind: str) -> SessionCount:
+        """Sessions of a kind of treatment already given, counted on first use."""
+        if kind not in self.session_counts:
+            self.session_counts[kind] = count_sessions(self, kind)
+        return self.session_counts[kind]
+
+    # -- imaging ------------------------------------------------------------------------
+    def prior_imaging(self, modalities: tuple[str, ...], regions: tuple[str, ...]) -> Finding:
+        """An earlier study of one of these modalities of one of these regions."""
+        found: list[Mention] = []
+        for modality in modalities:
+            for mention in self.of("modality", modality):
+                mods = mention.modifiers
+                if mods.hypothetical or mods.negated or mods.family or mods.possible:
+                    continue
+                if self.is_request(mention.sentence):
+                    continue
+                sentence_regions = self.regions_in(mention.sentence)
+                if regions and not (sentence_regions & set(regions)):
+                    continue
+                found.append(mention)
+        if found:
+            return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in found)))
+        return Finding(None)
+
+    def regions_in(self, sentence: Sentence) -> set[str]:
+        regions = set()
+        for (kind, key), mentions in self.mentions.items():
+            if kind != "region":
+                continue
+            for mention in mentions:
+                if mention.sentence is sentence or (
+                    mention.record_index == sentence.record_index
+                    and sentence.start <= mention.start < sentence.end
+                ):
+                    regions.add(key)
+                    break
+        return regions
+
+    # -- medications --------------------------------------------------------------------
+    def medication(self, generic: str) -> MedicationUse | None:
+        return self.medications.get(generic)
+
+    def medications_in_class(self, drug_class: str) -> list[MedicationUse]:
+        return [
+            use
+            for use in self.medications.values()
+            if self.vocabulary.class_is(use.drug_class, drug_class)
+        ]

@@ -1,0 +1,67 @@
+"""Which drugs the worker takes, took, stopped, or is only asked to start, read from the
+sentences that mention each drug."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from openimr.domain import Evidence
+from openimr.facts.mentions import Mention, unique_evidence
+
+if TYPE_CHECKING:
+    from openimr.facts.clinical_facts import ClinicalFacts
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationUse:
+    generic: str
+    drug_class: str
+    prior_use: bool
+    newly_prescribed: bool
+    requested_only: bool
+    stopped: bool
+    evidence: tuple[Evidence, ...]
+
+
+def read_medications(facts: ClinicalFacts) -> None:
+    """Fill ``facts.medications`` from its drug mentions, one entry per generic drug."""
+    vocab = facts.vocabulary
+    by_generic: dict[str, list[Mention]] = {}
+    for (kind, key), mentions in facts.mentions.items():
+        if kind == "drug":
+            by_generic.setdefault(key, []).extend(mentions)
+    for generic, mentions in sorted(by_generic.items()):
+        entry = vocab.drugs[generic]
+        prior = new = requested = stopped = False
+        evidence: list[Evidence] = []
+        for mention in mentions:
+            mods = mention.modifiers
+            sentence = mention.sentence.text
+            if mods.family:
+                continue
+            evidence.append(mention.sentence_evidence())
+            if mods.negated and (mods.negation_distance or 0) <= 2:
+                continue
+            if vocab.says("medication_stopped", sentence):
+                stopped = True
+            current = vocab.says("medication_current", sentence)
+            if mods.hypothetical or facts.is_request(mention.sentence):
+                if current and not mods.hypothetical:
+                    prior = True
+                else:
+                    requested = True
+                continue
+            if vocab.says("medication_new", sentence) and not current:
+                new = True
+                continue
+            prior = True
+        facts.medications[generic] = MedicationUse(
+            generic=generic,
+            drug_class=entry.drug_class,
+            prior_use=prior,
+            newly_prescribed=new,
+            requested_only=requested and not prior and not new,
+            stopped=stopped,
+            evidence=tuple(unique_evidence(evidence)),
+        )

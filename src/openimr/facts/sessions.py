@@ -1,0 +1,120 @@
+"""Sessions of a treatment already given, from the counts the records state near it
+("8 sessions of physical therapy", "2x a week for 6 weeks")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from openimr.domain import Evidence
+from openimr.facts.mentions import Mention
+from openimr.facts.text import NUMBER_PATTERN, Sentence, parse_number
+
+if TYPE_CHECKING:
+    from openimr.facts.clinical_facts import ClinicalFacts
+
+NUMBER = NUMBER_PATTERN
+
+_COUNT_BEFORE = re.compile(
+    rf"(?<![\w/.-])(?P<n>{NUMBER})(?:/(?P<of>\d{{1,3}}))?\s+(?:[\w-]+\s+){{0,3}}?"
+    r"(?P<unit>sessions?|visits?|treatments?|reports?|appointments?)\b",
+    re.IGNORECASE,
+)
+_FREQUENCY = re.compile(
+    rf"(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/)?\s*(?:week|wk)?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:weeks?|wks?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCount:
+    count: int | None
+    extensive: bool
+    evidence: tuple[Evidence, ...]
+
+
+def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
+    """Sessions of a treatment already given, from counts stated near its mentions."""
+    nearby: dict[tuple[int, int], list[Mention]] = {}
+    for (mention_kind, _key), mentions in facts.mentions.items():
+        if mention_kind == "treatment":
+            for m in mentions:
+                nearby.setdefault((m.record_index, m.sentence.start), []).append(m)
+    best = SessionCount(None, False, ())
+    for mention in facts.of("treatment", kind):
+        mods = mention.modifiers
+        if mods.hypothetical or mods.family or mods.possible:
+            continue
+        if mods.negated and (mods.negation_distance or 0) <= 3:
+            continue
+        if facts.is_request(mention.sentence):
+            continue
+        count, extensive, evidence = _count_near(facts, mention.sentence, mention, nearby)
+        if count is None and not extensive:
+            continue
+        total = max(best.count or 0, count or 0)
+        best = SessionCount(total or None, best.extensive or extensive, (*best.evidence, evidence))
+    return best
+
+
+def _count_near(
+    facts: ClinicalFacts,
+    sentence: Sentence,
+    mention: Mention,
+    treatments_by_sentence: dict[tuple[int, int], list[Mention]],
+) -> tuple[int | None, bool, Evidence]:
+    """A session count stated in the sentence of a treatment mention, nearest to it."""
+    text = sentence.text
+    offset = sentence.start
+    relative = mention.start - offset
+    candidates: list[tuple[int, int, re.Match[str]]] = []
+    for match in _COUNT_BEFORE.finditer(text):
+        value = _number(match.group("n"))
+        if value is None or value > 200:
+            continue
+        candidates.append((abs(match.start() - relative), value, match))
+    for match in _FREQUENCY.finditer(text):
+        per_week, weeks = _number(match.group("f")), _number(match.group("w"))
+        if per_week and weeks:
+            candidates.append((abs(match.start() - relative), per_week * weeks, match))
+    # a count belongs to this treatment only if no other treatment mention is nearer to it
+    others = [
+        m.start - offset
+        for m in treatments_by_sentence.get((sentence.record_index, sentence.start), ())
+        if m.key != mention.key
+    ]
+    best: tuple[int, int, re.Match[str]] | None = None
+    for distance, value, match in sorted(candidates, key=lambda c: c[0]):
+        if any(abs(match.start() - other) < distance for other in others):
+            continue
+        best = (distance, value, match)
+        break
+    extensive = facts.vocabulary.says("extensive_treatment", text)
+    if best is None:
+        return (
+            None,
+            extensive,
+            Evidence(
+                record_index=sentence.record_index,
+                start=sentence.start,
+                end=sentence.end,
+                quote=text,
+            ),
+        )
+    _distance, value, match = best
+    return (
+        value,
+        extensive,
+        Evidence(
+            record_index=sentence.record_index,
+            start=offset + match.start(),
+            end=offset + match.end(),
+            quote=match.group(0),
+        ),
+    )
+
+
+def _number(value: str) -> int | None:
+    number = parse_number(value)
+    return int(number) if number is not None and number.is_integer() else None
