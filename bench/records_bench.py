@@ -241,10 +241,10 @@ def _scanned_split(bundles: list[Any], pages: int, tmp: Path) -> dict[str, Any]:
 
 def _engine(bundles: list[Any], paths: list[Path]) -> dict[str, Any]:
     from openimr.casefile import parse_case_data
-    from openimr.engine import Reviewer, settle_process
+    from openimr.engine import ReviewEngine, settle_process
     from openimr.records import CaseDetails, DocumentKind, build_case_file
 
-    reviewer = Reviewer()
+    engine = ReviewEngine()
     settle_process()
     same_decisions = same_criteria = items = 0
     for bundle, path in zip(bundles, paths, strict=True):
@@ -272,7 +272,7 @@ def _engine(bundles: list[Any], paths: list[Path]) -> dict[str, Any]:
                 ],
             }
         )
-        for a, b in zip(reviewer.review(built).items, reviewer.review(as_text).items, strict=True):
+        for a, b in zip(engine.review(built).items, engine.review(as_text).items, strict=True):
             items += 1
             same_decisions += a.decision == b.decision
             same_criteria += [c.met for c in a.criteria] == [c.met for c in b.criteria]

@@ -101,7 +101,7 @@ def test_review_takes_a_folder_of_documents_with_a_sidecar(
 def test_the_engine_decides_a_case_from_pdfs_as_it_does_from_the_same_records_as_text(
     bundle, bundle_pdf: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from openimr.engine import Reviewer
+    from openimr.engine import ReviewEngine
 
     ur = max(d.date for d in bundle.documents)
     injury = min(d.date for d in bundle.documents).replace(day=1)
@@ -130,9 +130,9 @@ def test_the_engine_decides_a_case_from_pdfs_as_it_does_from_the_same_records_as
             ],
         }
     )
-    reviewer = Reviewer()
-    from_pdf = reviewer.review(built)
-    from_text = reviewer.review(as_text)
+    engine = ReviewEngine()
+    from_pdf = engine.review(built)
+    from_text = engine.review(as_text)
     assert [i.decision for i in from_pdf.items] == [i.decision for i in from_text.items]
     assert [[c.met for c in i.criteria] for i in from_pdf.items] == [
         [c.met for c in i.criteria] for i in from_text.items
