@@ -148,18 +148,33 @@ def test_documents_are_stored_with_hash_and_never_overwritten(client, users, mak
         headers=users.intake,
     )
     assert binary.status_code == 422 and binary.json()["error"]["field"] == "file"
-    pdf = _blank_pdf()
+    blank = client.post(
+        url, files={"file": ("scan.pdf", _blank_pdf(), "application/pdf")}, headers=users.intake
+    )
+    assert blank.status_code == 422, blank.text
+    assert "no readable text" in blank.json()["error"]["message"]
+    pdf = _text_pdf()
     stored = client.post(
-        url, files={"file": ("scan.pdf", pdf, "application/pdf")}, headers=users.intake
+        url, files={"file": ("report.pdf", pdf, "application/pdf")}, headers=users.intake
     )
     assert stored.status_code == 201, stored.text
     assert stored.json()["media_type"] == "application/pdf"
     fetched = client.get(f"{url}/{stored.json()['id']}", headers=users.intake)
     assert fetched.content == pdf
     detail = client.get(f"/api/v1/cases/{case_id}", headers=users.intake).json()
-    assert any(
-        r["text"].startswith("Orthopedic consultation") for r in detail["case_file"]["records"]
-    )
+    texts = [r["text"] for r in detail["case_file"]["records"]]
+    assert any(t.startswith("Orthopedic consultation") for t in texts)
+    assert any("radiating to the left leg" in t for t in texts)
+
+
+def _text_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(
+        string="<h1>PROGRESS REPORT</h1><p>Date of service: 10/20/2016</p>"
+        "<p>Low back pain radiating to the left leg, worse with sitting. Straight leg raise "
+        "positive on the left.</p><p>John Smith, M.D.</p>"
+    ).write_pdf()
 
 
 def _blank_pdf() -> bytes:

@@ -196,7 +196,10 @@ def _read(reader: Any, image: Image) -> tuple[list[Line], float]:
     if iterator is not None:
         for item in tesserocr.iterate_level(iterator, level):
             box = item.BoundingBox(level)
-            text = item.GetUTF8Text(level)
+            try:
+                text = item.GetUTF8Text(level)
+            except RuntimeError:  # Tesseract found a line box but no text in it (a blank page)
+                continue
             if box is None or not text or not text.strip():
                 continue
             x0, top, x1, bottom = box

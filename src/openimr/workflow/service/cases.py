@@ -63,8 +63,19 @@ def effective_case_file(session: Session, case: Case) -> CaseFile:
         raise StoreError(f"case {case.id} has no stored case file")
     data = json.loads(base.content)
     for document in documents:
-        if document.kind == DocumentKind.RECORD and document.text and document.text.strip():
-            meta = document.meta or {}
+        meta = document.meta or {}
+        if document.kind == DocumentKind.RECORD and meta.get("records"):
+            for found in meta["records"]:
+                data["records"].append(
+                    {
+                        "kind": found["kind"],
+                        "date": found.get("date"),
+                        "author": found.get("author"),
+                        "specialty": found.get("specialty"),
+                        "text": found["text"],
+                    }
+                )
+        elif document.kind == DocumentKind.RECORD and document.text and document.text.strip():
             data["records"].append(
                 {
                     "kind": meta.get("record_kind", RecordKind.OTHER.value),

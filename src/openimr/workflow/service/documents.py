@@ -1,11 +1,17 @@
 """Documents of a case: records added after intake, stored with their hash, never replaced.
 
-A record's text (a PDF's text layer, or UTF-8 text) joins the case file the engine reads; a
-PDF without text (a scan) or one that cannot be read is still stored, and gives no text.
+A text document is one record. A PDF (text or scanned) or an image (TIFF fax, PNG, JPEG) is
+read by the records layer: OCRed where it has no text, split into the records it bundles,
+each with its kind, date, author and pages, and those records join the case file the engine
+reads. A document that cannot be read (encrypted, damaged, a decompression bomb, a name that
+lies about its content) is refused with the reason, and nothing is stored.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from openimr.casefile import Record, RecordKind
-from openimr.errors import ConflictError, InputError, NotFound, OpenIMRError, WorkflowError
+from openimr.errors import ConflictError, InputError, NotFound, WorkflowError
 from openimr.store.models import Case, Document
 from openimr.workflow.schemas import Actor, DocumentKind, DocumentOut
 from openimr.workflow.service import proposals
@@ -36,8 +42,10 @@ def add_document(
     record: dict[str, Any] | None = None,
 ) -> DocumentOut:
     """Store a PDF or text record with its hash; the same bytes twice is refused."""
-    kind_media, text_content = read_upload(content, media_type, filename)
+    kind_media, text_content, split = read_upload(content, media_type, filename)
     meta = record_meta(record or {})
+    if split is not None:
+        meta = {**meta, **split}
     with core.unit(actor) as unit:
         case = unit.case(case_id, "document.add")
         if case.status in CLOSED or case.status == CaseStatus.DETERMINATION_SIGNED:
@@ -119,10 +127,16 @@ def get_document(
 # -- reading an upload -------------------------------------------------------------------
 
 
+_IMAGE_MEDIA = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
+
+
 def read_upload(
     content: bytes, media_type: str | None, filename: str | None
-) -> tuple[str, str | None]:
-    """Accept PDF or UTF-8 text only; return the media type and the text for the engine."""
+) -> tuple[str, str | None, dict[str, Any] | None]:
+    """Accept a PDF, an image or UTF-8 text; return the media type, the text for the engine
+    and, for PDFs and images, the records the document was split into (for its metadata)."""
+    from openimr.records.read import sniff
+
     where = filename or "document"
     if not content:
         raise InputError("the document is empty", source=where, location="file")
@@ -133,36 +147,67 @@ def read_upload(
             source=where,
             location="file",
         )
-    if content.startswith(b"%PDF-"):
-        return "application/pdf", pdf_text(content)
+    found = sniff(content[:1024])
+    if found is not None:
+        split = split_document(content, found, where)
+        text = "\n\n".join(r["text"] for r in split["records"]) or None
+        return ("application/pdf" if found == "pdf" else _IMAGE_MEDIA[found]), text, split
     if media_type == "application/pdf":
         raise InputError("declared as PDF but is not a PDF file", source=where, location="file")
     if b"\x00" in content[:65536]:
         raise InputError(
-            "only PDF and plain-text documents are accepted", source=where, location="file"
+            "only PDF, image (TIFF, PNG, JPEG) and plain-text documents are accepted",
+            source=where,
+            location="file",
         )
     try:
         decoded = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(
-            "only PDF and UTF-8 plain-text documents are accepted", source=where, location="file"
+            "only PDF, image and UTF-8 plain-text documents are accepted",
+            source=where,
+            location="file",
         ) from None
-    return "text/plain", decoded
+    return "text/plain", decoded, None
 
 
-def pdf_text(content: bytes) -> str | None:
-    """Text of a PDF for the engine; ``None`` when it has none (a scan) or cannot be read.
+def split_document(content: bytes, kind: str, name: str) -> dict[str, Any]:
+    """Read a PDF or image with the records layer: its records, pages and flags.
 
-    Read by the letters layer's PDF reader, the project's one (it holds PDFium's lock).
+    The bytes go to a private temporary file (the reader streams pages from a path), removed
+    when the reading ends; a document that cannot be read is refused naming file and page.
     """
-    from openimr.letters.extract import extract_pdf_pages
+    from openimr.records import read_documents
+    from openimr.records.errors import DocumentError
 
-    try:
-        pages = extract_pdf_pages(content)
-    except OpenIMRError:  # a damaged or encrypted PDF is still stored; it only gives no text
-        return None
-    joined = "\n\f\n".join(pages).replace("\x00", "")
-    return joined if joined.strip() else None
+    suffix = {"pdf": ".pdf", "tiff": ".tif", "png": ".png", "jpeg": ".jpg"}[kind]
+    errors: list[DocumentError] = []
+    with tempfile.TemporaryDirectory(prefix="openimr-doc-") as folder:
+        os.chmod(folder, 0o700)
+        path = Path(folder) / f"document{suffix}"
+        path.write_bytes(content)
+        os.chmod(path, 0o600)
+        found = read_documents([path], names=[name], errors=errors)
+    if errors:
+        error = errors[0]
+        raise InputError(error.detail, source=name, location=error.location or "file")
+    records = [
+        {
+            "kind": r.kind.record_kind.value,
+            "detailed_kind": r.kind.value,
+            "date": r.date.isoformat() if r.date else None,
+            "author": r.author,
+            "specialty": r.specialty,
+            "pages": list(r.pages),
+            "ocr_confidence": r.ocr_confidence,
+            "text": r.text,
+        }
+        for r in found.records
+    ]
+    flags = [{"page": f.page, "reason": f.reason} for f in found.flags]
+    if not records:
+        raise InputError("no readable text was found in the document", source=name, location="file")
+    return {"records": records, "flags": flags}
 
 
 def record_meta(record: dict[str, Any]) -> dict[str, Any]:
