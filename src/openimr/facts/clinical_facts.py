@@ -4,6 +4,7 @@ drugs are in use. Each answer keeps the words that show it."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,9 @@ from openimr.facts.mentions import Mention, unique_evidence
 from openimr.facts.sessions import SessionCount, count_sessions
 from openimr.facts.text import Sentence
 from openimr.facts.vocabulary import Vocabulary
+
+#: Distinct clauses a finding keeps as evidence (criteria quote the first three of theirs).
+EVIDENCE_PER_FINDING = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +48,26 @@ class ClinicalFacts:
     age_evidence: Evidence | None = None
     concepts_read: set[str] = field(default_factory=set)
     reader: Any = None  # reads a concept that was not read up front
-    region_spans: dict[int, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    region_spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    nearest_regions: dict[tuple[int, int, int], str | None] = field(default_factory=dict)
+    #: each mention's clause evidence, computed once (criteria ask about the same mentions)
+    clause_evidence: dict[tuple[int, int, int], Evidence] = field(default_factory=dict)
+    clause_spans: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
     #: each sentence's predecessor in its record, keyed by (record index, sentence start)
     previous_sentence: dict[tuple[int, int], Sentence] = field(default_factory=dict)
+    requests: dict[tuple[int, int], bool] = field(default_factory=dict)
+    sentence_breaks: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
 
     def is_request(self, sentence: Sentence) -> bool:
         """A sentence that asks for, plans or decides on care rather than reporting care
         given, or a verbless fragment that carries on the plan of the sentence before it."""
+        key = (sentence.record_index, sentence.start)
+        known = self.requests.get(key)
+        if known is None:
+            known = self.requests[key] = self._is_request(sentence)
+        return known
+
+    def _is_request(self, sentence: Sentence) -> bool:
         vocab = self.vocabulary
         if vocab.says("request_or_plan", sentence.text):
             return True
@@ -142,34 +159,62 @@ class ClinicalFacts:
 
     def clause_span(self, mention: Mention) -> tuple[int, int]:
         """The clause of its sentence a mention stands in, as a span of the record text."""
+        key = (mention.record_index, mention.start, mention.end)
+        span = self.clause_spans.get(key)
+        if span is None:
+            span = self.clause_spans[key] = self._clause_span(mention)
+        return span
+
+    def _clause_span(self, mention: Mention) -> tuple[int, int]:
         sentence = mention.sentence
         text = sentence.text
         low, high = mention.start - sentence.start, mention.end - sentence.start
         start, end = 0, len(text)
-        breaks = self.vocabulary.clause_breaks
-        if breaks is not None:
-            for found in breaks.finditer(text):
-                if found.end() <= low:
-                    start = found.end()
-                elif found.start() >= high:
-                    end = found.start()
-                    break
+        for break_start, break_end in self._breaks(sentence):
+            if break_end <= low:
+                start = break_end
+            elif break_start >= high:
+                end = break_start
+                break
         while start < low and not text[start].isalnum():
             start += 1
         while end > high and not (text[end - 1].isalnum() or text[end - 1] in ")%"):
             end -= 1
         return sentence.start + start, sentence.start + end
 
+    def _breaks(self, sentence: Sentence) -> list[tuple[int, int]]:
+        """Where the sentence's clauses end (spans of the clause-break words), found once."""
+        key = (sentence.record_index, sentence.start)
+        found = self.sentence_breaks.get(key)
+        if found is None:
+            pattern = self.vocabulary.clause_breaks
+            found = [m.span() for m in pattern.finditer(sentence.text)] if pattern else []
+            self.sentence_breaks[key] = found
+        return found
+
     def _clauses(self, mentions: list[Mention]) -> tuple[Evidence, ...]:
-        out = []
+        """The first :data:`EVIDENCE_PER_FINDING` distinct clauses of the mentions, in order
+        (a proposal quotes a few; quoting every mention of a common finding costs time)."""
+        out: list[Evidence] = []
+        seen: set[tuple[int, int, int]] = set()
         for mention in mentions:
-            start, end = self.clause_span(mention)
-            offset = mention.sentence.start
-            quote = mention.sentence.text[start - offset : end - offset]
-            out.append(
-                Evidence(record_index=mention.record_index, start=start, end=end, quote=quote)
-            )
-        return tuple(unique_evidence(out))
+            if len(out) >= EVIDENCE_PER_FINDING:
+                break
+            key = (mention.record_index, mention.start, mention.end)
+            evidence = self.clause_evidence.get(key)
+            if evidence is None:
+                start, end = self.clause_span(mention)
+                offset = mention.sentence.start
+                quote = mention.sentence.text[start - offset : end - offset]
+                evidence = Evidence(
+                    record_index=mention.record_index, start=start, end=end, quote=quote
+                )
+                self.clause_evidence[key] = evidence
+            span = (evidence.record_index, evidence.start, evidence.end)
+            if span not in seen:
+                seen.add(span)
+                out.append(evidence)
+        return tuple(out)
 
     def _diminished(self, mention: Mention) -> bool:
         """A qualifier in the clause says the improvement or relief was not real or lasting."""
@@ -186,33 +231,46 @@ class ClinicalFacts:
 
     def _bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
         """The nearest region named in the mention's clause is allowed, or none is named."""
-        start, end = self.clause_span(mention)
-        nearest: tuple[int, str] | None = None
-        for region, spans in self._region_spans(mention.record_index).items():
-            for region_start, region_end in spans:
-                if region_start < start or region_end > end:
-                    continue
-                distance = (
-                    mention.start - region_end
-                    if region_end <= mention.start
-                    else max(0, region_start - mention.end)
-                )
-                if nearest is None or (distance, region) < nearest:
-                    nearest = (distance, region)
-        return nearest is None or nearest[1] in allowed
+        region = self._nearest_region(mention)
+        return region is None or region in allowed
 
-    def _region_spans(self, record_index: int) -> dict[str, list[tuple[int, int]]]:
-        cache = self.region_spans.get(record_index)
-        if cache is None:
-            cache = {}
-            for (kind, key), mentions in sorted(self.mentions.items()):
-                if kind != "region":
-                    continue
-                spans = [(m.start, m.end) for m in mentions if m.record_index == record_index]
-                if spans:
-                    cache[key] = spans
-            self.region_spans[record_index] = cache
-        return cache
+    def _nearest_region(self, mention: Mention) -> str | None:
+        """The body region named nearest to the mention within its clause (found once)."""
+        key = (mention.record_index, mention.start, mention.end)
+        if key in self.nearest_regions:
+            return self.nearest_regions[key]
+        start, end = self.clause_span(mention)
+        spans = self._region_spans(mention.record_index)
+        nearest: tuple[int, str] | None = None
+        for region_start, region_end, region in spans[bisect.bisect_left(spans, (start,)) :]:
+            if region_start >= end:
+                break
+            if region_end > end:
+                continue
+            distance = (
+                mention.start - region_end
+                if region_end <= mention.start
+                else max(0, region_start - mention.end)
+            )
+            if nearest is None or (distance, region) < nearest:
+                nearest = (distance, region)
+        found = nearest[1] if nearest else None
+        self.nearest_regions[key] = found
+        return found
+
+    def _region_spans(self, record_index: int) -> list[tuple[int, int, str]]:
+        """Every region mention of a record as (start, end, region), in text order."""
+        cached = self.region_spans.get(record_index)
+        if cached is None:
+            cached = sorted(
+                (m.start, m.end, key)
+                for (kind, key), mentions in self.mentions.items()
+                if kind == "region"
+                for m in mentions
+                if m.record_index == record_index
+            )
+            self.region_spans[record_index] = cached
+        return cached
 
     # -- treatments ---------------------------------------------------------------------
     def treatment_received(self, kind: str) -> Finding:
