@@ -1,12 +1,22 @@
 """Case files: the IMR case as received (JSON or YAML), validated against the public contract."""
 
 from openimr.casefile.load import load_case_file, parse_case_bytes, parse_case_data, read_json
-from openimr.casefile.model import CaseFile, Claimant, DisputedItem, Record, RecordKind
+from openimr.casefile.model import (
+    CaseFile,
+    Claimant,
+    DisputedItem,
+    Parties,
+    Party,
+    Record,
+    RecordKind,
+)
 
 __all__ = [
     "CaseFile",
     "Claimant",
     "DisputedItem",
+    "Parties",
+    "Party",
     "Record",
     "RecordKind",
     "load_case_file",

@@ -167,6 +167,48 @@ class Record(_Strict):
         return value
 
 
+#: Most names, numbers or addresses one party may list.
+MAX_PARTY_ENTRIES = 50
+
+_Names = Annotated[
+    list[Annotated[Text, Field(max_length=MAX_NAME_CHARS)]], Field(max_length=MAX_PARTY_ENTRIES)
+]
+
+
+class Party(_Strict):
+    """A person or organization taking part in the case, known so it can be removed.
+
+    Only publication reads these: a determination never carries them. ``identifiers`` holds
+    any number that points at this party (social security, medical record, policy, licence).
+    """
+
+    name: Text = Field(max_length=MAX_NAME_CHARS)
+    aliases: _Names = Field(default_factory=list)
+    date_of_birth: IsoDate | None = None
+    addresses: _Names = Field(default_factory=list)
+    phones: _Names = Field(default_factory=list)
+    emails: _Names = Field(default_factory=list)
+    identifiers: _Names = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _non_blank(value, "name")
+
+
+class Parties(_Strict):
+    """Who the case is about and who took part (Labor Code 4610.6(i) has them redacted)."""
+
+    claimant: Party | None = None
+    claim_numbers: _Names = Field(default_factory=list)
+    employer: Party | None = None
+    claims_administrator: Party | None = None
+    providers: list[Party] = Field(default_factory=list, max_length=MAX_PARTY_ENTRIES)
+    ur_physicians: list[Party] = Field(default_factory=list, max_length=MAX_PARTY_ENTRIES)
+    reviewer: Party | None = None
+    others: list[Party] = Field(default_factory=list, max_length=MAX_PARTY_ENTRIES)
+
+
 class CaseFile(_Strict):
     """An IMR case file (JSON or YAML)."""
 
@@ -178,6 +220,9 @@ class CaseFile(_Strict):
     ur_decision_date: IsoDate | None = None
     disputed_items: list[DisputedItem] = Field(min_length=1, max_length=MAX_ITEMS)
     records: list[Record] = Field(min_length=1, max_length=MAX_RECORDS)
+    #: The parties' identities, for de-identification before publication; optional. Left out
+    #: of dumps when absent, so a case file without it serializes (and hashes) as before.
+    parties: Parties | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_validator("ur_decision_date")
     @classmethod
