@@ -1,0 +1,353 @@
+"""Detectors for identifiers nobody listed: Presidio's analyzer on a blank spaCy pipeline.
+
+Presidio supplies the recognizers that validate what they find (social security numbers,
+telephone numbers through Google's ``phonenumbers``, NPI and DEA numbers with their check
+digits, card numbers) and the context scoring; this module adds the project's own recognizers
+for what a workers' compensation file holds: names after a title, before a credential or
+after a cue ("per", "seen by", "adjuster:"), claim, policy and medical record numbers by their
+labels, WCAB case numbers, dates of birth by their labels, street addresses, e-mail addresses.
+
+No trained model is loaded (see docs/publication.md for the measurement behind that choice):
+the blank pipeline tokenizes, and the lemma of a token is its lower-cased text, which is what
+the context words are compared with. Nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
+
+__all__ = ["Detection", "Detector", "detector"]
+
+#: A detection scoring below this is not an identifier.
+SCORE_THRESHOLD = 0.35
+
+#: Detector entity -> placeholder word.
+LABELS = {
+    "PERSON": "name",
+    "US_SSN": "SSN",
+    "US_ITIN": "SSN",
+    "PHONE_NUMBER": "phone",
+    "EMAIL_ADDRESS": "email",
+    "CLAIM_NUMBER": "claim number",
+    "POLICY_NUMBER": "policy number",
+    "RECORD_NUMBER": "record number",
+    "ID_NUMBER": "identifier",
+    "US_NPI": "identifier",
+    "MEDICAL_LICENSE": "identifier",
+    "CREDIT_CARD": "identifier",
+    "IP_ADDRESS": "identifier",
+    "DATE_OF_BIRTH": "date of birth",
+    "ADDRESS": "address",
+}
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+DATE = (
+    rf"(?:\d{{1,2}}[/\-.]\d{{1,2}}[/\-.](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|(?i:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+(?i:{_MONTH}),?\s+\d{{4}})"
+)
+_NAME_TOKEN = (
+    r"(?:\p{Lu}['’]\p{Lu}\p{Ll}+|Ma?c\p{Lu}\p{Ll}+|\p{Lu}\p{Ll}+(?:['’]\p{Ll}+)?"
+    r"(?:-\p{Lu}\p{Ll}+)*|\p{Lu}\.)"
+)
+_CAPS_TOKEN = r"\p{Lu}{2,}(?:['’\-]\p{Lu}+)?"
+_FLAGS = re.DOTALL | re.MULTILINE
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A span a detector found, with its placeholder label."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+def _particles(vocabulary: PublicationVocabulary) -> str:
+    return "|".join(sorted(vocabulary.particles, key=len, reverse=True))
+
+
+def _name(vocabulary: PublicationVocabulary, minimum: int = 1) -> str:
+    particles = _particles(vocabulary)
+    more = rf"(?:[ \t]+(?:(?:{particles})[ \t]+)*{_NAME_TOKEN})"
+    if minimum <= 1:
+        return rf"{_NAME_TOKEN}{more}{{0,3}}"
+    return rf"{_NAME_TOKEN}{more}{{{minimum - 1},3}}"
+
+
+def _alternatives(words: list[str] | tuple[str, ...] | frozenset[str]) -> str:
+    escaped = [re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)]
+    return "|".join(escaped)
+
+
+def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        IpRecognizer,
+        MedicalLicenseRecognizer,
+        PhoneRecognizer,
+        UsItinRecognizer,
+        UsSsnRecognizer,
+    )
+
+    titles = _alternatives(vocabulary.titles)
+    credentials = "|".join(
+        sorted(
+            (
+                r"\.?".join(re.escape(ch) for ch in c.replace(".", ""))
+                for c in vocabulary.credentials
+            ),
+            key=len,
+            reverse=True,
+        )
+    )
+    cues = _alternatives(vocabulary.person_cues)
+    name = _name(vocabulary)
+    two = _name(vocabulary, 2)
+    caps = rf"{_CAPS_TOKEN}(?:[ \t]+{_CAPS_TOKEN}){{1,3}}"
+    person = PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="PERSON",
+        name="person_in_context",
+        patterns=[
+            Pattern("after a title", rf"(?<=\b(?i:{titles})\b\.?[ \t]+){name}", 0.85),
+            Pattern("capitals after a title", rf"(?<=\b(?i:{titles})\b\.?[ \t]+){caps}", 0.7),
+            Pattern(
+                "before a credential",
+                rf"{two}(?=,?[ \t]+(?i:{credentials})(?![\w\-]))",
+                0.85,
+            ),
+            Pattern("after a cue", rf"(?<=\b(?i:{cues})\b[ \t]*[:,#\-]?[ \t]*){two}", 0.7),
+            Pattern("capitals after a cue", rf"(?<=\b(?i:{cues})\b[ \t]*:[ \t]*){caps}", 0.6),
+            Pattern(
+                "one word after a labelled cue",
+                rf"(?<=\b(?i:{cues})\b[ \t]*:[ \t]*){_NAME_TOKEN}\b",
+                0.6,
+            ),
+        ],
+    )
+    number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
+    label_tail = r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
+
+    def labelled(entity: str, labels: str, score: float = 0.8) -> Any:
+        return PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity=entity,
+            name=f"{entity.lower()}_by_label",
+            patterns=[
+                Pattern(
+                    "labelled",
+                    rf"(?<=\b(?i:{labels}){label_tail})(?!CM\d\d-){number}\b",
+                    score,
+                )
+            ],
+        )
+
+    wcab = PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="CLAIM_NUMBER",
+        name="wcab_case_number",
+        patterns=[Pattern("WCAB case number", r"\b(?i:ADJ)[ \t]?\d{6,9}\b", 0.9)],
+    )
+    birth = PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="DATE_OF_BIRTH",
+        name="date_of_birth_by_label",
+        patterns=[
+            Pattern(
+                "labelled date of birth",
+                rf"(?<=\b(?i:d\.?o\.?b\.?|date[ \t]+of[ \t]+birth|birth[ \t]*date|born"
+                rf"(?:[ \t]+on)?)[ \t]*[:\-]?[ \t]*){DATE}",
+                0.9,
+            )
+        ],
+    )
+    email = PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="EMAIL_ADDRESS",
+        name="email_address",
+        patterns=[Pattern("e-mail", r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}\b", 0.9)],
+    )
+    suffix_words: set[str] = set()
+    for full, shorts in vocabulary.street_suffixes.items():
+        suffix_words.add(full)
+        suffix_words.update(shorts)
+    unit_words: set[str] = set()
+    for full, shorts in vocabulary.unit_words.items():
+        unit_words.add(full)
+        unit_words.update(shorts)
+    suffix = "|".join(sorted(suffix_words, key=len, reverse=True))
+    units = "|".join(sorted(unit_words, key=len, reverse=True))
+    street_word = r"(?:\p{Lu}[\p{L}'’.]*|\d{1,3}(?:st|nd|rd|th))"
+    city = r"\p{Lu}[\p{L}.]+(?:[ \t]+\p{Lu}[\p{L}.]+){0,2}"
+    state_zip = r"(?:[A-Z]{2}|California)\.?[ \t]+\d{5}(?:-\d{4})?"
+    address = PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="ADDRESS",
+        name="street_address",
+        patterns=[
+            Pattern(
+                "street address",
+                rf"\b\d{{1,6}}[A-Za-z]?[ \t]+(?:(?i:[NSEW])\.?[ \t]+)?"
+                rf"(?:{street_word}[ \t]+){{1,4}}"
+                rf"(?i:{suffix})\b\.?(?:,?[ \t]+(?:(?i:{units})\.?|\#)[ \t]*[\w\-]+)?"
+                rf"(?:,?\s+{city},?[ \t]+{state_zip})?",
+                0.75,
+            ),
+            Pattern("post office box", r"\b(?i:p\.?[ \t]*o\.?[ \t]*box)[ \t]+\d+\b", 0.8),
+            Pattern("city, state and ZIP", rf"\b{city},[ \t]+{state_zip}\b", 0.7),
+        ],
+    )
+    return [
+        person,
+        labelled("CLAIM_NUMBER", r"claim|clm|wcab|adj|case|file|ref|reference"),
+        labelled("POLICY_NUMBER", r"policy|pol|member|subscriber|group|insurance|insured|plan"),
+        labelled(
+            "RECORD_NUMBER",
+            r"mrn|medical[ \t]+record|chart|account|acct|patient|encounter|visit|accession",
+        ),
+        labelled(
+            "ID_NUMBER",
+            r"employee|badge|license|licence|lic|npi|dea|tax|ein|"
+            r"driver'?s?[ \t]+license|passport|identification|id",
+        ),
+        labelled("US_SSN", r"ssn|soc[ \t]+sec|social[ \t]+security", 0.85),
+        wcab,
+        birth,
+        email,
+        address,
+        UsSsnRecognizer(),
+        UsItinRecognizer(),
+        PhoneRecognizer(supported_regions=("US",), leniency=1),
+        CreditCardRecognizer(),
+        MedicalLicenseRecognizer(),
+        IpRecognizer(),
+    ]
+
+
+class _BlankEngine:
+    """A Presidio NLP engine over ``spacy.blank("en")``: tokens, lower-case lemmas, no entities."""
+
+    def __new__(cls) -> Any:
+        import spacy
+        from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+
+        class BlankSpacyNlpEngine(NlpEngine):
+            def __init__(self) -> None:
+                self.nlp = {"en": spacy.blank("en")}
+
+            def load(self) -> None:
+                return None
+
+            def is_loaded(self) -> bool:
+                return True
+
+            def process_text(self, text: str, language: str) -> NlpArtifacts:
+                doc = self.nlp[language].make_doc(text)
+                return NlpArtifacts(
+                    entities=[],
+                    tokens=doc,
+                    tokens_indices=[t.idx for t in doc],
+                    lemmas=[t.lower_ for t in doc],
+                    nlp_engine=self,
+                    language=language,
+                )
+
+            def process_batch(self, texts: Any, language: str, **kwargs: Any) -> Any:
+                for text in texts:
+                    yield text, self.process_text(text, language)
+
+            def is_stopword(self, word: str, language: str) -> bool:
+                return bool(self.nlp[language].vocab[word].is_stop)
+
+            def is_punct(self, word: str, language: str) -> bool:
+                return bool(self.nlp[language].vocab[word].is_punct)
+
+            def get_supported_entities(self) -> list[str]:
+                return []
+
+            def get_supported_languages(self) -> list[str]:
+                return ["en"]
+
+        return BlankSpacyNlpEngine()
+
+
+class Detector:
+    """The analyzer with the project's recognizers; thread-safe, built once per process."""
+
+    def __init__(self, vocabulary: PublicationVocabulary | None = None) -> None:
+        import logging
+
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+        self.vocabulary = vocabulary or load_publication_vocabulary()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer in _recognizers(self.vocabulary):
+            registry.add_recognizer(recognizer)
+        self._engine = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=_BlankEngine(),
+            supported_languages=["en"],
+            default_score_threshold=SCORE_THRESHOLD,
+        )
+        self._lock = threading.Lock()
+        self._token = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\S")
+
+    def detect(self, text: str) -> list[Detection]:
+        """Identifiers in ``text``; names made only of clinical or guideline words are dropped."""
+        if not text.strip():
+            return []
+        results = self._engine.analyze(
+            text=text,
+            language="en",
+            score_threshold=SCORE_THRESHOLD,
+            regex_flags=_FLAGS,
+        )
+        out: list[Detection] = []
+        for result in results:
+            label = LABELS.get(result.entity_type)
+            if label is None:
+                continue
+            start, end = result.start, result.end
+            if result.entity_type == "PERSON":
+                trimmed = self._trim_person(text, start, end)
+                if trimmed is None:
+                    continue
+                start, end = trimmed
+            out.append(Detection(start, end, label, float(result.score)))
+        return sorted(out, key=lambda d: (d.start, -d.end, d.label))
+
+    def _trim_person(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The name without clinical or guideline words at either end (``None``: nothing left)."""
+        tokens = [
+            (m.start() + start, m.end() + start) for m in self._token.finditer(text[start:end])
+        ]
+        words = [(s, e) for s, e in tokens if text[s:e][:1].isalnum()]
+        while words and self.vocabulary.clinical(text[words[0][0] : words[0][1]]):
+            words.pop(0)
+        while words and self.vocabulary.clinical(text[words[-1][0] : words[-1][1]]):
+            words.pop()
+        if not words:
+            return None
+        return words[0][0], words[-1][1]
+
+
+_DETECTOR_LOCK = threading.Lock()
+
+
+@cache
+def detector() -> Detector:
+    """The process's one detector (building it compiles every pattern)."""
+    with _DETECTOR_LOCK:
+        return Detector()

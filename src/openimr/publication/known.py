@@ -1,0 +1,124 @@
+"""Finding the listed identities in a text, in any case, spacing or OCR-broken form.
+
+All forms of all identities go into one Aho-Corasick automaton over skeletons; a hit counts
+when it starts and ends on word boundaries of the original text. Forms that are also ordinary
+or clinical words ("Will", "Phalen") count only where they read as a name: capitalized and
+not at the start of a sentence, next to another part of the same name, or after a title; an
+eponym followed by "sign", "test" and the like is clinical and stays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from openimr.publication.identities import Identities, Role, Variant, VariantKind
+from openimr.publication.skeleton import skeleton
+from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
+
+__all__ = ["Hit", "KnownMatcher"]
+
+_WORD = re.compile(r"[^\W_]+")
+_CONTIGUOUS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_INITIALS = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?|[A-Z]{2,4}")
+_NAME_GAP = re.compile(r"[\s,.'’\-]{0,4}")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]\s*|\n)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A span of the original text that is a listed identity."""
+
+    start: int
+    end: int
+    role: Role
+    identity: int
+
+
+class KnownMatcher:
+    """The listed identities of one case, compiled for search."""
+
+    def __init__(self, identities: Identities, vocabulary: PublicationVocabulary | None = None):
+        import ahocorasick
+
+        self.vocabulary = vocabulary or load_publication_vocabulary()
+        self._automaton: Any = None
+        by_skeleton: dict[str, list[Variant]] = {}
+        for variant in identities.variants:
+            by_skeleton.setdefault(variant.skeleton, []).append(variant)
+        if by_skeleton:
+            automaton = ahocorasick.Automaton()
+            for skel, variants in by_skeleton.items():
+                automaton.add_word(skel, (len(skel), tuple(variants)))
+            automaton.make_automaton()
+            self._automaton = automaton
+        title_words = "|".join(sorted(self.vocabulary.titles, key=len, reverse=True))
+        self._title_before = re.compile(rf"(?i)\b(?:{title_words})\.?\s*$")
+        self._eponym_after = re.compile(
+            r"^(?:['’]s)?\s*(?:"
+            + "|".join(sorted(self.vocabulary.eponym_nouns, key=len, reverse=True))
+            + r")\b",
+            re.IGNORECASE,
+        )
+
+    def find(self, text: str) -> list[Hit]:
+        """Every listed identity in ``text``, as spans of the original text."""
+        if self._automaton is None or not text:
+            return []
+        skel = skeleton(text)
+        strong: list[Hit] = []
+        weak: list[tuple[Hit, Variant]] = []
+        for end, (length, variants) in self._automaton.iter(skel.text):
+            start, stop = skel.span(end - length + 1, end)
+            if start > 0 and text[start - 1].isalnum():
+                continue
+            if stop < len(text) and text[stop].isalnum():
+                continue
+            surface = text[start:stop]
+            for variant in variants:
+                if not self._shape_fits(variant, surface):
+                    continue
+                hit = Hit(start, stop, variant.role, variant.identity)
+                if variant.weak:
+                    weak.append((hit, variant))
+                else:
+                    strong.append(hit)
+        accepted = list(strong)
+        for hit, variant in weak:
+            if self._weak_counts(text, hit, variant, strong):
+                accepted.append(hit)
+        return sorted(set(accepted), key=lambda h: (h.start, -h.end, h.role.value))
+
+    @staticmethod
+    def _shape_fits(variant: Variant, surface: str) -> bool:
+        if variant.kind is VariantKind.SHORT:
+            return _CONTIGUOUS.fullmatch(surface) is not None
+        if variant.kind is VariantKind.INITIALS:
+            return _INITIALS.fullmatch(surface.strip()) is not None
+        return True
+
+    def _weak_counts(self, text: str, hit: Hit, variant: Variant, strong: list[Hit]) -> bool:
+        surface = text[hit.start : hit.end]
+        if variant.clinical and self._eponym_after.match(text[hit.end : hit.end + 30]):
+            return False
+        for other in strong:
+            if other.identity != hit.identity or other.start == hit.start:
+                continue
+            gap = (
+                text[hit.end : other.start]
+                if other.start >= hit.end
+                else text[other.end : hit.start]
+            )
+            if len(gap) <= 4 and _NAME_GAP.fullmatch(gap):
+                return True
+        before = text[max(0, hit.start - 12) : hit.start]
+        if self._title_before.search(before):
+            return True
+        if variant.clinical:
+            return False
+        if not surface[:1].isupper():
+            return False
+        if surface.lower() in self.vocabulary.sentence_words:
+            return not _SENTENCE_END.search(text[max(0, hit.start - 3) : hit.start])
+        return True

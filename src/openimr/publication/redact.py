@@ -1,0 +1,110 @@
+"""Removing identifiers from text: the listed identities first, then what the detectors find.
+
+Each removed span becomes a bracketed placeholder saying what was there ("[injured worker]",
+"[phone]"), so that the letter still reads as a sentence and a reader knows a name stood there.
+Spans that overlap or touch (a first and a last name) become one placeholder. What is kept:
+dates other than dates of birth (the published letters keep the date of injury and the dates
+of service), ages, eponyms, drug names, guideline names and the IMR case number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from openimr.publication.detect import Detector, detector
+from openimr.publication.identities import Identities
+from openimr.publication.known import KnownMatcher
+
+__all__ = ["Redaction", "Redactor", "placeholder"]
+
+_JOIN = re.compile(r"[\s,.'’\-]{0,3}")
+_PLACEHOLDER = re.compile(r"\[[a-zA-Z ]{2,24}\]")
+
+
+def placeholder(label: str) -> str:
+    """The text that stands where an identifier was."""
+    return f"[{label}]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    label: str
+    listed: bool
+
+
+@dataclass
+class Redaction:
+    """Redacted text and how many spans of each kind were removed (never the values)."""
+
+    text: str
+    removed: Counter[str] = field(default_factory=Counter)
+
+
+class Redactor:
+    """Listed identities plus detectors, for one case. Safe to share between threads."""
+
+    def __init__(self, identities: Identities, *, detectors: Detector | None = None) -> None:
+        self.known = KnownMatcher(identities)
+        self.detector = detectors or detector()
+
+    def spans(self, text: str) -> list[_Span]:
+        """Where identifiers are, merged: listed identities win over detections they overlap."""
+        found = [_Span(h.start, h.end, h.role.value, True) for h in self.known.find(text)]
+        found += [_Span(d.start, d.end, d.label, False) for d in self.detector.detect(text)]
+        found = [s for s in found if not _inside_placeholder(text, s)]
+        found.sort(key=lambda s: (s.start, -s.end, not s.listed))
+        merged: list[_Span] = []
+        for span in found:
+            if merged:
+                last = merged[-1]
+                overlaps = span.start < last.end
+                touches = (
+                    span.label == last.label
+                    and span.start >= last.end
+                    and _JOIN.fullmatch(text[last.end : span.start]) is not None
+                    and "\n\n" not in text[last.end : span.start]
+                )
+                if overlaps or touches:
+                    label = last.label
+                    listed = last.listed
+                    if span.listed and not last.listed:
+                        label, listed = span.label, True
+                    merged[-1] = _Span(last.start, max(last.end, span.end), label, listed)
+                    continue
+            merged.append(span)
+        return merged
+
+    def redact(self, text: str) -> Redaction:
+        """``text`` with every identifier replaced by its placeholder."""
+        if not text:
+            return Redaction(text)
+        spans = self.spans(text)
+        if not spans:
+            return Redaction(text)
+        out: list[str] = []
+        removed: Counter[str] = Counter()
+        position = 0
+        for span in spans:
+            out.append(text[position : span.start])
+            out.append(placeholder(span.label))
+            removed[span.label] += 1
+            position = span.end
+        out.append(text[position:])
+        return Redaction("".join(out), removed)
+
+    def leaks(self, text: str) -> list[str]:
+        """Roles of the listed identities still present in ``text`` (empty when clean)."""
+        return sorted({h.role.value for h in self.known.find(text)})
+
+
+def _inside_placeholder(text: str, span: _Span) -> bool:
+    """A span within a placeholder already written (redacting twice changes nothing)."""
+    left = text.rfind("[", max(0, span.start - 24), span.start + 1)
+    if left < 0:
+        return False
+    match = _PLACEHOLDER.match(text, left)
+    return match is not None and match.end() >= span.end
