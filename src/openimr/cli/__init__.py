@@ -30,7 +30,7 @@ def _register() -> None:
 
     engine_cmds.register(app)
     guideline_cmds.register(app)
-    for optional in ("letter_cmds", "service_cmds", "corpus_cmds", "records_cmds"):
+    for optional in ("letter_cmds", "service_cmds", "corpus_cmds", "records_cmds", "publish_cmds"):
         try:
             module = __import__(f"openimr.cli.{optional}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a layer not installed in this build

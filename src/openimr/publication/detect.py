@@ -41,7 +41,6 @@ LABELS = {
     "US_NPI": "identifier",
     "MEDICAL_LICENSE": "identifier",
     "CREDIT_CARD": "identifier",
-    "IP_ADDRESS": "identifier",
     "DATE_OF_BIRTH": "date of birth",
     "ADDRESS": "address",
 }
@@ -93,14 +92,18 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     from presidio_analyzer import Pattern, PatternRecognizer
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
-        IpRecognizer,
         MedicalLicenseRecognizer,
         PhoneRecognizer,
         UsItinRecognizer,
         UsSsnRecognizer,
     )
 
-    titles = _alternatives(vocabulary.titles)
+    # "Dr", "Mr." or "DR." (an all-capitals title needs its period: "MR arthrogram" is imaging)
+    titles = "|".join(
+        alternative
+        for t in sorted(vocabulary.titles, key=len, reverse=True)
+        for alternative in (rf"{re.escape(t.capitalize())}\.?", rf"{re.escape(t.upper())}\.")
+    )
     credentials = "|".join(
         sorted(
             (
@@ -115,13 +118,14 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     name = _name(vocabulary)
     two = _name(vocabulary, 2)
     caps = rf"{_CAPS_TOKEN}(?:[ \t]+{_CAPS_TOKEN}){{1,3}}"
+    caps_any = rf"{_CAPS_TOKEN}(?:[ \t]+{_CAPS_TOKEN}){{0,3}}"
     person = PatternRecognizer(
         global_regex_flags=_FLAGS,
         supported_entity="PERSON",
         name="person_in_context",
         patterns=[
-            Pattern("after a title", rf"(?<=\b(?i:{titles})\b\.?[ \t]+){name}", 0.85),
-            Pattern("capitals after a title", rf"(?<=\b(?i:{titles})\b\.?[ \t]+){caps}", 0.7),
+            Pattern("after a title", rf"(?<=\b(?:{titles})[ \t]+){name}", 0.85),
+            Pattern("capitals after a title", rf"(?<=\b(?:{titles})[ \t]+){caps_any}", 0.7),
             Pattern(
                 "before a credential",
                 rf"{two}(?=,?[ \t]+(?i:{credentials})(?![\w\-]))",
@@ -188,7 +192,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         unit_words.update(shorts)
     suffix = "|".join(sorted(suffix_words, key=len, reverse=True))
     units = "|".join(sorted(unit_words, key=len, reverse=True))
-    street_word = r"(?:\p{Lu}[\p{L}'’.]*|\d{1,3}(?:st|nd|rd|th))"
+    street_word = r"(?:\p{Lu}[\p{Ll}'’]+|\p{Lu}\.?|\d{1,3}(?:st|nd|rd|th))"
     city = r"\p{Lu}[\p{L}.]+(?:[ \t]+\p{Lu}[\p{L}.]+){0,2}"
     state_zip = r"(?:[A-Z]{2}|California)\.?[ \t]+\d{5}(?:-\d{4})?"
     address = PatternRecognizer(
@@ -231,7 +235,6 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         PhoneRecognizer(supported_regions=("US",), leniency=1),
         CreditCardRecognizer(),
         MedicalLicenseRecognizer(),
-        IpRecognizer(),
     ]
 
 
@@ -301,8 +304,9 @@ class Detector:
             supported_languages=["en"],
             default_score_threshold=SCORE_THRESHOLD,
         )
-        self._lock = threading.Lock()
         self._token = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\S")
+        nouns = "|".join(sorted(self.vocabulary.eponym_nouns, key=len, reverse=True))
+        self._eponym_after = re.compile(rf"(?:['’]s)?\s*(?:{nouns})\b", re.IGNORECASE)
 
     def detect(self, text: str) -> list[Detection]:
         """Identifiers in ``text``; names made only of clinical or guideline words are dropped."""
@@ -328,17 +332,26 @@ class Detector:
             out.append(Detection(start, end, label, float(result.score)))
         return sorted(out, key=lambda d: (d.start, -d.end, d.label))
 
+    def _not_a_name(self, word: str) -> bool:
+        """A clinical or guideline word, or a word that names a role, never a person's name."""
+        key = word.lower()
+        v = self.vocabulary
+        return v.clinical(word) or key in v.role_words or key in v.titles or key in v.credentials
+
     def _trim_person(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The name without clinical or guideline words at either end (``None``: nothing left)."""
         tokens = [
             (m.start() + start, m.end() + start) for m in self._token.finditer(text[start:end])
         ]
         words = [(s, e) for s, e in tokens if text[s:e][:1].isalnum()]
-        while words and self.vocabulary.clinical(text[words[0][0] : words[0][1]]):
+        while words and self._not_a_name(text[words[0][0] : words[0][1]]):
             words.pop(0)
-        while words and self.vocabulary.clinical(text[words[-1][0] : words[-1][1]]):
+        while words and self._not_a_name(text[words[-1][0] : words[-1][1]]):
             words.pop()
         if not words:
+            return None
+        lone = len(words) == 1 and self.vocabulary.eponym(text[words[0][0] : words[0][1]])
+        if lone and self._eponym_after.match(text, words[0][1]):
             return None
         return words[0][0], words[-1][1]
 

@@ -49,6 +49,7 @@ class PublicationVocabulary:
     directions: dict[str, frozenset[str]]
     kept_words: frozenset[str]
     drugs: frozenset[str]
+    role_words: frozenset[str] = frozenset()
 
     def short_forms(self, given: str) -> frozenset[str]:
         """Nicknames of a given name and, read backwards, the names a nickname stands for."""
@@ -61,10 +62,18 @@ class PublicationVocabulary:
         return frozenset(out)
 
     def clinical(self, word: str) -> bool:
-        """A word that names something clinical or a guideline (drug, eponym, kept word)."""
-        key = word.lower().strip(".,;:'’")
-        key = key.removesuffix("'s").removesuffix("’s")
-        return key in self.drugs or key in self.eponyms or key in self.kept_words
+        """A word that names a drug or a guideline, or is one of the kept words."""
+        key = _key(word)
+        return key in self.drugs or key in self.kept_words
+
+    def eponym(self, word: str) -> bool:
+        """A name that also names a sign, test or disease (clinical only before such a noun)."""
+        return _key(word) in self.eponyms
+
+
+def _key(word: str) -> str:
+    key = word.lower().strip(".,;:'’")
+    return key.removesuffix("'s").removesuffix("’s")
 
 
 @cache
@@ -103,4 +112,6 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         directions=_forms(data.get("directions"), "directions"),
         kept_words=_words(data.get("kept_words"), "kept_words"),
         drugs=frozenset(d for d in drugs if len(d) > 2 and d.isalpha()),
+        role_words=frozenset(w for cue in cues for w in cue.split())
+        | _words(data.get("role_words"), "role_words"),
     )
