@@ -114,9 +114,7 @@ class _Builder:
             return
         if kind in (VariantKind.TOKEN, VariantKind.PHRASE) and len(skel) < 4:
             kind = VariantKind.SHORT
-        clinical = kind is not VariantKind.PHRASE and (
-            self.v.clinical(text) or self.v.eponym(text)
-        )
+        clinical = kind is not VariantKind.PHRASE and (self.v.clinical(text) or self.v.eponym(text))
         weak = weak or clinical or (kind is not VariantKind.PHRASE and self._common(text))
         key = (skel, identity)
         previous = self.variants.get(key)
