@@ -141,7 +141,10 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         ],
     )
     number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
-    label_tail = r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
+    label_tail = (
+        r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
+        r"(?:(?i:is|was|of|reads)[ \t]+)?"
+    )
 
     def labelled(entity: str, labels: str, score: float = 0.8) -> Any:
         return PatternRecognizer(

@@ -186,22 +186,21 @@ class _Builder:
 
     def _organization(self, name: str, role: Role, identity: int) -> None:
         self._add(name, role, identity, VariantKind.PHRASE)
-        bare = name.strip()
-        changed = True
-        while changed:
-            changed = False
+        stages = [name.strip()]
+        for stage in stages:  # grows while it is read: every way of dropping suffixes
             for suffix in self.v.organization_suffixes:
                 pattern = re.compile(rf"(?i)[\s,]+{re.escape(suffix)}\.?$")
-                stripped = pattern.sub("", bare)
-                if stripped != bare and stripped.strip():
-                    bare, changed = stripped.strip(), True
-        if bare != name.strip():
-            self._add(bare, role, identity, VariantKind.PHRASE)
-        capitals = [w for w in re.split(r"[\s\-]+", bare) if w[:1].isupper()]
-        if len(capitals) >= 3:
-            acronym = "".join(w[0] for w in capitals)
-            if not self.v.clinical(acronym):
-                self._add(acronym, role, identity, VariantKind.INITIALS)
+                stripped = pattern.sub("", stage).strip()
+                if stripped != stage and stripped and stripped not in stages:
+                    stages.append(stripped)
+        for stage in stages[1:]:
+            self._add(stage, role, identity, VariantKind.PHRASE)
+        for stage in stages:
+            capitals = [w for w in re.split(r"[\s\-]+", stage) if w[:1].isupper()]
+            if len(capitals) >= 3:
+                acronym = "".join(w[0] for w in capitals)
+                if not self.v.clinical(acronym):
+                    self._add(acronym, role, identity, VariantKind.INITIALS)
 
     def organization(self, name: str, role: Role, aliases: list[str]) -> int:
         identity = self._new()
