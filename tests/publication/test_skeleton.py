@@ -32,3 +32,9 @@ def test_every_skeleton_character_maps_inside_the_text(text: str) -> None:
     for start, end in zip(skel.starts, skel.ends, strict=True):
         assert 0 <= start < end <= len(text)
     assert list(skel.starts) == sorted(skel.starts)
+
+
+def test_ocr_pairs_fold_only_where_the_letters_touch() -> None:
+    # "for Noka": the r and the n belong to two words and stay two letters
+    assert skeleton_of("Noka") in skeleton_of("requested for Noka")
+    assert skeleton_of("Ar nold", merge_pairs=False) == skeleton_of("Arnold", merge_pairs=False)

@@ -140,6 +140,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
             ),
         ],
     )
+    run = _capitalized_run(vocabulary, name)
     number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
     label_tail = (
         r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
@@ -217,6 +218,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     )
     return [
         person,
+        run,
         labelled("CLAIM_NUMBER", r"claim|clm|wcab|adj|case|file|ref|reference"),
         labelled("POLICY_NUMBER", r"policy|pol|member|subscriber|group|insurance|insured|plan"),
         labelled(
@@ -239,6 +241,45 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         CreditCardRecognizer(),
         MedicalLicenseRecognizer(),
     ]
+
+
+def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
+    """Two to four capitalized words in a row, none of them a word the guidelines, the
+    clinical vocabulary or ordinary English use: most likely a name nobody listed."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    particles = vocabulary.particles
+    token = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+    class CapitalizedRunRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            words = [w for w in token.findall(pattern_text) if w.lower() not in particles]
+            if len(words) < 2:
+                return False
+            unknown = 0
+            for word in words:
+                for piece in word.split("-"):
+                    key = piece.lower().removesuffix("'s").removesuffix("’s")
+                    if (
+                        key in vocabulary.known_words
+                        or key in vocabulary.role_words
+                        or key in vocabulary.titles
+                        or key in vocabulary.credentials
+                        or vocabulary.clinical(piece)
+                        or vocabulary.eponym(piece)
+                    ):
+                        return False
+                    # a common word ("Park", "Young") may be part of a name, not all of it
+                    unknown += key not in vocabulary.common_words
+            return unknown > 0
+
+    two = name.replace("{0,3}", "{1,3}")
+    return CapitalizedRunRecognizer(
+        supported_entity="PERSON",
+        name="capitalized_run",
+        global_regex_flags=_FLAGS,
+        patterns=[Pattern("capitalized words", rf"(?<![\p{{L}}'’\-]){two}(?![\p{{L}}'’\-])", 0.4)],
+    )
 
 
 class _BlankEngine:

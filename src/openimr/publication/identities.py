@@ -103,7 +103,7 @@ class Identities:
 class _Builder:
     def __init__(self, vocabulary: PublicationVocabulary) -> None:
         self.v = vocabulary
-        self.variants: dict[tuple[str, int], Variant] = {}
+        self.variants: dict[tuple[str, int, bool], Variant] = {}
         self.count = 0
 
     def _add(
@@ -115,12 +115,22 @@ class _Builder:
         if kind in (VariantKind.TOKEN, VariantKind.PHRASE) and len(skel) < 4:
             kind = VariantKind.SHORT
         clinical = kind is not VariantKind.PHRASE and (self.v.clinical(text) or self.v.eponym(text))
+        if kind is VariantKind.INITIALS:  # matched by shape: dotted only if also a word
+            clinical = clinical or self._common(text) or text.lower() in self.v.particles
+            self._store(skel, Variant(skel, role, identity, kind, False, clinical))
+            return
         weak = weak or clinical or (kind is not VariantKind.PHRASE and self._common(text))
-        key = (skel, identity)
+        self._store(skel, Variant(skel, role, identity, kind, weak, clinical))
+        spaced = skeleton_of(text, merge_pairs=False)
+        if spaced != skel:  # "Ar nold" written apart keeps its r and n
+            self._store(spaced, Variant(spaced, role, identity, kind, weak, clinical))
+
+    def _store(self, skel: str, variant: Variant) -> None:
+        key = (skel, variant.identity, variant.kind is VariantKind.INITIALS)
         previous = self.variants.get(key)
         if previous is not None and not previous.weak:
             return
-        self.variants[key] = Variant(skel, role, identity, kind, weak, clinical)
+        self.variants[key] = variant
 
     def _common(self, word: str) -> bool:
         key = word.lower()
@@ -159,14 +169,16 @@ class _Builder:
             self._add(f"{given[0]} {last}", role, identity, VariantKind.PHRASE)
             self._add(f"{given[0][0]} {last}", role, identity, VariantKind.PHRASE)
             self._add(f"{last} {given[0][0]}", role, identity, VariantKind.PHRASE)
-            for initials in {given[0][0] + last[0], "".join(p[0] for p in parts)}:
-                if not self.v.clinical(initials) and not self._common(initials):
-                    self._add(initials, role, identity, VariantKind.INITIALS)
+            forms = {"".join(p[0] for p in parts)} | {given[0][0] + p[0] for p in parts[1:]}
+            for initials in sorted(forms):
+                self._add(initials, role, identity, VariantKind.INITIALS)
         # a surname with its particles ("de la Cruz") is one phrase
         for start, word in enumerate(words):
             if word.lower() in self.v.particles and start + 1 < len(words):
                 self._add(" ".join(words[start:]), role, identity, VariantKind.PHRASE)
                 break
+        for given_name in parts[:-1] if len(parts) >= 2 else []:
+            self._truncations(given_name, role, identity)
         for part in parts:
             pieces = [part, *part.split("-")] if "-" in part else [part]
             for piece in pieces:
@@ -174,6 +186,17 @@ class _Builder:
                     self._add(piece, role, identity, VariantKind.TOKEN)
                 for short in self.v.short_forms(piece.replace("’", "'")):
                     self._add(short, role, identity, VariantKind.TOKEN)
+
+    def _truncations(self, given: str, role: Role, identity: int) -> None:
+        """A long given name shortened at either end ("Emeka", "Seun"): a weak form, since
+        people shorten such names in many languages and no table lists them all."""
+        letters = given.replace("’", "'")
+        if len(letters) < 7 or not letters.isalpha():
+            return
+        for size in range(4, len(letters) - 1):
+            for piece in (letters[:size], letters[-size:]):
+                if not self.v.clinical(piece) and piece.lower() not in self.v.known_words:
+                    self._add(piece.capitalize(), role, identity, VariantKind.TOKEN, weak=True)
 
     def _decoration(self, word: str) -> bool:
         key = word.lower().strip(".")

@@ -20,7 +20,11 @@ from openimr.publication.vocabulary import PublicationVocabulary, load_publicati
 __all__ = ["Hit", "KnownMatcher"]
 
 _WORD = re.compile(r"[^\W_]+")
-_CONTIGUOUS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+#: A short form as a word: whole, split at a line end ("L-\niu"), or spaced out ("L i u").
+_CONTIGUOUS = re.compile(
+    r"[^\W_]+(?:['’][^\W_]+)?|[^\W_]+-\s*[^\W_]+|[A-Z](?: [a-z]){1,2}|[A-Z](?: [A-Z]){1,2}"
+)
+_DOTTED = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?")
 _INITIALS = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?|[A-Z]{2,4}")
 _NAME_GAP = re.compile(r"[\s,.'’\-]{0,4}")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]\s*|\n)$")
@@ -80,7 +84,9 @@ class KnownMatcher:
                 if not self._shape_fits(variant, surface):
                     continue
                 hit = Hit(start, stop, variant.role, variant.identity)
-                if variant.weak:
+                if variant.kind is VariantKind.INITIALS:
+                    strong.append(hit)  # the shape is the test ("C.T." for a name, not "CT")
+                elif variant.weak:
                     weak.append((hit, variant))
                 else:
                     strong.append(hit)
@@ -95,7 +101,8 @@ class KnownMatcher:
         if variant.kind is VariantKind.SHORT:
             return _CONTIGUOUS.fullmatch(surface) is not None
         if variant.kind is VariantKind.INITIALS:
-            return _INITIALS.fullmatch(surface.strip()) is not None
+            shape = _DOTTED if variant.clinical else _INITIALS
+            return shape.fullmatch(surface.strip()) is not None
         return True
 
     def _weak_counts(self, text: str, hit: Hit, variant: Variant, strong: list[Hit]) -> bool:

@@ -49,8 +49,10 @@ class Skeleton:
         return self.starts[first], self.ends[last]
 
 
-def skeleton(text: str) -> Skeleton:
-    """The skeleton of ``text`` with the original span of every character."""
+def skeleton(text: str, *, merge_pairs: bool = True) -> Skeleton:
+    """The skeleton of ``text`` with the original span of every character.
+
+    ``merge_pairs`` folds touching "rn" and "vv" into the glyph OCR reads them as."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -62,13 +64,15 @@ def skeleton(text: str) -> Skeleton:
             starts.append(position)
             ends.append(position + 1)
     joined = "".join(chars)
-    if "rn" in joined or "vv" in joined:
+    if merge_pairs and ("rn" in joined or "vv" in joined):
         merged_chars: list[str] = []
         merged_starts: list[int] = []
         merged_ends: list[int] = []
         index = 0
         for pair in _PAIRS.finditer(joined):
             at = pair.start()
+            if ends[at] != starts[at + 1]:  # one glyph only when the letters touch
+                continue
             merged_chars.extend(chars[index:at])
             merged_starts.extend(starts[index:at])
             merged_ends.extend(ends[index:at])
@@ -84,6 +88,6 @@ def skeleton(text: str) -> Skeleton:
     return Skeleton(joined, tuple(starts), tuple(ends))
 
 
-def skeleton_of(text: str) -> str:
+def skeleton_of(text: str, *, merge_pairs: bool = True) -> str:
     """The folded characters alone (for patterns)."""
-    return skeleton(text).text
+    return skeleton(text, merge_pairs=merge_pairs).text

@@ -5,7 +5,9 @@ Drug names come from the facts vocabulary so that the two never disagree about w
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -50,6 +52,9 @@ class PublicationVocabulary:
     kept_words: frozenset[str]
     drugs: frozenset[str]
     role_words: frozenset[str] = frozenset()
+    #: Every word of the guideline knowledge and the clinical vocabulary (what letters cite
+    #: and describe): a capitalized run of words none of which is here may be a name.
+    known_words: frozenset[str] = frozenset()
 
     def short_forms(self, given: str) -> frozenset[str]:
         """Nicknames of a given name and, read backwards, the names a nickname stands for."""
@@ -74,6 +79,38 @@ class PublicationVocabulary:
 def _key(word: str) -> str:
     key = word.lower().strip(".,;:'’")
     return key.removesuffix("'s").removesuffix("’s")
+
+
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _knowledge_words() -> set[str]:
+    """The words of every data file of the knowledge base and the facts vocabulary."""
+    import openimr.facts
+    import openimr.knowledge
+
+    words: set[str] = set()
+    for package in (openimr.knowledge, openimr.facts):
+        for path in sorted(Path(package.__file__).parent.glob("data/**/*.yaml")):
+            try:
+                data = yaml.safe_load(path.read_text("utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise KnowledgeBaseError(f"{path}: cannot read: {exc}") from None
+            for text in _strings(data):
+                words.update(w.lower() for w in _TOKEN.findall(text))
+    return words
 
 
 @cache
@@ -114,4 +151,5 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         drugs=frozenset(d for d in drugs if len(d) > 2 and d.isalpha()),
         role_words=frozenset(w for cue in cues for w in cue.split())
         | _words(data.get("role_words"), "role_words"),
+        known_words=frozenset(_knowledge_words()),
     )

@@ -1,0 +1,722 @@
+"""Publication benchmark: identifiers leaked and clinical words lost over generated letters.
+
+    .venv/bin/python bench/publication_bench.py [--letters 10000] [--pdf 50] [--seed 7] [--json]
+
+Each letter is a signed determination whose summary and rationales carry planted identifiers
+of every kind: the parties the case file lists, written as letters write them (full, "Last,
+First", family name alone, capitals, lower case, letters spaced out, OCR-broken, split at a
+line end, nicknames, initials, dates of birth, phones, e-mail, addresses, claim numbers,
+employer, claims administrator, providers, UR physician, reviewer) and identifiers nobody
+listed (names after a title, before a credential, after a cue and with no cue at all, SSNs,
+phones, e-mail, claim, WCAB, policy and record numbers, dates of birth, addresses). Names come
+from several cultures and are drawn from this file's own lists, which the redactor never sees.
+
+Counted: per kind, how many planted identifiers are still found in the published text letter
+(the value as written, or any part of the name as a word, or the digits of a number); the
+share of clinical words (every word of the letter that is not a planted identifier) that
+publication removed; whether the published letter parses into the same items, decisions and
+citation families; letters per second on one core (publication to text only, generation and
+checks not timed), and for ``--pdf N`` letters, PDF publication. This measures; it asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "letters" / "openimr-determination.json"
+
+# -- names from several cultures (given, family), and the short forms people use ----------------
+
+GIVEN = {
+    "hispanic": [
+        "Guadalupe",
+        "Jesús",
+        "Ximena",
+        "Rodrigo",
+        "Itzel",
+        "Alejandro",
+        "Marisol",
+        "Eduardo",
+        "Yesenia",
+        "Ignacio",
+        "Dolores",
+        "Francisco",
+        "Alberto",
+        "Araceli",
+    ],
+    "vietnamese": ["Thanh", "Huong", "Minh", "Phuong", "Quang", "Trang", "Dung", "Khanh"],
+    "chinese": ["Xiaoming", "Meiling", "Jianguo", "Yuting", "Zhiwei", "Lihua", "Haoran"],
+    "korean": ["Jiwoo", "Seojun", "Minseo", "Hyunwoo", "Eunji", "Dongho"],
+    "filipino": ["Maricel", "Rogelio", "Jocelyn", "Ferdinand", "Lorna", "Rommel"],
+    "indian": ["Priyanka", "Venkatesh", "Ananya", "Raghav", "Lakshmi", "Sanjeev", "Deepika"],
+    "arabic": ["Youssef", "Fatima", "Khalid", "Layla", "Omar", "Noor", "Tariq"],
+    "west_african": ["Chukwuemeka", "Adaeze", "Oluwaseun", "Folake", "Kwabena", "Abena"],
+    "slavic": ["Vladimir", "Nikolai", "Svetlana", "Oksana", "Dmitri", "Yekaterina"],
+    "armenian": ["Armen", "Anush", "Tigran", "Lusine", "Vardan"],
+    "irish": ["Siobhan", "Padraig", "Niamh", "Ciaran", "Aoife"],
+    "anglo": ["Robert", "William", "Elizabeth", "Margaret", "Jonathan", "Katherine"],
+    "japanese": ["Haruto", "Yui", "Takeshi", "Sakura", "Kenji"],
+    "persian": ["Dariush", "Shirin", "Kourosh", "Parisa"],
+    "samoan": ["Tavita", "Losana", "Sione"],
+    "hmong": ["Pheng", "Yer", "Chue"],
+}
+FAMILY = {
+    "hispanic": [
+        "Hernández",
+        "Villalobos",
+        "de la Cruz",
+        "Quintanilla",
+        "Zamora-Ruiz",
+        "Echeverría",
+        "Baltazar",
+        "Sepúlveda",
+        "Arreola",
+    ],
+    "vietnamese": ["Nguyen", "Tran", "Pham", "Huynh", "Vo", "Dang"],
+    "chinese": ["Zhang", "Liu", "Huang", "Zhou", "Xu", "Guo"],
+    "korean": ["Kim", "Park", "Choi", "Jung", "Kang"],
+    "filipino": ["Dela Rosa", "Macaraeg", "Bautista", "Magbanua", "Villanueva"],
+    "indian": ["Raghunathan", "Venkataraman", "Chatterjee", "Subramanian", "Bhattacharya"],
+    "arabic": ["Al-Sayed", "Haddad", "El-Masri", "Khoury", "Abdelrahman"],
+    "west_african": ["Okonkwo", "Adeyemi", "Mensah", "Oyelaran", "Asante"],
+    "slavic": ["Kovalenko", "Wiśniewski", "Petrov", "Shevchenko", "Nowakowski"],
+    "armenian": ["Petrosyan", "Hakobyan", "Sargsyan", "Ghazaryan"],
+    "irish": ["O'Sullivan", "McGillicuddy", "Ní Bhriain", "O'Callaghan"],
+    "anglo": ["Whitfield", "Thornbury", "Ashcroft", "Pemberton"],
+    "japanese": ["Takahashi", "Watanabe", "Yamaguchi", "Nakamura"],
+    "persian": ["Farahani", "Hosseini", "Rostami", "Tehrani"],
+    "samoan": ["Faleolo", "Tuilagi", "Sapolu"],
+    "hmong": ["Vang", "Xiong", "Lor", "Thao"],
+}
+#: What people call themselves, written by this file (not the redactor's nickname table).
+NICKNAMES = {
+    "Guadalupe": "Lupita",
+    "Jesús": "Chuy",
+    "Rodrigo": "Rigo",
+    "Alejandro": "Alex",
+    "Eduardo": "Lalo",
+    "Ignacio": "Nacho",
+    "Francisco": "Paco",
+    "Alberto": "Beto",
+    "Dolores": "Lola",
+    "Vladimir": "Vova",
+    "Nikolai": "Kolya",
+    "Dmitri": "Dima",
+    "Yekaterina": "Katya",
+    "Robert": "Bob",
+    "William": "Bill",
+    "Elizabeth": "Liz",
+    "Margaret": "Peggy",
+    "Jonathan": "Jon",
+    "Katherine": "Kate",
+    "Ferdinand": "Ferdie",
+    "Rogelio": "Roger",
+    "Venkatesh": "Venky",
+    "Chukwuemeka": "Emeka",
+    "Oluwaseun": "Seun",
+}
+ORG_FIRST = [
+    "Sierra",
+    "Pacific",
+    "Golden Bear",
+    "Redwood",
+    "Central Valley",
+    "Mojave",
+    "Harbor",
+    "Tri-County",
+    "Inland Empire",
+    "Coastal",
+    "Sequoia",
+    "Delta Breeze",
+]
+ORG_SECOND = {
+    "employer": [
+        "Roofing",
+        "Poultry Processing",
+        "Landscaping",
+        "Distribution Center",
+        "Hotel and Spa",
+        "Unified School District",
+        "Freight Lines",
+        "Tile Works",
+    ],
+    "administrator": [
+        "Claims Services",
+        "Risk Management",
+        "Mutual Insurance Company",
+        "Casualty Group",
+        "Workers Comp Administrators",
+    ],
+    "clinic": [
+        "Orthopedic Group",
+        "Spine and Pain Institute",
+        "Occupational Health Center",
+        "Physical Therapy Associates",
+        "Chiropractic Clinic",
+    ],
+}
+ORG_SUFFIX = ["Inc.", "LLC", "Corp.", "", "Co."]
+STREETS = [
+    "Shaw",
+    "Olive",
+    "Tulare",
+    "Kern",
+    "Blackstone",
+    "Mission",
+    "Alvarado",
+    "Chestnut",
+    "Magnolia",
+    "Del Paso",
+    "Rancho Vista",
+    "Jacaranda",
+]
+STREET_KIND = [
+    ("Avenue", "Ave."),
+    ("Street", "St."),
+    ("Boulevard", "Blvd."),
+    ("Road", "Rd."),
+    ("Drive", "Dr."),
+    ("Lane", "Ln."),
+    ("Court", "Ct."),
+]
+CITIES = [
+    ("Fresno", "93721"),
+    ("Bakersfield", "93301"),
+    ("Stockton", "95202"),
+    ("Oxnard", "93030"),
+    ("San Bernardino", "92401"),
+    ("Salinas", "93901"),
+    ("El Centro", "92243"),
+    ("Modesto", "95354"),
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+# -- clinical sentences (our own words), with eponyms, drugs and the dates a letter keeps ------
+
+CLINICAL = [
+    "The injured worker reported low back pain radiating to the left leg after lifting boxes.",
+    "On {service}, examination showed a positive Tinel's sign and a positive Phalen's test at "
+    "the right wrist.",
+    "A McMurray test was positive on the medial side of the left knee; Lachman was negative.",
+    "Spurling maneuver reproduced neck pain with tingling into the thumb and index finger.",
+    "Medications included Norco 10/325, Flexeril, gabapentin and topical Lidoderm patches.",
+    "She completed 12 sessions of physical therapy with temporary relief only.",
+    "The MRI of {service} showed a broad-based L4-L5 disc protrusion with mild foraminal "
+    "narrowing.",
+    "Electrodiagnostic studies were normal; straight leg raise was negative bilaterally.",
+    "Pain was rated 7 out of 10 without medication and 4 out of 10 with it.",
+    "The date of injury was {injury}, when the worker fell from a ladder at work.",
+    "Work status remained temporary total disability through the next visit.",
+    "Tramadol was tried before and stopped because of nausea; naproxen was continued.",
+    "The treating physician requested an interlaminar epidural steroid injection at L5-S1.",
+    "Finkelstein test was positive and there was tenderness over the first dorsal compartment.",
+    "Hoffmann sign was absent and reflexes were symmetric at the biceps and triceps.",
+    "A urine drug screen of {service} was consistent with the prescribed medications.",
+    "Range of motion of the shoulder was limited in abduction with a positive Neer sign.",
+    "Acupuncture 2 times a week for 3 weeks was requested for chronic neck pain.",
+]
+RATIONALE = [
+    "The MTUS Chronic Pain Medical Treatment Guidelines support continued opioids only with "
+    "documented functional improvement, which the records do not show.",
+    "ACOEM supports imaging when there are red flags or a clear neurologic deficit; neither is "
+    "documented here.",
+    "Therapy beyond the recommended visits is not supported without objective functional gains.",
+    "An epidural injection is recommended for radicular pain corroborated by imaging, as here.",
+]
+
+
+@dataclass
+class Planted:
+    kind: str
+    written: str
+    words: tuple[str, ...] = ()
+    digits: str = ""
+
+
+@dataclass
+class Letter:
+    determination: Any
+    parties: dict[str, Any]
+    planted: list[Planted] = field(default_factory=list)
+    clinical_text: str = ""
+
+
+class _People:
+    """Draws people for one letter, no two sharing a given or a family name (so that a trace
+    of one is never counted as a trace of another)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def __call__(self) -> tuple[str, str]:
+        while True:
+            culture = self.rng.choice(sorted(GIVEN))
+            given, family = self.rng.choice(GIVEN[culture]), self.rng.choice(FAMILY[culture])
+            words = {w.lower() for w in re.findall(r"[^\W\d_]+", f"{given} {family}")}
+            if not words & self.used:
+                self.used |= words
+                return given, family
+
+
+def _org(rng: random.Random, kind: str) -> str:
+    name = f"{rng.choice(ORG_FIRST)} {rng.choice(ORG_SECOND[kind])}"
+    suffix = rng.choice(ORG_SUFFIX)
+    return f"{name} {suffix}".strip()
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(str(rng.randrange(10)) for _ in range(n))
+
+
+def _ocr(word: str) -> str:
+    return word.replace("l", "1").replace("o", "0").replace("m", "rn").replace("i", "l")
+
+
+def _name_form(rng: random.Random, given: str, family: str) -> tuple[str, str]:
+    forms = [
+        "full",
+        "reversed",
+        "family",
+        "upper",
+        "lower",
+        "spaced",
+        "ocr",
+        "break",
+        "title",
+        "initials",
+        "nickname",
+    ]
+    style = rng.choice(forms)
+    if style == "full":
+        return style, f"{given} {family}"
+    if style == "reversed":
+        return style, f"{family}, {given}"
+    if style == "family":
+        return style, family
+    if style == "upper":
+        return style, f"{given} {family}".upper()
+    if style == "lower":
+        return style, f"{given} {family}".lower()
+    if style == "spaced":
+        return style, " ".join(family.replace(" ", ""))
+    if style == "ocr":
+        return style, _ocr(family)
+    if style == "break":
+        cut = rng.randrange(1, max(2, len(family) - 1))
+        return style, f"{family[:cut]}-\n{family[cut:]}"
+    if style == "title":
+        return style, f"{rng.choice(['Mr.', 'Ms.', 'Mrs.'])} {family}"
+    if style == "initials":
+        return style, f"{given[0]}.{family[0]}."
+    return style, NICKNAMES.get(given, given)
+
+
+def _date_forms(value: tuple[int, int, int], rng: random.Random) -> str:
+    year, month, day = value
+    return rng.choice(
+        [
+            f"{month:02d}/{day:02d}/{year}",
+            f"{month}/{day}/{year % 100:02d}",
+            f"{MONTHS[month - 1]} {day}, {year}",
+            f"{year}-{month:02d}-{day:02d}",
+            f"{day} {MONTHS[month - 1][:3]} {year}",
+        ]
+    )
+
+
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(w for w in re.findall(r"[^\W\d_]{3,}", text))
+
+
+def generate(index: int, seed: int, base: Any) -> Letter:
+    """One letter: a determination carrying planted identifiers, and the parties file."""
+    rng = random.Random(seed * 1_000_003 + index)
+    _person = _People(rng)
+    given, family = _person()
+    listed_alias = rng.random() < 0.5 and given in NICKNAMES
+    dob = (rng.randrange(1950, 2000), rng.randrange(1, 13), rng.randrange(1, 29))
+    area = rng.choice(["559", "661", "209", "805", "909", "831", "760"])
+    phone = f"({area}) 555-{_digits(rng, 4)}"
+    local = given[0].lower() + re.sub(r"[^a-z]", "", family.lower())
+    email = f"{local}{rng.randrange(10, 99)}@example.com"
+    street_no = rng.randrange(10, 9999)
+    street = rng.choice(STREETS)
+    kind_full, kind_short = rng.choice(STREET_KIND)
+    city, zip_code = rng.choice(CITIES)
+    address = f"{street_no} {street} {kind_full}, {city}, CA {zip_code}"
+    claim = f"{_digits(rng, 2)}-{_digits(rng, 6)}-{_digits(rng, 3)}"
+    employer = _org(rng, "employer")
+    administrator = _org(rng, "administrator")
+    clinic = _org(rng, "clinic")
+    provider_given, provider_family = _person()
+    ur_given, ur_family = _person()
+    reviewer_given, reviewer_family = _person()
+    parties = {
+        "claimant": {
+            "name": f"{given} {family}",
+            "aliases": [NICKNAMES[given]] if listed_alias else [],
+            "date_of_birth": f"{dob[0]}-{dob[1]:02d}-{dob[2]:02d}",
+            "phones": [phone],
+            "emails": [email],
+            "addresses": [address],
+        },
+        "claim_numbers": [claim],
+        "employer": {"name": employer},
+        "claims_administrator": {"name": administrator},
+        "providers": [{"name": f"{provider_given} {provider_family}, MD"}, {"name": clinic}],
+        "ur_physicians": [{"name": f"{ur_given} {ur_family}"}],
+        "reviewer": {"name": f"{reviewer_given} {reviewer_family}"},
+    }
+    planted: list[Planted] = []
+    sentences: list[str] = []
+    clinical: list[str] = []
+    injury = f"{MONTHS[rng.randrange(12)]} {rng.randrange(1, 29)}, {rng.randrange(2012, 2016)}"
+
+    def clinical_sentence() -> str:
+        text = rng.choice(CLINICAL).format(
+            service=f"{MONTHS[rng.randrange(12)]} {rng.randrange(1, 29)}, 2016", injury=injury
+        )
+        clinical.append(text)
+        return text
+
+    def plant(
+        kind: str, written: str, template: str, words: tuple[str, ...] = (), digits: str = ""
+    ) -> None:
+        planted.append(Planted(kind, written, words, digits))
+        sentences.append(template.format(written))
+
+    name_words = _words_of(f"{given} {family}")
+    for _ in range(3):
+        style, written = _name_form(rng, given, family)
+        if style == "nickname":
+            kind = "listed claimant, nickname" + (" (listed alias)" if listed_alias else "")
+            words = _words_of(written)
+        else:
+            kind = f"listed claimant, {style}"
+            words = name_words if style not in ("initials", "ocr", "spaced", "break") else ()
+        plant(
+            kind,
+            written,
+            rng.choice(
+                [
+                    "{} reported that the pain was worse at night.",
+                    "The treating physician examined {} on the same day.",
+                    "According to the records, {} remained off work.",
+                ]
+            ),
+            words,
+        )
+        sentences.append(clinical_sentence())
+    plant(
+        "listed date of birth",
+        _date_forms(dob, rng),
+        rng.choice(
+            ["The worker was born {}.", "Intake lists a birth date of {}.", "DOB {} was confirmed."]
+        ),
+        digits="",
+    )
+    written_phone = rng.choice(
+        [
+            phone,
+            phone.replace("(", "").replace(") ", "-"),
+            phone.replace("(", "").replace(") ", ".").replace("-", "."),
+            phone[-8:],
+        ]
+    )
+    plant(
+        "listed phone",
+        written_phone,
+        "The worker can be reached at {}.",
+        digits=re.sub(r"\D", "", written_phone),
+    )
+    plant("listed email", rng.choice([email, email.upper()]), "Copies were sent to {}.")
+    written_address = rng.choice(
+        [
+            address,
+            f"{street_no} {street} {kind_short}",
+            f"{street_no} {street.upper()} {kind_full.upper()}",
+        ]
+    )
+    plant(
+        "listed address",
+        written_address,
+        "The worker lives at {} with family.",
+        words=_words_of(street),
+        digits=str(street_no),
+    )
+    written_claim = rng.choice([claim, claim.replace("-", ""), claim.replace("-", " ")])
+    plant(
+        "listed claim number",
+        written_claim,
+        "The carrier accepted claim {} in part.",
+        digits=re.sub(r"\D", "", claim),
+    )
+    sentences.append(clinical_sentence())
+    plant(
+        "listed employer",
+        rng.choice(
+            [employer, employer.upper(), re.sub(r"\s+(Inc\.|LLC|Corp\.|Co\.)$", "", employer)]
+        ),
+        "The worker was employed by {} as a laborer.",
+    )
+    plant("listed claims administrator", administrator, "{} issued the utilization review.")
+    plant(
+        "listed provider (person)",
+        rng.choice(
+            [
+                f"Dr. {provider_family}",
+                f"{provider_given} {provider_family}, M.D.",
+                provider_family.upper(),
+            ]
+        ),
+        "The report by {} was reviewed.",
+        _words_of(provider_family),
+    )
+    plant("listed provider (clinic)", clinic, "She was treated at {} for six months.")
+    plant(
+        "listed UR physician",
+        rng.choice([f"Dr. {ur_family}", f"{ur_family}, {ur_given}"]),
+        "The UR physician, {}, denied the request.",
+        _words_of(ur_family),
+    )
+    plant(
+        "listed reviewer",
+        rng.choice([f"{reviewer_given} {reviewer_family}", f"Dr. {reviewer_family}"]),
+        "This summary was prepared by {}.",
+        _words_of(reviewer_family),
+    )
+    sentences.append(clinical_sentence())
+    # nobody listed these
+    g, f = _person()
+    plant(
+        "unlisted name after a title",
+        f"{rng.choice(['Dr.', 'Mr.', 'Ms.'])} {g} {f}",
+        "A second opinion came from {}.",
+        _words_of(f"{g} {f}"),
+    )
+    g, f = _person()
+    plant(
+        "unlisted name before a credential",
+        f"{g} {f}, {rng.choice(['PA-C', 'DC', 'NP', 'PT'])}",
+        "The note was written by {}.",
+        _words_of(f"{g} {f}"),
+    )
+    g, f = _person()
+    cue = rng.choice(["the adjuster,", "her co-worker", "per", "seen by", "nurse case manager"])
+    plant(
+        "unlisted name after a cue",
+        f"{g} {f}",
+        f"Records show that {cue} {{}} was present.",
+        _words_of(f"{g} {f}"),
+    )
+    g, f = _person()
+    plant(
+        "unlisted name without a cue",
+        f"{g} {f}",
+        "{} witnessed the fall at the site.",
+        _words_of(f"{g} {f}"),
+    )
+    ssn = f"{rng.randrange(100, 665)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
+    plant(
+        "unlisted SSN",
+        ssn,
+        rng.choice(["SSN {} is on the form.", "Social security number: {}."]),
+        digits=re.sub(r"\D", "", ssn),
+    )
+    other_phone = f"({rng.choice(['213', '415', '916'])}) 555-{_digits(rng, 4)}"
+    plant(
+        "unlisted phone",
+        other_phone,
+        "The attorney's office phone is {}.",
+        digits=re.sub(r"\D", "", other_phone),
+    )
+    plant(
+        "unlisted email",
+        f"adjuster{rng.randrange(100, 999)}@claims.example.org",
+        "Questions go to {}.",
+    )
+    other_claim = f"{_digits(rng, 4)}-{_digits(rng, 5)}-WC"
+    plant(
+        "unlisted claim number",
+        other_claim,
+        "A prior claim, Claim No. {}, was closed.",
+        digits=re.sub(r"\D", "", other_claim),
+    )
+    wcab = f"ADJ{_digits(rng, 7)}"
+    plant("unlisted WCAB number", wcab, "The case is before the WCAB as {}.", digits=wcab[3:])
+    policy = f"WC{_digits(rng, 8)}"
+    plant(
+        "unlisted policy number", policy, "Policy number {} covers the employer.", digits=policy[2:]
+    )
+    mrn = _digits(rng, 8)
+    plant("unlisted record number", mrn, "Hospital MRN: {} was cited.", digits=mrn)
+    other_dob = (rng.randrange(1950, 2000), rng.randrange(1, 13), rng.randrange(1, 29))
+    plant("unlisted date of birth", _date_forms(other_dob, rng), "Her spouse, DOB {}, drove her.")
+    other_address = (
+        f"{rng.randrange(10, 9999)} {rng.choice(STREETS)} "
+        f"{rng.choice(STREET_KIND)[0]}, {rng.choice(CITIES)[0]}, CA 9{_digits(rng, 4)}"
+    )
+    plant("unlisted address", other_address, "Mail went to {} by mistake.")
+    sentences.append(clinical_sentence())
+    rng.shuffle(sentences)
+    middle = len(sentences) // 2
+    summary = " ".join(sentences[:middle]) + "\n\n" + " ".join(sentences[middle:])
+    items = []
+    for number, item in enumerate(base.items):
+        rationale = rng.choice(RATIONALE) + " " + clinical_sentence()
+        if number == 0:
+            style, written = _name_form(rng, given, family)
+            words = name_words if style not in ("initials", "ocr", "spaced", "break") else ()
+            planted.append(Planted(f"listed claimant, {style}", written, words))
+            rationale += f" The records of {written} were read in full."
+        items.append(item.model_copy(update={"rationale": rationale}))
+    determination = base.model_copy(
+        update={"clinical_case_summary": summary, "items": items, "case_id": f"CM16-{index:07d}"}
+    )
+    return Letter(determination, parties, planted, " ".join(clinical))
+
+
+_PLACEHOLDERS = re.compile(r"\[[a-zA-Z ]{2,24}\]")
+_NUMBERS = re.compile(r"\d[\d\s().\-/]*\d")
+
+
+def leaked(planted: Planted, output: str) -> bool:
+    """Whether any trace of a planted identifier is in the published text."""
+    text = _PLACEHOLDERS.sub(" ", output)
+    folded = re.sub(r"\s+", " ", text).lower()
+    written = re.sub(r"\s+", " ", planted.written).lower()
+    if re.search(rf"(?<![^\W_]){re.escape(written)}(?![^\W_])", folded):
+        return True
+    for word in planted.words:
+        if re.search(rf"(?<![^\W\d_]){re.escape(word.lower())}(?![^\W\d_])", folded):
+            return True
+    if planted.digits and len(planted.digits) >= 4:
+        for number in _NUMBERS.findall(text):
+            if planted.digits in re.sub(r"\D", "", number):
+                return True
+    return False
+
+
+def _clinical_loss(clinical_text: str, output: str) -> tuple[int, int]:
+    before = Counter(w.lower() for w in re.findall(r"[^\W_]+", clinical_text))
+    after = Counter(w.lower() for w in re.findall(r"[^\W_]+", _PLACEHOLDERS.sub(" ", output)))
+    lost = sum(max(0, n - after[w]) for w, n in before.items())
+    return lost, sum(before.values())
+
+
+def run(letters: int, pdf: int, seed: int) -> dict[str, Any]:
+    from openimr.casefile.model import Parties
+    from openimr.domain import Determination
+    from openimr.letters.parse import parse_letter
+    from openimr.publication import PublicationError, publish, redactor_for
+    from openimr.publication.detect import detector
+
+    base = Determination.model_validate_json(FIXTURE.read_text("utf-8"))
+    detector()  # build the analyzer before timing
+    planted_by_kind: Counter[str] = Counter()
+    leaked_by_kind: Counter[str] = Counter()
+    lost = clinical = refused = parse_mismatch = 0
+    seconds = 0.0
+    pdf_seconds = 0.0
+    for index in range(letters):
+        letter = generate(index, seed, base)
+        started = time.perf_counter()
+        redactor = redactor_for(Parties.model_validate(letter.parties))
+        try:
+            published = publish(letter.determination, redactor, "text")
+        except PublicationError:
+            refused += 1
+            seconds += time.perf_counter() - started
+            continue
+        seconds += time.perf_counter() - started
+        output = published.content.decode("utf-8")
+        for planted in letter.planted:
+            planted_by_kind[planted.kind] += 1
+            if leaked(planted, output):
+                leaked_by_kind[planted.kind] += 1
+        a, b = _clinical_loss(letter.clinical_text, output)
+        lost += a
+        clinical += b
+        if index % 20 == 0:
+            parsed = parse_letter(published.content)
+            same = [i.decision for i in parsed.items] == [
+                i.decision for i in letter.determination.items
+            ] and [[c.family for c in i.citations] for i in parsed.items] == [
+                [c.family for c in i.citations] for i in letter.determination.items
+            ]
+            parse_mismatch += not same
+        if index < pdf:
+            started = time.perf_counter()
+            publish(letter.determination, redactor, "pdf")
+            pdf_seconds += time.perf_counter() - started
+    kinds = sorted(planted_by_kind)
+    return {
+        "letters": letters,
+        "seed": seed,
+        "python": platform.python_version(),
+        "planted": sum(planted_by_kind.values()),
+        "leaked": sum(leaked_by_kind.values()),
+        "leaked_by_kind": {k: f"{leaked_by_kind[k]}/{planted_by_kind[k]}" for k in kinds},
+        "refused_letters": refused,
+        "clinical_words": clinical,
+        "clinical_words_removed": lost,
+        "clinical_words_removed_pct": round(100 * lost / max(1, clinical), 4),
+        "parse_checked": (letters + 19) // 20,
+        "parse_mismatches": parse_mismatch,
+        "text_letters_per_second_one_core": round(letters / seconds, 1),
+        "pdf_letters": min(pdf, letters),
+        "pdf_letters_per_second_one_core": round(min(pdf, letters) / pdf_seconds, 2)
+        if pdf_seconds
+        else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=10_000)
+    parser.add_argument("--pdf", type=int, default=50, help="letters also published as PDF")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    figures = run(args.letters, args.pdf, args.seed)
+    if args.json:
+        json.dump(figures, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for kind, figure in value.items():
+                print(f"  {kind.ljust(44)} {figure}")
+        else:
+            print(f"{key.ljust(36)} {value}")
+
+
+if __name__ == "__main__":
+    main()
