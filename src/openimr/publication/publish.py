@@ -54,20 +54,35 @@ def redactor_for(parties: Parties | None = None, case_file: CaseFile | None = No
 
 
 class _Scrub:
+    """Collects every free-text field first, redacts them in one pass, then hands them back."""
+
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
         self.removed: Counter[str] = Counter()
+        self.texts: list[str] = []
+        self.done: list[str] | None = None
+        self.position = 0
 
     def __call__(self, text: str | None) -> str | None:
         if text is None:
             return None
-        result = self.redactor.redact(text)
-        self.removed.update(result.removed)
-        return result.text
+        if self.done is None:  # first pass: remember the text, give it back unchanged
+            self.texts.append(text)
+            return text
+        out = self.done[self.position]
+        self.position += 1
+        return out
 
     def text(self, text: str) -> str:
         scrubbed = self(text)
         return scrubbed if scrubbed is not None else ""
+
+    def run(self) -> None:
+        results = self.redactor.redact_many(self.texts)
+        for result in results:
+            self.removed.update(result.removed)
+        self.done = [r.text for r in results]
+        self.position = 0
 
 
 def _item(item: ItemDetermination, scrub: _Scrub) -> ItemDetermination:
@@ -111,17 +126,23 @@ def publish_determination(
     name) and the IMR case number.
     """
     scrub = _Scrub(redactor)
-    update: dict[str, object] = {
-        "clinical_case_summary": scrub.text(determination.clinical_case_summary),
-        "documents_reviewed": [scrub.text(d) for d in determination.documents_reviewed],
-        "items": [_item(item, scrub) for item in determination.items],
-    }
-    if determination.guideline_edition is not None:
-        edition = determination.guideline_edition
-        update["guideline_edition"] = edition.model_copy(
-            update={"reason": scrub.text(edition.reason)}
-        )
-    published = determination.model_copy(update=update)
+
+    def fields() -> dict[str, object]:
+        update: dict[str, object] = {
+            "clinical_case_summary": scrub.text(determination.clinical_case_summary),
+            "documents_reviewed": [scrub.text(d) for d in determination.documents_reviewed],
+            "items": [_item(item, scrub) for item in determination.items],
+        }
+        if determination.guideline_edition is not None:
+            edition = determination.guideline_edition
+            update["guideline_edition"] = edition.model_copy(
+                update={"reason": scrub.text(edition.reason)}
+            )
+        return update
+
+    fields()  # the same walk twice: first collect, then fill in
+    scrub.run()
+    published = determination.model_copy(update=fields())
     # a model_copy skips validation; a round trip through JSON restores it
     return Determination.model_validate_json(published.to_json()), scrub.removed
 

@@ -36,6 +36,18 @@ def fold_char(ch: str) -> str:
     return _CONFUSABLE.get(first, first)
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each character the first time it is seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 @dataclass(frozen=True, slots=True)
 class Skeleton:
     """Folded characters and, for each, the original ``[start, end)`` span."""
@@ -53,17 +65,21 @@ def skeleton(text: str, *, merge_pairs: bool = True) -> Skeleton:
     """The skeleton of ``text`` with the original span of every character.
 
     ``merge_pairs`` folds touching "rn" and "vv" into the glyph OCR reads them as."""
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in _KEPT.finditer(text):
-        folded = fold_char(match.group())
-        if folded:
-            position = match.start()
-            chars.append(folded)
-            starts.append(position)
-            ends.append(position + 1)
-    joined = "".join(chars)
+    kept = _KEPT.findall(text)
+    joined = "".join(kept).translate(_FOLD)
+    if len(joined) == len(kept):  # each character folds to one: positions are the matches'
+        starts = [m.start() for m in _KEPT.finditer(text)]
+        ends = [position + 1 for position in starts]
+        chars = list(joined)
+    else:  # a character that folds to nothing: the slow, exact way
+        chars, starts, ends = [], [], []
+        for match in _KEPT.finditer(text):
+            folded = fold_char(match.group())
+            if folded:
+                chars.append(folded)
+                starts.append(match.start())
+                ends.append(match.start() + 1)
+        joined = "".join(chars)
     if merge_pairs and ("rn" in joined or "vv" in joined):
         merged_chars: list[str] = []
         merged_starts: list[int] = []
