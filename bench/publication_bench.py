@@ -332,8 +332,9 @@ def _name_form(rng: random.Random, given: str, family: str) -> tuple[str, str]:
         return style, f"{family[:cut]}-\n{family[cut:]}"
     if style == "title":
         return style, f"{rng.choice(['Mr.', 'Ms.', 'Mrs.'])} {family}"
-    if style == "initials":
-        return style, f"{given[0]}.{family[0]}."
+    if style == "initials":  # of the family name's first capital ("de la Cruz": C)
+        capital = next((c for c in family if c.isupper()), family[0])
+        return style, f"{given[0]}.{capital}."
     return style, NICKNAMES.get(given, given)
 
 
@@ -468,7 +469,6 @@ def generate(index: int, seed: int, base: Any) -> Letter:
         written_address,
         "The worker lives at {} with family.",
         words=_words_of(street),
-        digits=str(street_no),
     )
     written_claim = rng.choice([claim, claim.replace("-", ""), claim.replace("-", " ")])
     plant(

@@ -110,19 +110,20 @@ class _Builder:
         self, text: str, role: Role, identity: int, kind: VariantKind, weak: bool = False
     ) -> None:
         skel = skeleton_of(text)
-        if len(skel) < 2:
+        if len(skeleton_of(text, merge_pairs=False)) < 2:
             return
         if kind in (VariantKind.TOKEN, VariantKind.PHRASE) and len(skel) < 4:
             kind = VariantKind.SHORT
         clinical = kind is not VariantKind.PHRASE and (self.v.clinical(text) or self.v.eponym(text))
         if kind is VariantKind.INITIALS:  # matched by shape: dotted only if also a word
             clinical = clinical or self._common(text) or text.lower() in self.v.particles
-            self._store(skel, Variant(skel, role, identity, kind, False, clinical))
-            return
-        weak = weak or clinical or (kind is not VariantKind.PHRASE and self._common(text))
-        self._store(skel, Variant(skel, role, identity, kind, weak, clinical))
+            weak = False
+        else:
+            weak = weak or clinical or (kind is not VariantKind.PHRASE and self._common(text))
+        if len(skel) >= 2:
+            self._store(skel, Variant(skel, role, identity, kind, weak, clinical))
         spaced = skeleton_of(text, merge_pairs=False)
-        if spaced != skel:  # "Ar nold" written apart keeps its r and n
+        if spaced != skel:  # "Ar nold" or "V.V." written apart keeps its r and n, its v and v
             self._store(spaced, Variant(spaced, role, identity, kind, weak, clinical))
 
     def _store(self, skel: str, variant: Variant) -> None:
