@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.publication.support import FIXTURE, PARTIES
 from typer.testing import CliRunner
 
 from openimr.cli import app
-
-from .conftest import FIXTURE, PARTIES
 
 runner = CliRunner()
 

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.publication.support import SHARED
 
 from openimr.letters.parse import parse_letter, read_letter
 from openimr.publication import Redactor, publish
-
-from .conftest import SHARED
 
 pytestmark = pytest.mark.shared
 _WORD = re.compile(r"[^\W_]+")

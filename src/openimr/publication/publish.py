@@ -18,7 +18,7 @@ from typing import Literal
 
 from openimr.casefile.model import CaseFile, Parties
 from openimr.domain import Determination, ItemDetermination
-from openimr.errors import OpenIMRError
+from openimr.errors import RenderError
 from openimr.letters.render import LetterSettings, render_letter
 from openimr.publication.identities import identities_from
 from openimr.publication.redact import Redactor
@@ -35,8 +35,11 @@ __all__ = [
 PublishFormat = Literal["text", "html", "pdf", "json"]
 
 
-class PublicationError(OpenIMRError):
-    """The letter could not be made publishable (an identity survived); nothing is written."""
+class PublicationError(RenderError):
+    """The letter could not be made publishable (an identity survived); nothing is written.
+
+    A kind of :class:`~openimr.errors.RenderError`, so the API and the workbench answer it as
+    a letter that could not be produced."""
 
 
 @dataclass
