@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openimr.publication import Redactor
+from openimr.casefile.model import Parties
+from openimr.publication import Redactor, redactor_for
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,14 @@ def test_the_role_is_what_the_placeholder_says(redactor: Redactor) -> None:
 def test_redacting_twice_changes_nothing(redactor: Redactor) -> None:
     once = redactor.redact("Ms. Garcia called 559-555-0134 from 1234 West Shaw Avenue.").text
     assert redactor.redact(once).text == once
+
+
+def test_a_date_of_birth_is_found_only_written_as_a_date() -> None:
+    # 9/7/92 folds to the digits of "8 CCR 9792.21.1", which every letter cites
+    listed = Parties.model_validate(
+        {"claimant": {"name": "Ana Lima", "date_of_birth": "1992-09-07"}}
+    )
+    redactor = redactor_for(listed)
+    citation = "applying the MTUS first (8 CCR 9792.21.1)."
+    assert redactor.redact(citation).text == citation
+    assert redactor.redact("Born 9/7/92 in Fresno.").text == "Born [date of birth] in Fresno."

@@ -42,12 +42,14 @@ class Role(StrEnum):
 class VariantKind(StrEnum):
     """How a form is matched: ``token`` and ``phrase`` forms may be broken by spaces or OCR;
     ``short`` forms (fewer than four letters) only as a whole word; ``initials`` only as
-    capitals ("J.S.", "JS")."""
+    capitals ("J.S.", "JS"); ``date`` forms only written as a date (a bare "9792" is not
+    9/7/92)."""
 
     PHRASE = "phrase"
     TOKEN = "token"
     SHORT = "short"
     INITIALS = "initials"
+    DATE = "date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +275,7 @@ class _Builder:
             f"{value.day} {month[:3]} {value.year}",
         }
         for form in sorted(forms):
-            self._add(form, Role.DATE_OF_BIRTH, identity, VariantKind.PHRASE)
+            self._add(form, Role.DATE_OF_BIRTH, identity, VariantKind.DATE)
 
     def address(self, value: str, identity: int) -> None:
         self._add(value, Role.ADDRESS, identity, VariantKind.PHRASE)

@@ -24,6 +24,8 @@ _WORD = re.compile(r"[^\W_]+")
 _CONTIGUOUS = re.compile(
     r"[^\W_]+(?:['’][^\W_]+)?|[^\W_]+-\s*[^\W_]+|[A-Z](?: [a-z]){1,2}|[A-Z](?: [A-Z]){1,2}"
 )
+#: A date as written: a month's name, or numbers split by two separators.
+_DATE_SHAPE = re.compile(r"[A-Za-z]|\d\s*[/\-.\s]\s*\d+\s*[/\-.\s]\s*\d")
 _DOTTED = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?")
 _INITIALS = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?|[A-Z]{2,4}")
 _NAME_GAP = re.compile(r"[\s,.'’\-]{0,4}")
@@ -103,6 +105,8 @@ class KnownMatcher:
         if variant.kind is VariantKind.INITIALS:
             shape = _DOTTED if variant.clinical else _INITIALS
             return shape.fullmatch(surface.strip()) is not None
+        if variant.kind is VariantKind.DATE:
+            return _DATE_SHAPE.search(surface) is not None
         return True
 
     def _weak_counts(self, text: str, hit: Hit, variant: Variant, strong: list[Hit]) -> bool:
