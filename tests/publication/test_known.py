@@ -93,3 +93,10 @@ def test_a_date_of_birth_is_found_only_written_as_a_date() -> None:
     citation = "applying the MTUS first (8 CCR 9792.21.1)."
     assert redactor.redact(citation).text == citation
     assert redactor.redact("Born 9/7/92 in Fresno.").text == "Born [date of birth] in Fresno."
+
+
+def test_an_acronym_that_folds_to_a_clinical_word_counts_only_dotted() -> None:
+    # "MRL" and "MRI" are one skeleton (i and l are one OCR group)
+    redactor = redactor_for(Parties.model_validate({"employer": {"name": "Mojave Roofing LLC"}}))
+    assert redactor.redact("The MRI showed a tear.").text == "The MRI showed a tear."
+    assert "[employer]" in redactor.redact("M.R.L. denied it.").text

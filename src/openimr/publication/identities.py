@@ -90,6 +90,27 @@ _MONTHS = [
 ]
 
 
+_WORD_SKELETONS: dict[int, frozenset[str]] = {}
+
+
+def _word_skeletons(vocabulary: PublicationVocabulary) -> frozenset[str]:
+    """Skeletons of the words a short form must not be taken for (MRI, CT, Dr, Mr)."""
+    known = _WORD_SKELETONS.get(id(vocabulary))
+    if known is not None:
+        return known
+    words = (
+        vocabulary.kept_words
+        | vocabulary.drugs
+        | vocabulary.credentials
+        | vocabulary.titles
+        | vocabulary.particles
+        | vocabulary.common_words
+    )
+    known = frozenset(skeleton_of(w) for w in words if len(w) <= 5)
+    _WORD_SKELETONS[id(vocabulary)] = known
+    return known
+
+
 @dataclass(frozen=True)
 class Identities:
     """Every identity to remove, with its forms; built once per case."""
@@ -117,6 +138,9 @@ class _Builder:
         if kind in (VariantKind.TOKEN, VariantKind.PHRASE) and len(skel) < 4:
             kind = VariantKind.SHORT
         clinical = kind is not VariantKind.PHRASE and (self.v.clinical(text) or self.v.eponym(text))
+        if kind in (VariantKind.INITIALS, VariantKind.SHORT):
+            # "MRL" folds as "MRI" does (i and l are one OCR group): judge the folded form
+            clinical = clinical or skel in _word_skeletons(self.v)
         if kind is VariantKind.INITIALS:  # matched by shape: dotted only if also a word
             clinical = clinical or self._common(text) or text.lower() in self.v.particles
             weak = False
