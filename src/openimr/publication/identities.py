@@ -90,24 +90,20 @@ _MONTHS = [
 ]
 
 
-_WORD_SKELETONS: dict[int, frozenset[str]] = {}
+_WORD_SKELETONS: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _word_skeletons(vocabulary: PublicationVocabulary) -> frozenset[str]:
-    """Skeletons of the words a short form must not be taken for (MRI, CT, Dr, Mr)."""
+def _word_skeletons(vocabulary: PublicationVocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """Skeletons of the short words a short form must not be taken for: clinical ones (MRI,
+    CT, MD), and ordinary words that are also names (Bob, Pat)."""
     known = _WORD_SKELETONS.get(id(vocabulary))
-    if known is not None:
-        return known
-    words = (
-        vocabulary.kept_words
-        | vocabulary.drugs
-        | vocabulary.credentials
-        | vocabulary.titles
-        | vocabulary.particles
-        | vocabulary.common_words
-    )
-    known = frozenset(skeleton_of(w) for w in words if len(w) <= 5)
-    _WORD_SKELETONS[id(vocabulary)] = known
+    if known is None:
+        clinical = vocabulary.kept_words | vocabulary.drugs | vocabulary.credentials
+        known = (
+            frozenset(skeleton_of(w) for w in clinical if len(w) <= 5),
+            frozenset(skeleton_of(w) for w in vocabulary.common_words if len(w) <= 5),
+        )
+        _WORD_SKELETONS[id(vocabulary)] = known
     return known
 
 
@@ -138,11 +134,13 @@ class _Builder:
         if kind in (VariantKind.TOKEN, VariantKind.PHRASE) and len(skel) < 4:
             kind = VariantKind.SHORT
         clinical = kind is not VariantKind.PHRASE and (self.v.clinical(text) or self.v.eponym(text))
+        folded_clinical, folded_common = _word_skeletons(self.v)
         if kind in (VariantKind.INITIALS, VariantKind.SHORT):
             # "MRL" folds as "MRI" does (i and l are one OCR group): judge the folded form
-            clinical = clinical or skel in _word_skeletons(self.v)
+            clinical = clinical or skel in folded_clinical
+            weak = weak or skel in folded_common
         if kind is VariantKind.INITIALS:  # matched by shape: dotted only if also a word
-            clinical = clinical or self._common(text) or text.lower() in self.v.particles
+            clinical = clinical or weak or self._common(text) or text.lower() in self.v.particles
             weak = False
         else:
             weak = weak or clinical or (kind is not VariantKind.PHRASE and self._common(text))
