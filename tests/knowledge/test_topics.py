@@ -66,6 +66,17 @@ def test_lint_reports_file_and_line(tmp_path: Path) -> None:
     assert all(m.startswith(str(target)) and m.split(":")[1].isdigit() for m in messages)
 
 
+def test_lint_reports_an_unknown_early_treatment(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    target = data / "definitions.yaml"
+    target.write_text(
+        target.read_text().replace("early_treatments: [physical_therapy]", "early_treatments: [pt]")
+    )
+    messages = [str(m) for m in lint_knowledge_base(data)]
+    assert messages == [f"{target}:1: phases.early_treatments: unknown treatment kind 'pt'"]
+
+
 def test_duplicate_synonym_is_reported(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)

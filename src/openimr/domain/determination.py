@@ -145,6 +145,7 @@ class NormalizedRequest(_Model):
     ingredients: list[Drug] = Field(default_factory=list)
     retrospective: bool = False
     continuation: bool = False
+    first_course: bool = False
     doses_per_day: float | None = None
 
 

@@ -161,7 +161,30 @@ def _not_received(check: Check, s: Situation) -> Outcome:
     inner = _received(check, s)
     if inner.value is True:
         return Outcome(False, inner.evidence, inner.finding)
+    if inner.value is None and check.args == "same" and _earlier_course_unknown(s):
+        return Outcome(None, inner.evidence, _silent_history(s))
     return Outcome(True, inner.evidence, inner.finding)
+
+
+def _earlier_course_unknown(s: Situation) -> bool:
+    """Whether silence about earlier therapy of this kind leaves the course unknown.
+
+    A visit guide counts a course. By the chronic phase, the therapy that initial care
+    ordinarily gives (``definitions.yaml`` ``early_treatments``) has usually been given, so
+    records that do not mention it do not show a first course: only a request for an
+    initial course or a trial says so. Earlier after an injury, silence means none.
+    """
+    if s.request.first_course or s.treatment_kind not in s.knowledge.phases.early_treatments:
+        return False
+    return phase_of(s.facts.weeks_since_injury, s.knowledge) == "chronic"
+
+
+def _silent_history(s: Situation) -> str:
+    kind = s.treatment_kind
+    label = s.facts.vocabulary.treatments[kind].label if kind else "this treatment"
+    weeks = s.facts.weeks_since_injury
+    since = f" in the {elapsed(weeks)} since the injury" if weeks is not None else ""
+    return f"the records do not say whether {label} was given before{since}"
 
 
 @dataclass(frozen=True)
@@ -194,6 +217,8 @@ def _prior_count(s: Situation, kind: str | None) -> PriorCourse:
         return PriorCourse(None, False, received.evidence, finding)
     if authorized:
         return PriorCourse(authorized, False, (), f"{_fmt(authorized)} sessions authorized by UR")
+    if received.value is None and _earlier_course_unknown(s):
+        return PriorCourse(None, False, (), _silent_history(s))
     return PriorCourse(0.0, False, (), f"no prior {label} documented")
 
 

@@ -290,6 +290,7 @@ def normalize_request(
         ingredients=ingredients,
         retrospective=vocab.says("retrospective", text),
         continuation=vocab.says("continuation", reviewed) or modification is not None,
+        first_course=vocab.says("first_course", reviewed),
         doses_per_day=next(
             (per_day for pattern, per_day in vocab.doses_per_day if pattern.search(text)), None
         ),

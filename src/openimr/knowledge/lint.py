@@ -23,6 +23,7 @@ from openimr.knowledge.sources import DATA_DIR, SourceCatalog, load_sources
 from openimr.knowledge.topics import (
     GuidanceSpec,
     Topic,
+    load_phases,
     parse_topic,
     read_topic_file,
     topic_lines,
@@ -154,6 +155,7 @@ def lint_knowledge_base(data_dir: Path = DATA_DIR) -> list[LintMessage]:
         "modalities": set(vocab.modalities),
         "generics": set(vocab.drugs),
     }
+    messages += _lint_definitions(data_dir, known)
     claimed: dict[str, tuple[str, str, int]] = {}
     topic_ids: dict[str, tuple[str, int]] = {}
     topic_dir = data_dir / "topics"
@@ -184,6 +186,20 @@ def lint_knowledge_base(data_dir: Path = DATA_DIR) -> list[LintMessage]:
                 for message in numbers_written_twice(raw)
             ]
     return sorted(messages)
+
+
+def _lint_definitions(data_dir: Path, known: dict[str, set[str]]) -> list[LintMessage]:
+    """The phases' early treatments must be treatment kinds the records vocabulary knows."""
+    path = data_dir / "definitions.yaml"
+    try:
+        phases = load_phases(data_dir)
+    except KnowledgeBaseError as exc:
+        return [LintMessage(str(path), 1, str(exc))]
+    return [
+        LintMessage(str(path), 1, f"phases.early_treatments: unknown treatment kind {kind!r}")
+        for kind in phases.early_treatments
+        if kind not in known["treatments"]
+    ]
 
 
 _BOUND_NUMBER_KEYS = ("min", "max")

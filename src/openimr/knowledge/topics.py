@@ -151,6 +151,7 @@ class Topic(_Data):
 class Phases(_Data):
     acute_max_weeks: float
     chronic_min_weeks: float
+    early_treatments: tuple[str, ...] = ()
     reference: str
 
 
@@ -286,7 +287,7 @@ def parse_topic(raw: dict[str, Any], where: str) -> Topic:
         raise KnowledgeBaseError(f"{where}: {exc}") from None
 
 
-def _phases(data_dir: Path) -> Phases:
+def load_phases(data_dir: Path) -> Phases:
     try:
         data = _yaml_load((data_dir / "definitions.yaml").read_text(encoding="utf-8"))
         return Phases.model_validate(data["phases"])
@@ -305,7 +306,7 @@ def load_knowledge_base(data_dir: Path = DATA_DIR, *, strict: bool = True) -> Kn
                 raise KnowledgeBaseError(f"{path}: topic id {topic.id!r} is defined twice")
             topics.append(topic)
             locations[topic.id] = TopicLocation(path, index + 1)
-    return KnowledgeBase(topics, load_sources(data_dir), _phases(data_dir), locations)
+    return KnowledgeBase(topics, load_sources(data_dir), load_phases(data_dir), locations)
 
 
 @cache
