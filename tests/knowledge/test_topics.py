@@ -77,6 +77,17 @@ def test_lint_reports_an_unknown_early_treatment(tmp_path: Path) -> None:
     assert messages == [f"{target}:1: phases.early_treatments: unknown treatment kind 'pt'"]
 
 
+def test_lint_reports_a_match_pattern_of_punctuation_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    target = data / "topics" / "medications.yaml"
+    target.write_text(
+        target.read_text().replace("exclude: ['terocin',", "exclude: ['/', 'terocin',", 1)
+    )
+    messages = [str(m) for m in lint_knowledge_base(data)]
+    assert any("match pattern '/' is punctuation alone" in m for m in messages), messages
+
+
 def test_duplicate_synonym_is_reported(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)

@@ -313,7 +313,17 @@ def _match_problems(topic: Topic, known: dict[str, set[str]]) -> list[str]:
             re.compile(pattern)
         except re.error as exc:
             problems.append(f"bad match pattern {pattern!r}: {exc}")
+            continue
+        if _PUNCTUATION_ONLY.fullmatch(pattern):
+            problems.append(
+                f"match pattern {pattern!r} is punctuation alone: matched as a whole word it "
+                "never occurs between two words; write the words around it"
+            )
     return problems
+
+
+# a pattern of escaped or bare punctuation only ('/', '\+'), which word bounds never match
+_PUNCTUATION_ONLY = re.compile(r"(?:\\?[^\w\s\\])+")
 
 
 def _guidance_problems(
