@@ -1,0 +1,152 @@
+"""Generalization benchmark: do the proposals hold when a case is dated or worded otherwise?
+
+    .venv/bin/python bench/generalization_bench.py [--cases ../shared/eval-dev/cases.jsonl]
+
+Reads only the tuning half of the development set (the check half stays unread). Reports:
+
+- the phase of care of the cases (weeks from the date of injury to the UR decision), since a
+  set of recent injuries says little about claims years old;
+- decisions and families that change when every date of a case moves by whole years, into
+  the 2009 MTUS edition or the evidence-based MTUS of December 2017;
+- decisions that change when the records are worded as long-running claims are ("the
+  applicant", "thus far ... treated with", "physiotherapy", "reports of").
+
+This measures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Other ways clinics and reviewers word the same facts (our own list, not taken from letters).
+REWORDING: tuple[tuple[str, str], ...] = (
+    (r"\bThe injured worker\b", "The applicant"),
+    (r"\bthe injured worker\b", "the applicant"),
+    (r"\binjured worker's\b", "applicant's"),
+    (r"\bphysical therapy\b", "physiotherapy"),
+    (r"\bPhysical therapy\b", "Physiotherapy"),
+    (
+        r"\bTreatments? to date (?:has |have )?(?:included|include)d?\b",
+        "Thus far, the applicant has been treated with the following:",
+    ),
+    (r"\bmagnetic resonance imaging\b", "MRI"),
+    (r"\bnon-certified\b", "denied"),
+    (r"\bcomplained of\b", "reported"),
+    (r"\bcomplaints of\b", "reports of"),
+    (r"\bout of 10\b", "/10"),
+    (
+        r"\bphysical exam(?:ination)? (?:revealed|noted|documented|showed)\b",
+        "examination was notable for",
+    ),
+)
+
+
+def _shift(value: str, years: int) -> str:
+    day = date.fromisoformat(value)
+    try:
+        return day.replace(year=day.year + years).isoformat()
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28).isoformat()
+
+
+def shifted(case: dict[str, Any], years: int) -> dict[str, Any]:
+    """The case with every date, and every year written in its text, moved by ``years``."""
+    out = copy.deepcopy(case)
+
+    def text(value: str) -> str:
+        return re.sub(r"\b(20[01]\d)\b", lambda m: str(int(m.group(1)) + years), value)
+
+    if out.get("ur_decision_date"):
+        out["ur_decision_date"] = _shift(out["ur_decision_date"], years)
+    claimant = out.get("claimant") or {}
+    if claimant.get("date_of_injury"):
+        claimant["date_of_injury"] = _shift(claimant["date_of_injury"], years)
+    for record in out["records"]:
+        if record.get("date"):
+            record["date"] = _shift(record["date"], years)
+        record["text"] = text(record["text"])
+    for item in out["disputed_items"]:
+        item["request"] = text(item["request"])
+    return out
+
+
+def reworded(case: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(case)
+    for record in out["records"]:
+        for pattern, replacement in REWORDING:
+            record["text"] = re.sub(pattern, replacement, record["text"])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=Path, default=ROOT.parent / "shared/eval-dev/cases.jsonl")
+    args = parser.parse_args()
+
+    from openimr.casefile import parse_case_data
+    from openimr.corpus.evaluate import split_of
+    from openimr.engine import ReviewEngine
+    from openimr.engine.criteria import phase_of
+
+    engine = ReviewEngine()
+    lines = [json.loads(line) for line in args.cases.read_text().splitlines() if line.strip()]
+    tuning = [entry for entry in lines if split_of(entry["case"].get("case_id")) == "tuning"]
+    phases: Counter[str] = Counter()
+    variants: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        "dates 2 years earlier (MTUS 2009)": lambda c: shifted(c, -2),
+        "dates 3 years later (MTUS of December 2017)": lambda c: shifted(c, 3),
+        "worded as a long-running claim": reworded,
+    }
+    changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
+    agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items
+    for entry in tuning:
+        case = entry["case"]
+        expected = [item["decision"] for item in entry["expected"]["items"]]
+        case_file = parse_case_data(case, source="case")
+        base = engine.review(case_file)
+        facts = engine.extractor.extract(
+            case_file, frozenset(), engine.extractor.prepare(case_file)
+        )
+        phases[phase_of(facts.weeks_since_injury, engine.knowledge) or "unknown"] += 1
+        agree["as published"][0] += sum(
+            i.decision.value == e for i, e in zip(base.items, expected, strict=True)
+        )
+        agree["as published"][1] += len(expected)
+        for name, variant in variants.items():
+            other = engine.review(parse_case_data(variant(case), source="case"))
+            for a, b, e in zip(base.items, other.items, expected, strict=True):
+                changed[name][0] += 1
+                changed[name][1] += a.decision != b.decision
+                changed[name][2] += a.guideline.family != b.guideline.family
+                agree[name][0] += b.decision.value == e
+                agree[name][1] += 1
+
+    print(f"Tuning half: {len(tuning)} cases")
+    print(
+        "Phase of care (injury to UR decision): "
+        + ", ".join(f"{k} {v}" for k, v in phases.most_common())
+    )
+    print()
+    header = ("variant", "items", "decisions changed", "families changed", "agreement")
+    print(f"{header[0]:46s} {header[1]:>5s} {header[2]:>18s} {header[3]:>17s} {header[4]:>9s}")
+    print(
+        f"{'as published':46s} {agree['as published'][1]:5d} {'':>18s} {'':>17s} "
+        f"{agree['as published'][0] / agree['as published'][1]:9.3f}"
+    )
+    for name, (items, decisions, families) in changed.items():
+        rate = agree[name][0] / agree[name][1]
+        print(f"{name:46s} {items:5d} {decisions:18d} {families:17d} {rate:9.3f}")
+
+
+if __name__ == "__main__":
+    main()
