@@ -118,3 +118,19 @@ def test_eval_reports_the_scores() -> None:
     assert report["accuracy"] == 1.0
     assert report["family_agreement"] == 1.0
     assert {row["topic"] for row in report["per_topic"]} >= {"mri_cervical", "physical_therapy"}
+
+
+def test_an_unknown_command_is_a_usage_error_listing_the_commands() -> None:
+    result = run("nosuchcmd")
+    assert result.returncode == 2
+    assert "No such command 'nosuchcmd'" in result.stderr
+    assert "internal error" not in result.stderr
+    listed = result.stderr.split("Commands: ", 1)[1].split(", ")
+    assert {"review", "eval", "guidelines", "serve"} <= {name.strip() for name in listed}
+
+
+def test_a_missing_argument_is_a_usage_error() -> None:
+    result = run("review")
+    assert result.returncode == 2
+    assert "Missing argument" in result.stderr
+    assert "internal error" not in result.stderr

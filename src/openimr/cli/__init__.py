@@ -64,10 +64,7 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
     except Exception as exc:  # click usage errors and, last, real bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if _usage_error(exc):
             sys.exit(2)
         if _debugging():
             raise
@@ -76,6 +73,21 @@ def main() -> None:
             "(set OPENIMR_DEBUG=1 to see the traceback, and please report it)\n"
         )
         sys.exit(3)
+
+
+def _usage_error(exc: Exception) -> bool:
+    """Show a usage error (click's, or the click Typer carries) with the commands it offers."""
+    import click
+    from typer.exceptions import TyperException
+
+    if not isinstance(exc, click.ClickException | TyperException) or not hasattr(exc, "show"):
+        return False
+    exc.show()
+    context = getattr(exc, "ctx", None)
+    group = getattr(context, "command", None)
+    if isinstance(getattr(group, "commands", None), dict):
+        sys.stderr.write("Commands: " + ", ".join(sorted(group.commands)) + "\n")
+    return True
 
 
 def _debugging() -> bool:
