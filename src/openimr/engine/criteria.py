@@ -217,6 +217,9 @@ def _prior_count(s: Situation, kind: str | None) -> PriorCourse:
         return PriorCourse(None, False, received.evidence, finding)
     if authorized:
         return PriorCourse(authorized, False, (), f"{_fmt(authorized)} sessions authorized by UR")
+    if received.value is None and s.request.continuation:
+        finding = f"the request is for more {label}; the sessions already given are not stated"
+        return PriorCourse(None, False, (), finding)
     if received.value is None and _earlier_course_unknown(s):
         return PriorCourse(None, False, (), _silent_history(s))
     return PriorCourse(0.0, False, (), f"no prior {label} documented")
