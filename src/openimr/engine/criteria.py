@@ -240,6 +240,11 @@ def _course_total(check: Check, s: Situation) -> Outcome:
     if prior.count is None:
         if prior.extensive and check.args[1] is not None:
             return Outcome(False, prior.evidence, prior.finding)
+        high = check.args[1]
+        if requested is not None and high is not None and requested > high:
+            # whatever was given before, the request alone already passes the bound
+            finding = f"{prior.finding}; {_fmt(requested)} requested alone exceed {_fmt(high)}"
+            return Outcome(False, prior.evidence, finding)
         return Outcome(None, prior.evidence, prior.finding)
     if requested is None:
         return Outcome(None, prior.evidence, f"{prior.finding}; requested number not stated")
