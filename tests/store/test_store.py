@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import stat
 import threading
+from pathlib import Path
 
 import pytest
 import typer
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from typer.testing import CliRunner
 
 from openimr.errors import InputError
 from openimr.store import audit_log
 from openimr.store.db import Database, default_database_url, normalize_url
-from openimr.store.migrate import current_revision, head_revision
+from openimr.store.migrate import current_revision, head_revision, upgrade
 from openimr.store.models import Base
 
 
@@ -94,6 +96,48 @@ def test_default_location_and_url_forms(monkeypatch, tmp_path):
     assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     with pytest.raises(InputError):
         normalize_url("mysql://u@h/db")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_sqlite_file_and_its_folder_are_private(tmp_path):
+    path = tmp_path / "home" / "openimr.sqlite3"
+    database = Database(f"sqlite+pysqlite:///{path}")
+    try:
+        upgrade(database)
+        with database.engine.connect():
+            written = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+            assert written[1].exists()
+            assert [_mode(each) & 0o077 for each in written] == [0, 0, 0]
+    finally:
+        database.dispose()
+    assert _mode(path.parent) & 0o077 == 0
+
+
+@pytest.mark.parametrize(("before", "after"), [(0o644, 0o600), (0o660, 0o600), (0o400, 0o400)])
+def test_an_existing_sqlite_file_is_tightened_never_loosened(tmp_path, before, after):
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o755)
+    path = folder / "old.sqlite3"
+    path.touch()
+    path.chmod(before)
+    Database(f"sqlite+pysqlite:///{path}").dispose()
+    assert _mode(path) == after
+    assert _mode(folder) == 0o755  # a folder that exists is not the store's to change
+
+
+def test_errors_do_not_carry_sql_parameters(database):
+    """Values of a failed statement are health information, and error messages reach logs."""
+    insert = text(
+        "INSERT INTO users (name, role, token_sha256, active, created_at) "
+        "VALUES (:name, NULL, :token, :active, :born)"
+    )
+    values = {"name": "Zebulon Quixote", "token": "1961-04-17", "active": True, "born": None}
+    with pytest.raises(IntegrityError) as failure, database.session() as session:
+        session.execute(insert, values)
+    assert "Zebulon" not in str(failure.value) and "1961-04-17" not in str(failure.value)
 
 
 def _cli() -> typer.Typer:

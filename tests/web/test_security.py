@@ -55,10 +55,11 @@ def test_key_file_is_created_once_private_and_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(SECRET_ENV, raising=False)
-    first = load_secret(tmp_path)
+    home = tmp_path / "home"
+    first = load_secret(home)
     assert len(first) >= 32
-    assert load_secret(tmp_path) == first
-    mode = stat.S_IMODE((tmp_path / SECRET_FILE_NAME).stat().st_mode)
-    assert mode == 0o600
+    assert load_secret(home) == first
+    assert stat.S_IMODE((home / SECRET_FILE_NAME).stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) & 0o077 == 0
     monkeypatch.setenv(SECRET_ENV, "from-the-environment-" + "x" * 20)
-    assert load_secret(tmp_path) == ("from-the-environment-" + "x" * 20).encode()
+    assert load_secret(home) == ("from-the-environment-" + "x" * 20).encode()

@@ -5,10 +5,14 @@ block ends normally, rolled back on any exception, so a failure in the middle of
 leaves nothing half-written. On SQLite every writing transaction starts with
 ``BEGIN IMMEDIATE``: SQLite allows one writer, and taking the write lock up front turns
 read-then-write races into a short wait instead of a ``database is locked`` failure.
+
+Engines hide SQL parameters from their errors (the values are health information, and error
+messages reach logs), and a SQLite file and the folder made for it are private to their owner.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,6 +83,7 @@ class Database:
         if not self.is_sqlite:
             return create_engine(
                 self.url,
+                hide_parameters=True,
                 pool_size=pool_size,
                 max_overflow=pool_size * 2,
                 pool_pre_ping=True,
@@ -87,12 +92,13 @@ class Database:
         database = self.url.database or ""
         in_memory = database in {"", ":memory:"} or database.startswith("file::memory:")
         kwargs: dict[str, Any] = {
-            "connect_args": {"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}
+            "hide_parameters": True,
+            "connect_args": {"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
         }
         if in_memory:
             kwargs["poolclass"] = StaticPool
-        else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        elif not database.startswith("file:"):
+            _private_file(Path(database).expanduser())
         engine = create_engine(self.url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -139,6 +145,28 @@ class Database:
     def describe(self) -> str:
         """The URL with any password hidden, for messages."""
         return self.url.render_as_string(hide_password=True)
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (its folder 0700) before SQLite does, or tighten one that
+    exists: the file holds health information. Modes are only ever narrowed; a file the
+    process may not change is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # SQLite says why it cannot open the file, as before
+    # SQLite gives its journal files the database file's mode; older ones may be open still.
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = each.stat().st_mode & 0o777
+            if mode & 0o077:
+                each.chmod(mode & 0o700)
+        except OSError:  # absent, another account's, or a read-only file system
+            pass
 
 
 def _operational_message(exc: OperationalError) -> str:

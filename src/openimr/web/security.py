@@ -122,7 +122,7 @@ def load_secret(home: Path | None = None) -> bytes:
     """The signing key: ``$OPENIMR_WEB_SECRET``, else a key file created once under ``home``.
 
     The file is created with ``O_EXCL`` and mode 0600, so worker processes started together
-    all end up reading the same key.
+    all end up reading the same key; a home made here is 0700, as the store makes it.
     """
     settings = Settings.load()
     if settings.web_secret is not None:
@@ -131,7 +131,7 @@ def load_secret(home: Path | None = None) -> bytes:
         home = settings.data_home()
     path = home / SECRET_FILE_NAME
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
