@@ -19,6 +19,7 @@ def clean(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "OPENIMR_WEB_SECRET",
         "OPENIMR_ORGANIZATION",
         "OPENIMR_DEBUG",
+        "OPENIMR_API_DOCS",
         "XDG_DATA_HOME",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -31,6 +32,7 @@ def test_defaults(clean: pytest.MonkeyPatch) -> None:
     assert settings.database_url is None and settings.web_secret is None
     assert settings.data_home() == Path.home() / ".local" / "share" / "openimr"
     assert settings.debug is False
+    assert settings.api_docs is False
 
 
 def test_variables_are_read_when_asked_for(clean: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -61,4 +63,15 @@ def test_an_empty_variable_counts_as_unset(clean: pytest.MonkeyPatch) -> None:
 def test_a_bad_value_names_the_variable(clean: pytest.MonkeyPatch, value: str) -> None:
     clean.setenv("OPENIMR_REQUEST_THREADS", value)
     with pytest.raises(InputError, match="OPENIMR_REQUEST_THREADS"):
+        Settings.load()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("false", False)])
+def test_interactive_api_docs_are_asked_for_by_yes_or_no(
+    clean: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    clean.setenv("OPENIMR_API_DOCS", value)
+    assert Settings.load().api_docs is expected
+    clean.setenv("OPENIMR_API_DOCS", "perhaps")
+    with pytest.raises(InputError, match="OPENIMR_API_DOCS"):
         Settings.load()

@@ -35,9 +35,11 @@ def create_app(
     engine thread as case files arrive, and chains audit entries on a thread of its own.
     ``request_threads`` (default ``$OPENIMR_REQUEST_THREADS``, else
     :data:`openimr.settings.DEFAULT_REQUEST_THREADS`) bounds the requests worked on at once in
-    this process.
+    this process. The interactive documentation (``/docs``, ``/redoc``) loads its scripts
+    from a CDN, so it is served only when ``$OPENIMR_API_DOCS`` asks for it.
     """
-    threads = request_threads or Settings.load().request_threads
+    settings = Settings.load()
+    threads = request_threads or settings.request_threads
     if workflow is None:
         workflow = Workflow(
             Database(database_url), prepare_proposals=True, seal_audit_in_background=True
@@ -64,6 +66,8 @@ def create_app(
         'Errors are JSON `{"error": {"message", "field"}}`.',
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.workflow = workflow
     mount_api(app)

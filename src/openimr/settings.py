@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
     )
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the interactive API documentation at /docs and /redoc "
+        "(OPENIMR_API_DOCS: true or false). Its pages load their scripts from a CDN, so it is "
+        "off unless asked for; /openapi.json is always served.",
+    )
     screenshots: Path | None = Field(
         default=None,
         description="Folder the browser tests save the workbench's screenshots to "
