@@ -399,7 +399,9 @@ def test_an_internal_failure_is_a_page_and_logs_no_health_information(
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "RuntimeError" in logged and "MRI of the lumbar spine" not in logged
+    request_id = response.headers["x-request-id"]
+    assert f"RuntimeError on GET /workbench/cases/{{case_id}} request={request_id}" in logged
+    assert "MRI of the lumbar spine" not in logged and seeded.cases["main"] not in logged
 
 
 def test_without_the_engine_the_reviewer_writes_the_determination(workflow, seeded) -> None:

@@ -51,7 +51,7 @@ def test_openimr_serve_serves_the_workbench(tmp_path: Path) -> None:
             time.sleep(0.2)
         with httpx.Client(base_url=base) as client:
             assert client.get("/").headers["location"] == "/workbench/"
-            login = client.get("/workbench/login")
+            login = client.get("/workbench/login", params={"next": "/workbench/?q=Zebulon"})
             assert login.status_code == 200
             csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
             assert csrf
@@ -68,3 +68,9 @@ def test_openimr_serve_serves_the_workbench(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+    # One line a request, by route as written: never the query, which may hold a name.
+    logged = server.stderr.read().decode() if server.stderr else ""
+    assert re.search(
+        r"openimr\.access: GET /workbench/login 200 \d+ ms request=[0-9a-f]{32}", logged
+    )
+    assert "Zebulon" not in logged

@@ -7,7 +7,6 @@ the OpenAPI document lists the same statuses the handlers send.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +16,6 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openimr.errors import InputError, OpenIMRError, http_status
-
-log = logging.getLogger("openimr.api")
 
 
 class ErrorDetail(BaseModel):
@@ -91,9 +88,6 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, str(exc.detail), None, **headers)
 
     @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        # The type only: messages of library errors may carry SQL parameters (health data).
-        log.error(
-            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
-        )
+    async def _internal(_request: Request, _exc: Exception) -> JSONResponse:
+        # Nothing of the exception is sent; the server logs its kind (openimr.server).
         return error_response(500, "internal error; nothing was written")

@@ -106,6 +106,7 @@ def _register_serve(app: typer.Typer) -> None:
         """Run the HTTP API (migrating the database first)."""
         import uvicorn
 
+        from openimr.server import log_config
         from openimr.store.db import Database
         from openimr.store.migrate import upgrade
 
@@ -126,7 +127,8 @@ def _register_serve(app: typer.Typer) -> None:
                 host=host,
                 port=port,
                 workers=workers,
-                access_log=False,
+                access_log=False,  # its lines carry the query; openimr.access logs requests
+                log_config=log_config(),
             )
             return
         from openimr.server import create_app
@@ -136,6 +138,7 @@ def _register_serve(app: typer.Typer) -> None:
             host=host,
             port=port,
             access_log=False,
+            log_config=log_config(),
         )
 
 

@@ -82,12 +82,14 @@ class WorkbenchRoute(APIRoute):
                     await quiet(request),
                 )
             except Exception as exc:
-                # The type only: a library's message may quote health information.
+                # As the server logs a failure: the kind, the route as written and the
+                # request's id; a message or the path's values may hold health information.
                 log.error(
-                    "internal error on %s %s: %s",
-                    request.method,
-                    request.url.path,
+                    "%s on %s %s request=%s",
                     type(exc).__name__,
+                    request.method,
+                    self.path_format,
+                    getattr(request.state, "request_id", "-"),
                 )
                 return error_page(
                     request,
