@@ -47,3 +47,37 @@ def test_a_bad_thread_count_names_the_setting(monkeypatch, value):
     monkeypatch.setenv("OPENIMR_REQUEST_THREADS", value)
     with pytest.raises(InputError, match="OPENIMR_REQUEST_THREADS"):
         create_app("sqlite+pysqlite:///:memory:")
+
+
+def test_out_of_range_numbers_and_dates_are_refused_naming_the_field(client, users, make_case):
+    """Values past a 64-bit integer or a date no form carries were server errors."""
+    huge = "9" * 25
+    for url, headers in (
+        (f"/api/v1/cases?offset={huge}", users.admin),
+        (f"/api/v1/audit?after={huge}", users.admin),
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 422, (url, response.text)
+    body = {
+        "case": make_case(),
+        "application": {"signed": True, "ur_decision_served_on": "9999-12-31"},
+    }
+    response = client.post("/api/v1/cases", json=body, headers=users.intake)
+    assert response.status_code == 422, response.text
+    assert "ur_decision_served_on" in response.text
+    created = client.post(
+        "/api/v1/cases",
+        json={"case": make_case(), "application": {"signed": True}},
+        headers=users.intake,
+    ).json()
+    response = client.put(
+        f"/api/v1/cases/{created['id']}/determination",
+        json={"version": int(huge), "items": [{"decision": "upheld"}]},
+        headers=users.admin,
+    )
+    assert response.status_code == 422, response.text
+    response = client.post(
+        f"/api/v1/cases/{created['id']}/determination/sign",
+        headers={**users.admin, "If-Match": f'"{huge}"'},
+    )
+    assert response.status_code in (400, 422), response.text

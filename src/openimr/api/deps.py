@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from openimr.errors import AccessDenied, InputError
 from openimr.workflow import Actor, Workflow
+from openimr.workflow.schemas import MAX_COUNT
 
 _bearer = HTTPBearer(auto_error=False, description="Token printed by `openimr users create`.")
 
@@ -47,7 +48,7 @@ def if_match_version(
     if if_match is None:
         return None
     found = _ETAG.match(if_match)
-    if not found:
+    if not found or len(found.group(1)) > len(str(MAX_COUNT)) or int(found.group(1)) > MAX_COUNT:
         raise InputError('If-Match must hold a version number, e.g. "3"', location="If-Match")
     return int(found.group(1))
 

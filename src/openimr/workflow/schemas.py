@@ -16,6 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from openimr.domain import Decision, Determination, GuidelineCitation
 
+#: Counts, versions and offsets fit a 32-bit signed integer: no registry, case list, audit log
+#: or version history comes near it, and every database column holding them takes it.
+MAX_COUNT = 2**31 - 1
+#: Dates the service computes deadlines from: a year no one means a form's date to be would
+#: only overflow the arithmetic.
+EARLIEST_FORM_DATE = date(1900, 1, 1)
+LATEST_FORM_DATE = date(2199, 12, 31)
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -88,10 +96,15 @@ class Application(_In):
     """
 
     received_on: date | None = Field(
-        default=None, description="Date the application was received (default: today)."
+        default=None,
+        ge=EARLIEST_FORM_DATE,
+        le=LATEST_FORM_DATE,
+        description="Date the application was received (default: today).",
     )
     ur_decision_served_on: date | None = Field(
         default=None,
+        ge=EARLIEST_FORM_DATE,
+        le=LATEST_FORM_DATE,
         description="Date the written UR decision was served (default: ur_decision_date).",
     )
     ur_service_method: Literal["mail", "electronic", "personal"] | None = None
@@ -157,7 +170,7 @@ class ReviewerIn(_In):
     years_active_practice: float = Field(ge=0, le=80)
     weekly_clinical_hours: float = Field(ge=0, le=168)
     affiliations: list[str] = Field(default_factory=list)
-    max_open_cases: int | None = Field(default=None, ge=1)
+    max_open_cases: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     active: bool = True
 
 
@@ -284,6 +297,8 @@ class DeterminationEdit(_In):
 
     version: int | None = Field(
         default=None,
+        ge=0,
+        le=MAX_COUNT,
         description="The version being edited (0 when none exists yet); or send If-Match.",
     )
     items: list[ItemEdit] = Field(min_length=1)
@@ -291,7 +306,9 @@ class DeterminationEdit(_In):
 
 
 class SignRequest(_In):
-    version: int | None = Field(default=None, description="The version being signed.")
+    version: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="The version being signed."
+    )
 
 
 class ItemChange(_Out):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from openimr.api.deps import ActorDep, WorkflowDep
 from openimr.api.errors import responses
-from openimr.workflow.schemas import AuditEntryOut, ReviewerIn, ReviewerOut
+from openimr.workflow.schemas import MAX_COUNT, AuditEntryOut, ReviewerIn, ReviewerOut
 
 router = APIRouter()
 
@@ -25,7 +25,9 @@ def audit(
     workflow: WorkflowDep,
     actor: ActorDep,
     case: Annotated[str | None, Query(description="Only entries about this case.")] = None,
-    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_COUNT, description="Entries after this sequence number.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[AuditEntryOut]:
     return workflow.audit_entries(actor, case_id=case, after=after, limit=limit)

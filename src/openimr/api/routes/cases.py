@@ -21,6 +21,7 @@ from openimr.casefile.load import MAX_FILE_BYTES, describe_validation_error
 from openimr.errors import CaseFileError, InputError
 from openimr.workflow import MAX_DOCUMENT_BYTES
 from openimr.workflow.schemas import (
+    MAX_COUNT,
     Application,
     AssignmentRequest,
     AssignmentResult,
@@ -213,7 +214,7 @@ def list_cases(
     status: Annotated[str | None, Query(description="Only cases in this status.")] = None,
     overdue: Annotated[bool | None, Query(description="Only (not) overdue cases.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 0,
 ) -> list[CaseSummary]:
     return workflow.list_cases(actor, status=status, overdue=overdue, limit=limit, offset=offset)
 
@@ -418,7 +419,9 @@ def get_letter(
     workflow: WorkflowDep,
     actor: ActorDep,
     format: Annotated[LetterFormat, Query()] = "pdf",
-    version: Annotated[int | None, Query(ge=1, description="An earlier version.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_COUNT, description="An earlier version.")
+    ] = None,
 ) -> Response:
     """The Final Determination Letter of the signed determination (issued on first request)."""
     letter = workflow.get_letter(actor, case_id, format, version=version)
