@@ -72,7 +72,7 @@ def test_out_of_range_numbers_and_dates_are_refused_naming_the_field(client, use
     ).json()
     response = client.put(
         f"/api/v1/cases/{created['id']}/determination",
-        json={"version": int(huge), "items": [{"decision": "upheld"}]},
+        json={"version": int(huge), "items": [{"action": "accept"}]},
         headers=users.admin,
     )
     assert response.status_code == 422, response.text
@@ -81,3 +81,30 @@ def test_out_of_range_numbers_and_dates_are_refused_naming_the_field(client, use
         headers={**users.admin, "If-Match": f'"{huge}"'},
     )
     assert response.status_code in (400, 422), response.text
+
+
+def test_nul_and_non_characters_are_refused_in_every_body(client, users, make_case):
+    """PostgreSQL cannot store a NUL, and a NUL had reached a signed letter."""
+    created = client.post(
+        "/api/v1/cases",
+        json={"case": make_case(), "application": {"signed": True}},
+        headers=users.intake,
+    ).json()
+    for bad in ("with a \x00 inside", "non-character \ufffe", "bell \x07"):
+        response = client.put(
+            f"/api/v1/cases/{created['id']}/determination",
+            json={
+                "version": 0,
+                "items": [{"action": "edit", "decision": "upheld", "rationale": bad}],
+            },
+            headers=users.admin,
+        )
+        assert response.status_code == 422, response.text
+        assert "rationale" in response.text and "forbidden character" in response.text
+        response = client.post(
+            "/api/v1/cases",
+            json={"case": make_case(), "application": {"signed": True, "employer": bad}},
+            headers=users.intake,
+        )
+        assert response.status_code == 422, response.text
+        assert "employer" in response.text

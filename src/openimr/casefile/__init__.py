@@ -9,6 +9,7 @@ from openimr.casefile.model import (
     Party,
     Record,
     RecordKind,
+    clean_text,
 )
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Party",
     "Record",
     "RecordKind",
+    "clean_text",
     "load_case_file",
     "parse_case_bytes",
     "parse_case_data",

@@ -54,7 +54,7 @@ def _iso_date(value: Any) -> Any:
     raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
 
 
-def _clean_text(value: Any) -> Any:
+def clean_text(value: Any) -> Any:
     """Refuse characters no record or request may hold (named by position)."""
     if isinstance(value, str):
         found = _FORBIDDEN.search(value)
@@ -67,7 +67,7 @@ def _clean_text(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[str, BeforeValidator(_clean_text)]
+Text = Annotated[str, BeforeValidator(clean_text)]
 
 
 def _today(info: ValidationInfo) -> date:

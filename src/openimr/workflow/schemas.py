@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from openimr.casefile import clean_text
 from openimr.domain import Decision, Determination, GuidelineCitation
 
 #: Counts, versions and offsets fit a 32-bit signed integer: no registry, case list, audit log
@@ -26,7 +27,33 @@ LATEST_FORM_DATE = date(2199, 12, 31)
 
 
 class _In(BaseModel):
+    """A body the service takes: no field may carry a character no record may hold (NUL,
+    control characters, lone surrogates, non-characters), which storage or a letter would
+    break on."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _characters(cls, value: Any) -> Any:
+        return _checked_characters(value)
+
+
+def _checked_characters(value: Any) -> Any:
+    """Walk a validated value; bodies nested in it check their own fields (naming them)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        for item in value:
+            _checked_characters(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _checked_characters(key)
+            _checked_characters(item)
+    elif isinstance(value, BaseModel) and not isinstance(value, _In):
+        for item in value.__dict__.values():
+            _checked_characters(item)
+    return value
 
 
 class _Out(BaseModel):
