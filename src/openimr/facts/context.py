@@ -203,10 +203,13 @@ class ContextAnnotator:
             flags: dict[str, Any] = {}
             for modifier in span._.modifiers:
                 flag = _CATEGORY_TO_FLAG.get(modifier.category)
+                trigger_start, trigger_end = modifier.modifier_span
+                if flag == "negated" and span.start <= trigger_start and trigger_end <= span.end:
+                    # the mention's own words ("did not help"): its meaning, not a negation of it
+                    continue
                 if flag:
                     flags[flag] = True
                 if flag == "negated":
-                    trigger_start, trigger_end = modifier.modifier_span
                     gap = (
                         span.start - trigger_end
                         if trigger_end <= span.start
