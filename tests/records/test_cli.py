@@ -46,6 +46,12 @@ def test_casefile_build_prints_a_case_file_of_the_contract(
     assert [i.request for i in case.disputed_items] == REQUESTS
     records = json.loads(manifest.read_text())
     assert [r["kind"] for r in records["records"]] == [d.kind for d in originals]
+    for record, detailed in zip(case.records, records["records"], strict=True):
+        assert record.source is not None and record.source.document == "bundle.pdf"
+        assert [record.source.first_page, record.source.last_page] == detailed["pages"]
+        assert [(s.start, s.end, s.page) for s in record.source.page_map] == [
+            (s["start"], s["end"], s["page"]) for s in detailed["page_map"]
+        ]
     assert "1 duplicate record(s)" in result.stderr
     assert run("casefile", "build", str(bundle_pdf), *_options(bundle)).stdout == result.stdout
 

@@ -9,6 +9,8 @@ from openimr.casefile.model import (
     Party,
     Record,
     RecordKind,
+    RecordSource,
+    SourceSpan,
     clean_text,
 )
 
@@ -20,6 +22,8 @@ __all__ = [
     "Party",
     "Record",
     "RecordKind",
+    "RecordSource",
+    "SourceSpan",
     "clean_text",
     "load_case_file",
     "parse_case_bytes",

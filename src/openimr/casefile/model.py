@@ -142,6 +142,63 @@ class DisputedItem(_Strict):
         return _non_blank(value, "request")
 
 
+#: Longest document name a record's source may give (a path where file names clash).
+MAX_DOCUMENT_NAME_CHARS = 1_000
+#: Most pages one record's page map may list.
+MAX_SOURCE_PAGES = 10_000
+
+
+class SourceSpan(_Strict):
+    """``text[start:end]`` of the record was read from page ``page`` of its document."""
+
+    start: StrictInt = Field(ge=0, le=MAX_RECORD_CHARS)
+    end: StrictInt = Field(ge=0, le=MAX_RECORD_CHARS)
+    page: StrictInt = Field(ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SourceSpan:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class RecordSource(_Strict):
+    """The document a record was read from, so that evidence can be shown on its page."""
+
+    document: Text = Field(max_length=MAX_DOCUMENT_NAME_CHARS)
+    first_page: StrictInt = Field(ge=1, le=1_000_000)
+    last_page: StrictInt = Field(ge=1, le=1_000_000)
+    page_map: list[SourceSpan] = Field(default_factory=list, max_length=MAX_SOURCE_PAGES)
+
+    @field_validator("document")
+    @classmethod
+    def _document(cls, value: str) -> str:
+        return _non_blank(value, "document")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecordSource:
+        if self.last_page < self.first_page:
+            raise ValueError(f"last_page {self.last_page} is before first_page {self.first_page}")
+        previous_end = 0
+        for index, span in enumerate(self.page_map):
+            if span.start < previous_end:
+                raise ValueError(f"page_map[{index}] overlaps or precedes the span before it")
+            if not self.first_page <= span.page <= self.last_page:
+                raise ValueError(
+                    f"page_map[{index}] names page {span.page}, outside pages "
+                    f"{self.first_page}-{self.last_page}"
+                )
+            previous_end = span.end
+        return self
+
+    def page_of(self, position: int) -> int | None:
+        """The page holding the character at ``position`` of the record's text, if mapped."""
+        for span in self.page_map:
+            if span.start <= position < span.end:
+                return span.page
+        return None
+
+
 class Record(_Strict):
     """One medical record (or the reviewer's clinical summary) with its text."""
 
@@ -150,11 +207,24 @@ class Record(_Strict):
     author: Text | None = Field(default=None, max_length=MAX_NAME_CHARS)
     specialty: Text | None = Field(default=None, max_length=MAX_NAME_CHARS)
     text: Text = Field(max_length=MAX_RECORD_CHARS)
+    #: The document and pages the record was read from; optional. Left out of dumps when
+    #: absent, so a record typed or pasted in serializes (and hashes) as before.
+    source: RecordSource | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
         return _non_blank(value, "text")
+
+    @model_validator(mode="after")
+    def _source_in_text(self) -> Record:
+        spans = self.source.page_map if self.source is not None else []
+        if spans and spans[-1].end > len(self.text):
+            raise ValueError(
+                f"source.page_map ends at {spans[-1].end}, past the end of the text "
+                f"({len(self.text)} characters)"
+            )
+        return self
 
     @field_validator("date")
     @classmethod

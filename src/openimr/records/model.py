@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from openimr.casefile import CaseFile, Record, RecordKind
+from openimr.casefile import CaseFile, Record, RecordKind, RecordSource, SourceSpan
 
 __all__ = [
     "BuiltCase",
@@ -117,13 +117,27 @@ class SplitRecord(_Model):
     duplicates: tuple[str, ...] = ()  # where the same record was sent again
 
     def to_record(self) -> Record:
-        """The case-file record (contract kinds only)."""
+        """The case-file record (contract kinds only), with the document it was read from."""
         return Record(
             kind=self.kind.record_kind,
             date=self.date,
             author=self.author,
             specialty=self.specialty,
             text=self.text,
+            source=self.source(),
+        )
+
+    def source(self) -> RecordSource:
+        """The document, pages and page map the case file keeps for the record."""
+        return RecordSource(
+            document=self.document,
+            first_page=self.pages[0],
+            last_page=self.pages[1],
+            page_map=[
+                SourceSpan(start=s.start, end=s.end, page=s.page)
+                for s in self.page_map
+                if s.end > s.start
+            ],
         )
 
     def locate(self, start: int, end: int) -> list[PageSpan]:
