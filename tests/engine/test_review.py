@@ -271,3 +271,52 @@ def test_confidence_is_a_probability_and_lower_where_the_records_are_silent(engi
     silent = engine.review(_case(["Neck pain."], ["MRI of the cervical spine"])).items[0]
     for item in (clear, silent):
         assert item.confidence is not None and 0.0 < item.confidence < 1.0
+
+
+def _words(text: str) -> str:
+    """Words as printed, spacing aside, with the hyphens of words broken at a line end undone."""
+    return " ".join(text.split()).replace("\u2010 ", "").replace("\u00ad", "")
+
+
+def test_evidence_from_a_pdf_names_the_page_its_words_are_printed_on(engine, tmp_path) -> None:
+    import pypdfium2
+    from bench import recordgen
+
+    from openimr.records import CaseDetails, build_case_file
+
+    bundle = recordgen.make_bundle(5, 8, duplicate=False, repeated_page=False)
+    pdf = tmp_path / "bundle.pdf"
+    pdf.write_bytes(bundle.pdf)
+    document = pypdfium2.PdfDocument(pdf)
+    printed = [_words(page.get_textpage().get_text_range()) for page in document]
+    document.close()
+    requests = (
+        "Physical therapy 2 times a week for 6 weeks for the lumbar spine",
+        "Lumbar epidural steroid injection at left L4-5",
+        "Cyclobenzaprine 7.5 mg #60",
+    )
+    case = build_case_file(
+        [pdf],
+        CaseDetails(
+            requests=requests,
+            ur_decision_date=max(d.date for d in bundle.documents),
+            date_of_injury=min(d.date for d in bundle.documents).replace(day=1),
+        ),
+    ).case_file
+    determination = engine.review(case)
+    evidence = [e for i in determination.items for c in i.criteria for e in c.evidence]
+    assert evidence
+    later_pages = 0
+    for quoted in evidence:
+        source = case.records[quoted.record_index].source
+        assert source is not None and quoted.page is not None
+        assert source.first_page <= quoted.page <= source.last_page
+        opening = _words(quoted.quote)[:40]
+        assert opening in printed[quoted.page - 1]
+        later_pages += quoted.page > source.first_page
+    assert later_pages, "no quote came from a record's second or later page"
+    assert determination.to_json() == engine.review(case).to_json()
+
+
+def test_evidence_of_records_without_a_source_has_no_page(sample) -> None:
+    assert '"page"' not in sample.to_json()

@@ -85,6 +85,10 @@ class Evidence(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     quote: str
+    #: The page of the record's document on which the quoted words start, known when the
+    #: record was read from a document; left out of dumps otherwise, so a determination of a
+    #: case file without sources serializes as before.
+    page: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
 
 
 class CriterionResult(_Model):

@@ -13,6 +13,7 @@ from openimr.domain import (
     CriterionResult,
     Decision,
     Determination,
+    Evidence,
     Flag,
     GuidelineCitation,
     GuidelineFamily,
@@ -69,7 +70,7 @@ class ReviewEngine:
                 case, index, normalized[index], facts, edition, edition_flag, context
             )
         items = _follow_procedures([decided[i] for i in range(len(normalized))], normalized)
-        items = calibrated(items)
+        items = _paged(calibrated(items), case)
         return Determination(
             case_id=case.case_id,
             source="engine",
@@ -345,6 +346,37 @@ def default_engine() -> ReviewEngine:
         _default_engine = ReviewEngine()
         settle_process()
     return _default_engine
+
+
+def _paged(items: list[ItemDetermination], case: CaseFile) -> list[ItemDetermination]:
+    """Each quote's page, read from its record's page map, so the reviewer can find it.
+
+    Done once here rather than by every criterion: evidence everywhere is a record index and
+    a span, and only records read from a document have pages.
+    """
+    if all(record.source is None for record in case.records):
+        return items
+
+    def page_of(evidence: Evidence) -> Evidence:
+        if not 0 <= evidence.record_index < len(case.records):
+            return evidence
+        source = case.records[evidence.record_index].source
+        page = source.page_of(evidence.start) if source is not None else None
+        return evidence if page is None else evidence.model_copy(update={"page": page})
+
+    return [
+        item.model_copy(
+            update={
+                "criteria": [
+                    criterion.model_copy(
+                        update={"evidence": [page_of(e) for e in criterion.evidence]}
+                    )
+                    for criterion in item.criteria
+                ]
+            }
+        )
+        for item in items
+    ]
 
 
 def review(case: CaseFile) -> Determination:
