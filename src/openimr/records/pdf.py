@@ -16,13 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from openimr.errors import NotFound
 from openimr.records.errors import DocumentError
 from openimr.records.normalize import Line
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["MAX_IMAGE_PIXELS", "PDFIUM_LOCK", "PdfPage", "iter_pdf_pages", "pdf_page_count"]
+__all__ = [
+    "MAX_IMAGE_PIXELS",
+    "PDFIUM_LOCK",
+    "PdfPage",
+    "iter_pdf_pages",
+    "pdf_page_count",
+    "render_pdf_page",
+]
 
 PDFIUM_LOCK = threading.RLock()
 #: Largest image (in pixels) a page may hold or be rendered to: a scanned letter page at 600
@@ -206,5 +214,35 @@ def pdf_page_count(data: Path | bytes, *, source: str) -> int:
         document = _open(data, source)
         try:
             return len(document)
+        finally:
+            document.close()
+
+
+def render_pdf_page(data: bytes, number: int, *, source: str, dpi: int) -> Image:
+    """Page ``number`` (1-based) as a grey picture, for the reviewer to read beside its text."""
+    import pypdfium2
+
+    with PDFIUM_LOCK:
+        document = _open(data, source)
+        try:
+            count = len(document)
+            if not 1 <= number <= count:
+                raise NotFound(f"the document has {count} page(s); there is no page {number}")
+            try:
+                page = document[number - 1]
+            except pypdfium2.PdfiumError as exc:
+                raise DocumentError(
+                    f"the page cannot be read ({exc})", source=source, page=number
+                ) from None
+            try:
+                width, height = page.get_size()
+                _check_images(page, number, source)
+                return _render(page, width, height, dpi)
+            except pypdfium2.PdfiumError as exc:
+                raise DocumentError(
+                    f"the page cannot be drawn ({exc})", source=source, page=number
+                ) from None
+            finally:
+                page.close()
         finally:
             document.close()

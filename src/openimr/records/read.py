@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 from openimr.records.errors import DocumentError
 from openimr.records.normalize import Line
 from openimr.records.ocr import LOW_CONFIDENCE, ocr_page
-from openimr.records.pdf import MAX_IMAGE_PIXELS, iter_pdf_pages, pdf_page_count
+from openimr.records.pdf import (
+    MAX_IMAGE_PIXELS,
+    iter_pdf_pages,
+    pdf_page_count,
+    render_pdf_page,
+)
 from openimr.records.split import Page, analyse_page
 
 if TYPE_CHECKING:
@@ -283,3 +288,44 @@ def read_pages(
     if kind == "text":
         return info, text_pages()
     return info, image_pages()
+
+
+#: Resolution pages are shown at beside their text: readable, and a few hundred kB a page.
+PAGE_IMAGE_DPI = 110
+#: Widest page picture sent (an image scanned at 600 dpi is shown at about 140 dpi).
+PAGE_IMAGE_WIDTH = 1_200
+
+
+def page_png(content: bytes, number: int, *, source: str) -> bytes:
+    """Page ``number`` (1-based) of a PDF, TIFF, PNG or JPEG as a PNG picture.
+
+    The reviewer reads the page as it was sent beside the text read from it; a page the
+    document does not have is :class:`~openimr.errors.NotFound`.
+    """
+    import io
+    from contextlib import closing
+
+    from openimr.errors import NotFound
+
+    kind = sniff(content[:1024])
+    if kind == "pdf":
+        image = render_pdf_page(content, number, source=source, dpi=PAGE_IMAGE_DPI)
+    elif kind in {"tiff", "png", "jpeg"}:
+        found = None
+        if number >= 1:
+            with closing(_image_frames(io.BytesIO(content), source)) as frames:  # type: ignore[arg-type]
+                for index, frame in frames:
+                    if index == number:
+                        found = frame
+                        break
+        if found is None:
+            raise NotFound(f"the image has no page {number}")
+        image = found
+        if image.width > PAGE_IMAGE_WIDTH:
+            height = max(1, round(image.height * PAGE_IMAGE_WIDTH / image.width))
+            image = image.resize((PAGE_IMAGE_WIDTH, height))
+    else:
+        raise NotFound("the document is text; it has no page pictures")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
