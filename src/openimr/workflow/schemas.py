@@ -304,6 +304,8 @@ class CaseDetail(CaseSummary):
     eligibility: EligibilityResult | None
     assignments: list[AssignmentResult]
     documents: list[DocumentOut]
+    #: For each record of ``case_file``, the stored document it was read from, if any.
+    record_documents: list[int | None] = Field(default_factory=list)
     events: list[CaseEventOut]
     determination_status: DeterminationStatus | None = None
     determination_version: int | None = None

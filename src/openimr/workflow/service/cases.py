@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -63,29 +64,52 @@ def effective_case_file(session: Session, case: Case) -> CaseFile:
         raise StoreError(f"case {case.id} has no stored case file")
     data = json.loads(base.content)
     for document in documents:
-        meta = document.meta or {}
-        if document.kind == DocumentKind.RECORD and meta.get("records"):
-            for found in meta["records"]:
-                data["records"].append(
-                    {
-                        "kind": found["kind"],
-                        "date": found.get("date"),
-                        "author": found.get("author"),
-                        "specialty": found.get("specialty"),
-                        "text": found["text"],
-                    }
-                )
-        elif document.kind == DocumentKind.RECORD and document.text and document.text.strip():
-            data["records"].append(
-                {
-                    "kind": meta.get("record_kind", RecordKind.OTHER.value),
-                    "date": meta.get("record_date"),
-                    "author": meta.get("author"),
-                    "specialty": meta.get("specialty"),
-                    "text": document.text,
-                }
-            )
+        data["records"].extend(_added_records(document.kind, document.text, document.meta))
     return parse_case_data(data, source=f"case {case.id}")
+
+
+def _added_records(
+    kind: str, text: str | None, meta: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The case-file records a stored document adds, in order (none for other kinds)."""
+    meta = meta or {}
+    if kind != DocumentKind.RECORD:
+        return []
+    if meta.get("records"):
+        added = []
+        for found in meta["records"]:
+            record = {
+                "kind": found["kind"],
+                "date": found.get("date"),
+                "author": found.get("author"),
+                "specialty": found.get("specialty"),
+                "text": found["text"],
+            }
+            if found.get("source"):  # documents stored before sources were kept have none
+                record["source"] = found["source"]
+            added.append(record)
+        return added
+    if text and text.strip():
+        return [
+            {
+                "kind": meta.get("record_kind", RecordKind.OTHER.value),
+                "date": meta.get("record_date"),
+                "author": meta.get("author"),
+                "specialty": meta.get("specialty"),
+                "text": text,
+            }
+        ]
+    return []
+
+
+def _record_documents(case_file: CaseFile, documents: list[Document]) -> list[int | None]:
+    """For each record of the case file, the stored document it was read from (None for the
+    records of the case file as it arrived)."""
+    added = [d.id for d in documents for _ in _added_records(d.kind, d.text, d.meta)]
+    base = len(case_file.records) - len(added)
+    if base < 0:
+        return [None] * len(case_file.records)
+    return [None] * base + added
 
 
 # -- deadlines ---------------------------------------------------------------------------
@@ -195,9 +219,11 @@ def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
     assignments = session.execute(
         select(Assignment).where(Assignment.case_id == case.id).order_by(Assignment.id)
     ).scalars()
-    documents = session.execute(
-        select(Document).where(Document.case_id == case.id).order_by(Document.id)
-    ).scalars()
+    documents = list(
+        session.execute(
+            select(Document).where(Document.case_id == case.id).order_by(Document.id)
+        ).scalars()
+    )
     events = session.execute(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
     ).scalars()
@@ -216,6 +242,7 @@ def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
         else None,
         assignments=[AssignmentResult.model_validate(a.explanation) for a in assignments],
         documents=[DocumentOut.model_validate(d, from_attributes=True) for d in documents],
+        record_documents=_record_documents(case_file, documents),
         events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
         determination_status=record.status if record else None,
         determination_version=record.version if record else None,

@@ -124,10 +124,31 @@ def get_document(
         return DocumentOut.model_validate(document, from_attributes=True), document.content
 
 
+def page_image(core: Core, actor: Actor, case_id: str, document_id: int, page: int) -> bytes:
+    """One page of a stored PDF or image record as a PNG (the read is audited like the file)."""
+    from openimr.records.read import page_png
+
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "document.read")
+        document = unit.session.get(Document, document_id)
+        if (
+            document is None
+            or document.case_id != case.id
+            or document.kind != DocumentKind.RECORD
+            or document.media_type not in _PAGED_MEDIA
+        ):
+            raise NotFound(f"no document {document_id} with pages on case {case_id}")
+        unit.record("document.read", case.id, document=document.id, page=page)
+        content = document.content
+    return page_png(content, page, source=f"document {document_id}")
+
+
 # -- reading an upload -------------------------------------------------------------------
 
 
 _IMAGE_MEDIA = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
+#: Stored documents that have pages to show.
+_PAGED_MEDIA = frozenset({"application/pdf", *_IMAGE_MEDIA.values()})
 
 
 def read_upload(
@@ -201,6 +222,7 @@ def split_document(content: bytes, kind: str, name: str) -> dict[str, Any]:
             "pages": list(r.pages),
             "ocr_confidence": r.ocr_confidence,
             "text": r.text,
+            "source": r.source().model_dump(mode="json"),
         }
         for r in found.records
     ]

@@ -217,6 +217,9 @@ class Workflow:
     ) -> tuple[DocumentOut, bytes]:
         return documents.get_document(self.core, actor, case_id, document_id)
 
+    def get_page_image(self, actor: Actor, case_id: str, document_id: int, page: int) -> bytes:
+        return documents.page_image(self.core, actor, case_id, document_id, page)
+
     def assign(
         self, actor: Actor, case_id: str, request: AssignmentRequest | None = None
     ) -> AssignmentResult:
