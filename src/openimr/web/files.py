@@ -1,4 +1,5 @@
-"""Files of a case in the workbench: the letter (previewed, or downloaded) and stored documents.
+"""Files of a case in the workbench: the letter (previewed, or downloaded), stored documents
+and their pages as pictures.
 
 Every file is sent with headers that keep it out of caches and from running as a page.
 """
@@ -58,3 +59,17 @@ async def document_file(request: Request, case_id: str, document_id: int) -> Res
     )
     headers["Content-Disposition"] = f'attachment; filename="{case_id}-document-{info.id}.{suffix}"'
     return Response(content, media_type=info.media_type, headers=headers)
+
+
+@router.get("/cases/{case_id}/documents/{document_id}/pages/{page}")
+async def document_page(request: Request, case_id: str, document_id: int, page: int) -> Response:
+    """One page of a PDF or image record as a picture, to read beside the text taken from it."""
+    web = await signed_in(request)
+    content = await run_in_threadpool(
+        web.workflow.get_page_image, web.actor, case_id, document_id, page
+    )
+    headers = private_headers(DOWNLOAD_CSP)
+    headers["Content-Disposition"] = (
+        f'inline; filename="{case_id}-document-{document_id}-page-{page}.png"'
+    )
+    return Response(content, media_type="image/png", headers=headers)

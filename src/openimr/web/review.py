@@ -115,7 +115,7 @@ def case_page_response(
     shown = [*(proposal.items if proposal else [])]
     if view is not None and view.determination is not None:
         shown += view.determination.items
-    record_views, located = views.records_view(records, shown)
+    record_views, located = views.records_view(records, shown, detail.record_documents)
     if restored is not None:
         try:
             submitted = forms.DraftValues.from_form(restored, _form_items(detail, proposal, view))
@@ -138,7 +138,11 @@ def case_page_response(
             proposal=proposal,
             proposal_error=proposal_error,
             view=view,
-            items=(items := views.item_views(detail.case_file, proposal, view, located, submitted)),
+            items=(
+                items := views.item_views(
+                    detail.case_file, proposal, view, located, submitted, detail.record_documents
+                )
+            ),
             read_first=views.read_first(items),
             summary_value=submitted.summary if submitted is not None else summary_saved,
             summary_unsaved=submitted is not None and submitted.summary != summary_saved,

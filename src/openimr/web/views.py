@@ -184,6 +184,8 @@ class EvidenceView:
     record_index: int
     record_label: str
     quote: str
+    page: int | None = None
+    document_id: int | None = None
 
 
 @dataclass
@@ -206,6 +208,9 @@ class RecordView:
     pages: int
     html: Markup
     spans: int
+    document_id: int | None = None
+    #: The document's pages the record was read from (pictures of them can be shown).
+    source_pages: list[int] = field(default_factory=list)
 
 
 RECORD_KINDS = {
@@ -225,6 +230,24 @@ def record_kind(kind: str | None) -> str:
 
 def record_label(index: int, record: dict[str, Any]) -> str:
     return f"Record {index + 1}: {record_kind(record.get('kind'))}"
+
+
+def _document_of(documents: Sequence[int | None], index: int) -> int | None:
+    return documents[index] if 0 <= index < len(documents) else None
+
+
+def _source_pages(record: dict[str, Any]) -> list[int]:
+    source = record.get("source") or {}
+    first, last = source.get("first_page"), source.get("last_page")
+    return list(range(first, last + 1)) if isinstance(first, int) and isinstance(last, int) else []
+
+
+def _page_of(record: dict[str, Any], position: int) -> int | None:
+    """The page of the record's document holding ``position`` of its text, if it has one."""
+    for span in (record.get("source") or {}).get("page_map") or []:
+        if span["start"] <= position < span["end"]:
+            return int(span["page"])
+    return None
 
 
 def _records_and_spans(
@@ -250,9 +273,12 @@ def _records_and_spans(
 
 
 def records_view(
-    records: list[dict[str, Any]], items: Sequence[ItemDetermination]
+    records: list[dict[str, Any]],
+    items: Sequence[ItemDetermination],
+    documents: Sequence[int | None] = (),
 ) -> tuple[list[RecordView], dict[tuple[int, int, int, str], str | None]]:
-    """Every record rendered with the spans any criterion cites, and where each span went."""
+    """Every record rendered with the spans any criterion cites, and where each span went;
+    ``documents`` names the stored document each record was read from, if any."""
     spans, located = _records_and_spans(records, items)
     views = []
     for index, record in enumerate(records):
@@ -269,6 +295,8 @@ def records_view(
                 pages=page_count(text),
                 html=render_record(text, spans[index]),
                 spans=len({s.anchor for s in spans[index]}),
+                document_id=(document := _document_of(documents, index)),
+                source_pages=_source_pages(record) if document is not None else [],
             )
         )
     return views, located
@@ -278,22 +306,29 @@ def criteria_view(
     item: ItemDetermination,
     records: list[dict[str, Any]],
     located: dict[tuple[int, int, int, str], str | None],
+    documents: Sequence[int | None] = (),
 ) -> list[CriterionView]:
     out = []
     for criterion in item.criteria:
         evidence = []
         for ev in criterion.evidence:
+            known = 0 <= ev.record_index < len(records)
             label = (
                 record_label(ev.record_index, records[ev.record_index])
-                if 0 <= ev.record_index < len(records)
+                if known
                 else f"Record {ev.record_index + 1} (not in the file)"
             )
+            page = ev.page
+            if page is None and known:  # a draft saved before evidence named its page
+                page = _page_of(records[ev.record_index], ev.start)
             evidence.append(
                 EvidenceView(
                     anchor=located.get((ev.record_index, ev.start, ev.end, ev.quote)),
                     record_index=ev.record_index,
                     record_label=label,
                     quote=ev.quote,
+                    page=page,
+                    document_id=_document_of(documents, ev.record_index),
                 )
             )
         out.append(
@@ -447,6 +482,7 @@ def item_views(
     view: DeterminationView | None,
     located: dict[tuple[int, int, int, str], str | None],
     submitted: DraftValues | None,
+    documents: Sequence[int | None] = (),
 ) -> list[ItemView]:
     """Per disputed item: what the form shows, the proposal, and every difference."""
     draft = view.determination if view is not None else None
@@ -478,7 +514,7 @@ def item_views(
             values=values,
             proposal_values=proposal_values,
             review=REVIEW_LABELS.get(reviews.get(index, ItemReview.PENDING), "Not yet reviewed"),
-            criteria=criteria_view(shown, records, located) if shown is not None else [],
+            criteria=criteria_view(shown, records, located, documents) if shown else [],
             citations=[format_citation(c) for c in shown.citations] if shown else [],
             additional=[format_citation(c) for c in shown.additional_guidelines] if shown else [],
             proposed_citations=[format_citation(c) for c in proposed.citations] if proposed else [],
