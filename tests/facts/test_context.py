@@ -43,3 +43,15 @@ def test_failure_worded_with_a_negation_is_failure(extractor, text: str) -> None
 @pytest.mark.parametrize("text", ["She denies numbness.", "No numbness or tingling."])
 def test_a_negation_before_a_mention_still_negates_it(extractor, text: str) -> None:
     assert _finding(extractor, "neuro_symptoms", text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The provider did not outline any material improvements in function.",
+        "The provider failed to outline any improvement in function with the medication.",
+        "There was no mention of any improvements in function.",
+    ],
+)
+def test_a_provider_who_outlines_no_gain_documents_none(extractor, text: str) -> None:
+    assert _finding(extractor, "functional_improvement", text) is False
