@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openimr.records.errors import DocumentError
+from openimr.records.highlight import PageSpan, draw_marks, find_quote, page_quote
 from openimr.records.normalize import Line
-from openimr.records.ocr import LOW_CONFIDENCE, ocr_page
+from openimr.records.ocr import LOW_CONFIDENCE, ocr_page, ocr_words
 from openimr.records.pdf import (
     MAX_IMAGE_PIXELS,
     iter_pdf_pages,
@@ -33,7 +34,10 @@ __all__ = [
     "DOCUMENT_SUFFIXES",
     "MAX_DOCUMENT_BYTES",
     "DocumentPages",
+    "PagePicture",
     "count_pages",
+    "page_picture",
+    "page_png",
     "read_pages",
     "sniff",
 ]
@@ -296,11 +300,32 @@ PAGE_IMAGE_DPI = 110
 PAGE_IMAGE_WIDTH = 1_200
 
 
+@dataclass(frozen=True, slots=True)
+class PagePicture:
+    """A page as a PNG, and whether the quote asked for was marked on it (None: none asked)."""
+
+    png: bytes
+    marked: bool | None = None
+
+
 def page_png(content: bytes, number: int, *, source: str) -> bytes:
     """Page ``number`` (1-based) of a PDF, TIFF, PNG or JPEG as a PNG picture.
 
     The reviewer reads the page as it was sent beside the text read from it; a page the
     document does not have is :class:`~openimr.errors.NotFound`.
+    """
+    return page_picture(content, number, source=source).png
+
+
+def page_picture(
+    content: bytes, number: int, *, source: str, highlight: PageSpan | None = None
+) -> PagePicture:
+    """Page ``number`` as a PNG, with the words of ``highlight`` (a span of the text read from
+    this page) marked where the page is read to say them.
+
+    The words are found by reading the page again with OCR at the resolution it was read at
+    first (a text layer's page too, rendered), so a quote is placed on what was sent, not on
+    the text taken from it; a quote that cannot be placed is left unmarked.
     """
     import io
     from contextlib import closing
@@ -308,8 +333,11 @@ def page_png(content: bytes, number: int, *, source: str) -> bytes:
     from openimr.errors import NotFound
 
     kind = sniff(content[:1024])
+    full: Image | None = None
     if kind == "pdf":
         image = render_pdf_page(content, number, source=source, dpi=PAGE_IMAGE_DPI)
+        if highlight is not None:
+            full = render_pdf_page(content, number, source=source, dpi=_OCR_DPI)
     elif kind in {"tiff", "png", "jpeg"}:
         found = None
         if number >= 1:
@@ -320,12 +348,20 @@ def page_png(content: bytes, number: int, *, source: str) -> bytes:
                         break
         if found is None:
             raise NotFound(f"the image has no page {number}")
-        image = found
+        image = full = found
         if image.width > PAGE_IMAGE_WIDTH:
             height = max(1, round(image.height * PAGE_IMAGE_WIDTH / image.width))
             image = image.resize((PAGE_IMAGE_WIDTH, height))
     else:
         raise NotFound("the document is text; it has no page pictures")
+    marked = None
+    if highlight is not None and full is not None:
+        quote, near = page_quote(highlight)
+        boxes = find_quote(ocr_words(full, source=source, page=number), quote, near=near)
+        x, y = image.width / full.width, image.height / full.height
+        if boxes:
+            image = draw_marks(image, [box.scaled(x, y) for box in boxes])
+        marked = bool(boxes)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return PagePicture(buffer.getvalue(), marked)
