@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.casefile import clean_text
 from openimr.domain import Decision, Determination, GuidelineCitation
@@ -263,6 +263,29 @@ class DocumentOut(_Out):
     letter_version: int | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     has_text: bool = False
+
+
+class EvidenceRef(_In):
+    """Evidence to mark on a page, named by where it is in the case file and never by its
+    words, so a link to it carries no record text."""
+
+    record: int = Field(ge=0, le=MAX_COUNT)
+    start: int = Field(ge=0, le=MAX_COUNT)
+    end: int = Field(ge=1, le=MAX_COUNT)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EvidenceRef:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class PageImageOut(_Out):
+    """A page of a stored document as a PNG, and whether the evidence asked for was marked
+    on it (None when none was asked; False when its words could not be placed)."""
+
+    content: bytes
+    marked: bool | None = None
 
 
 class CaseEventOut(_Out):

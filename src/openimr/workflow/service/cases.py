@@ -102,7 +102,7 @@ def _added_records(
     return []
 
 
-def _record_documents(case_file: CaseFile, documents: list[Document]) -> list[int | None]:
+def record_documents(case_file: CaseFile, documents: list[Document]) -> list[int | None]:
     """For each record of the case file, the stored document it was read from (None for the
     records of the case file as it arrived)."""
     added = [d.id for d in documents for _ in _added_records(d.kind, d.text, d.meta)]
@@ -242,7 +242,7 @@ def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
         else None,
         assignments=[AssignmentResult.model_validate(a.explanation) for a in assignments],
         documents=[DocumentOut.model_validate(d, from_attributes=True) for d in documents],
-        record_documents=_record_documents(case_file, documents),
+        record_documents=record_documents(case_file, documents),
         events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
         determination_status=record.status if record else None,
         determination_version=record.version if record else None,

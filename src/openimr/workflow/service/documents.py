@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,11 +21,18 @@ from sqlalchemy.exc import IntegrityError
 from openimr.casefile import Record, RecordKind
 from openimr.errors import ConflictError, InputError, NotFound, WorkflowError
 from openimr.store.models import Case, Document
-from openimr.workflow.schemas import Actor, DocumentKind, DocumentOut
+from openimr.workflow.schemas import Actor, DocumentKind, DocumentOut, EvidenceRef, PageImageOut
 from openimr.workflow.service import proposals
-from openimr.workflow.service.cases import case_file_sha256, effective_case_file
+from openimr.workflow.service.cases import (
+    case_file_sha256,
+    effective_case_file,
+    record_documents,
+)
 from openimr.workflow.service.unit import Core, Unit, sha256_hex
 from openimr.workflow.states import CLOSED, CaseStatus
+
+if TYPE_CHECKING:
+    from openimr.records.highlight import PageSpan
 
 #: Largest document accepted, in bytes.
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
@@ -124,9 +131,22 @@ def get_document(
         return DocumentOut.model_validate(document, from_attributes=True), document.content
 
 
-def page_image(core: Core, actor: Actor, case_id: str, document_id: int, page: int) -> bytes:
-    """One page of a stored PDF or image record as a PNG (the read is audited like the file)."""
-    from openimr.records.read import page_png
+def page_image(
+    core: Core,
+    actor: Actor,
+    case_id: str,
+    document_id: int,
+    page: int,
+    evidence: EvidenceRef | None = None,
+) -> PageImageOut:
+    """One page of a stored PDF or image record as a PNG (the read is audited like the file),
+    with ``evidence`` marked on it when asked.
+
+    The evidence is named by record and span; its words are read here from the case file, and
+    only the part of the span read from this page is marked. A span outside the record, or
+    not on this page of this document, is NotFound.
+    """
+    from openimr.records.read import page_picture
 
     with core.unit(actor) as unit:
         case = unit.case(case_id, "document.read")
@@ -138,9 +158,45 @@ def page_image(core: Core, actor: Actor, case_id: str, document_id: int, page: i
             or document.media_type not in _PAGED_MEDIA
         ):
             raise NotFound(f"no document {document_id} with pages on case {case_id}")
-        unit.record("document.read", case.id, document=document.id, page=page)
+        highlight = None
+        detail: dict[str, Any] = {"document": document.id, "page": page}
+        if evidence is not None:
+            highlight = _page_span(unit, case, document.id, page, evidence)
+            detail.update(record=evidence.record, start=evidence.start, end=evidence.end)
+        unit.record("document.read", case.id, **detail)
         content = document.content
-    return page_png(content, page, source=f"document {document_id}")
+    picture = page_picture(content, page, source=f"document {document_id}", highlight=highlight)
+    return PageImageOut(content=picture.png, marked=picture.marked)
+
+
+def _page_span(
+    unit: Unit, case: Case, document_id: int, page: int, evidence: EvidenceRef
+) -> PageSpan:
+    """The text read from ``page`` of the record ``evidence`` names, and the evidence's span
+    in it (clipped to the page: a quote may run on to the next page)."""
+    from openimr.records.highlight import PageSpan
+
+    case_file = effective_case_file(unit.session, case)
+    documents = list(
+        unit.session.execute(
+            select(Document).where(Document.case_id == case.id).order_by(Document.id)
+        ).scalars()
+    )
+    owners = record_documents(case_file, documents)
+    missing = NotFound(f"record {evidence.record + 1} has no such span on page {page}")
+    if evidence.record >= len(case_file.records) or owners[evidence.record] != document_id:
+        raise missing
+    record = case_file.records[evidence.record]
+    if record.source is None or evidence.end > len(record.text):
+        raise missing
+    spans = [s for s in record.source.page_map if s.page == page]
+    if not spans:
+        raise missing
+    first, last = min(s.start for s in spans), max(s.end for s in spans)
+    start, end = max(evidence.start, first), min(evidence.end, last)
+    if start >= end:
+        raise missing
+    return PageSpan(record.text[first:last], start - first, end - first)
 
 
 # -- reading an upload -------------------------------------------------------------------

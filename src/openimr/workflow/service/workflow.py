@@ -31,7 +31,9 @@ from openimr.workflow.schemas import (
     DeterminationEdit,
     DeterminationView,
     DocumentOut,
+    EvidenceRef,
     LetterOut,
+    PageImageOut,
     ReviewerIn,
     ReviewerOut,
     Role,
@@ -217,8 +219,15 @@ class Workflow:
     ) -> tuple[DocumentOut, bytes]:
         return documents.get_document(self.core, actor, case_id, document_id)
 
-    def get_page_image(self, actor: Actor, case_id: str, document_id: int, page: int) -> bytes:
-        return documents.page_image(self.core, actor, case_id, document_id, page)
+    def get_page_image(
+        self,
+        actor: Actor,
+        case_id: str,
+        document_id: int,
+        page: int,
+        evidence: EvidenceRef | None = None,
+    ) -> PageImageOut:
+        return documents.page_image(self.core, actor, case_id, document_id, page, evidence)
 
     def assign(
         self, actor: Actor, case_id: str, request: AssignmentRequest | None = None
