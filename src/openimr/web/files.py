@@ -6,13 +6,13 @@ Every file is sent with headers that keep it out of caches and from running as a
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from openimr.web.failures import error_page, workbench_router
 from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, private_headers, render
 from openimr.web.session import signed_in
-from openimr.workflow.schemas import DeterminationStatus
+from openimr.workflow.schemas import MAX_COUNT, DeterminationStatus, EvidenceRef
 
 _LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
 router = workbench_router()
@@ -62,14 +62,37 @@ async def document_file(request: Request, case_id: str, document_id: int) -> Res
 
 
 @router.get("/cases/{case_id}/documents/{document_id}/pages/{page}")
-async def document_page(request: Request, case_id: str, document_id: int, page: int) -> Response:
-    """One page of a PDF or image record as a picture, to read beside the text taken from it."""
+async def document_page(
+    request: Request,
+    case_id: str,
+    document_id: int,
+    page: int,
+    record: int | None = Query(None, ge=0, le=MAX_COUNT),
+    start: int | None = Query(None, ge=0, le=MAX_COUNT),
+    end: int | None = Query(None, ge=0, le=MAX_COUNT),
+) -> Response:
+    """One page of a PDF or image record as a picture, to read beside the text taken from it;
+    with ``record``, ``start`` and ``end`` the evidence at that span is marked on it (named by
+    place, so the address carries no words of the record)."""
     web = await signed_in(request)
-    content = await run_in_threadpool(
-        web.workflow.get_page_image, web.actor, case_id, document_id, page
+    evidence = None
+    if (record, start, end) != (None, None, None):
+        try:
+            if record is None or start is None or end is None:
+                raise ValueError("a part of the span is missing")
+            evidence = EvidenceRef(record=record, start=start, end=end)
+        except ValueError:  # pydantic's ValidationError is one
+            return error_page(
+                request, 400, "Evidence is named by its record, start and end, in order.", web
+            )
+    picture = await run_in_threadpool(
+        web.workflow.get_page_image, web.actor, case_id, document_id, page, evidence
     )
     headers = private_headers(DOWNLOAD_CSP)
     headers["Content-Disposition"] = (
         f'inline; filename="{case_id}-document-{document_id}-page-{page}.png"'
     )
-    return Response(content, media_type="image/png", headers=headers)
+    if picture.marked is not None:
+        # Whether the words were placed, so a page can say when they could not be.
+        headers["X-Evidence-Marked"] = "yes" if picture.marked else "no"
+    return Response(picture.content, media_type="image/png", headers=headers)

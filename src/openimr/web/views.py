@@ -186,6 +186,9 @@ class EvidenceView:
     quote: str
     page: int | None = None
     document_id: int | None = None
+    #: Where the quote is in its record: the page picture marks it by place, not by words.
+    start: int = 0
+    end: int = 0
 
 
 @dataclass
@@ -329,6 +332,8 @@ def criteria_view(
                     quote=ev.quote,
                     page=page,
                     document_id=_document_of(documents, ev.record_index),
+                    start=ev.start,
+                    end=ev.end,
                 )
             )
         out.append(
