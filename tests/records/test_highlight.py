@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from openimr.records.highlight import Box, PageSpan, find_quote, tokens
 from openimr.records.ocr import OcrWord, ocr_words
+from openimr.records.pdf import pdf_page_words
 from openimr.records.read import page_picture
 
 _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -152,3 +153,45 @@ def test_a_quote_the_page_does_not_say_leaves_it_unmarked() -> None:
     picture = page_picture(buffer.getvalue(), 1, source="scan", highlight=PageSpan(text, 0, 30))
     assert picture.marked is False
     assert Image.open(io.BytesIO(picture.png)).mode == "L"
+
+
+def test_on_a_text_page_the_quote_is_marked_where_the_text_layer_draws_it() -> None:
+    import pypdfium2
+    from weasyprint import HTML
+
+    paragraphs = "".join(f"<p style='margin: 0 0 24pt 0'>{line}</p>" for line in LINES)
+    pdf = HTML(string=f"<body style='font-size: 12pt'>{paragraphs}</body>").write_pdf()
+    text = "\n".join(LINES)
+    start = text.index("Straight leg")
+    end = text.index("degrees.") + len("degrees.")
+    assert pdf_page_words(pdf, 1, source="text") is not None  # placed without OCR
+    picture = page_picture(pdf, 1, source="text", highlight=PageSpan(text, start, end))
+    assert picture.marked is True
+    marked = Image.open(io.BytesIO(picture.png)).convert("RGB")
+
+    document = pypdfium2.PdfDocument(pdf)
+    page = document[0]
+    scale = marked.width / page.get_size()[0]
+    height = page.get_size()[1]
+    textpage = page.get_textpage()
+    where = []
+    for line in LINES:  # each printed line's box, by PDFium's text search
+        searcher = textpage.search(line[:20])
+        index, _ = searcher.get_next()
+        left, bottom, _, top = textpage.get_charbox(index)
+        right = textpage.get_charbox(index + len(line) - 1)[2]
+        where.append((left, height - top, right, height - bottom))
+    textpage.close()
+    document.close()
+
+    def yellow(x: int, y: int) -> bool:
+        r, g, b = marked.getpixel((x, y))  # type: ignore[misc]
+        return r > 200 and g > 170 and b < 200
+
+    for row, box in enumerate(where):
+        x0, top, x1, bottom = (round(v * scale) for v in box)
+        if row == 2:
+            x0 += (x1 - x0) // 4  # "OBJECTIVE:" is not quoted
+        points = [(x, y) for x in range(x0, x1, 3) for y in range(top, bottom)]
+        share = sum(yellow(x, y) for x, y in points) / len(points)
+        assert share > 0.5 if row == 2 else share == 0, row

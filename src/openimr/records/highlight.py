@@ -1,7 +1,8 @@
 """Placing quoted words on the picture of a page, to mark the evidence where it was sent.
 
 The quote comes from the record text, read once by OCR (or from a text layer); the page is read
-again word by word with boxes (:func:`~openimr.records.ocr.ocr_words`). The two readings differ
+again word by word with boxes (:func:`~openimr.records.ocr.ocr_words`, or PDFium's character
+boxes for a page with a text layer). The two readings differ
 now and then by a letter or a split word, so the quote's words are aligned with the page's in
 sequence (:class:`difflib.SequenceMatcher` over case- and punctuation-free tokens) and the best
 window is taken; a quote that cannot be placed with reasonable confidence gets no mark at all,
@@ -11,16 +12,15 @@ since a mark on the wrong words would mislead more than none.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
-
-from openimr.records.ocr import OcrWord
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["Box", "PageSpan", "draw_marks", "find_quote", "page_quote"]
+__all__ = ["Box", "PageSpan", "Word", "draw_marks", "find_quote", "page_quote"]
 
 _TOKEN = re.compile(r"[^\W_]+")
 #: Share of the quote's tokens that must be found, in order, to place a quote of four tokens
@@ -35,6 +35,21 @@ MAX_QUOTE_TOKENS = 400
 _FILL = (255, 214, 0, 96)
 _EDGE = (214, 150, 0, 200)
 _PAD = 2
+
+
+class Word(Protocol):
+    """A word on a page and its box (an OCR word, or a word of a PDF's text layer)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def x0(self) -> float: ...
+    @property
+    def top(self) -> float: ...
+    @property
+    def x1(self) -> float: ...
+    @property
+    def bottom(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +86,7 @@ def page_quote(span: PageSpan) -> tuple[list[str], float]:
     return tokens(span.text[span.start : span.end]), before / max(total, 1)
 
 
-def find_quote(words: list[OcrWord], quote: list[str], *, near: float = 0.0) -> list[Box]:
+def find_quote(words: Sequence[Word], quote: list[str], *, near: float = 0.0) -> list[Box]:
     """Boxes over the page words that read as ``quote`` (tokens), one box per line; none when
     the quote cannot be placed.
 
@@ -115,7 +130,7 @@ def find_quote(words: list[OcrWord], quote: list[str], *, near: float = 0.0) -> 
     return _line_boxes([words[i] for i in chosen])
 
 
-def _line_boxes(words: list[OcrWord]) -> list[Box]:
+def _line_boxes(words: list[Word]) -> list[Box]:
     """Consecutive words on one line joined into one box."""
     boxes: list[Box] = []
     for word in words:

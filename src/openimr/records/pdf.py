@@ -29,6 +29,7 @@ __all__ = [
     "PdfPage",
     "iter_pdf_pages",
     "pdf_page_count",
+    "pdf_page_words",
     "render_pdf_page",
 ]
 
@@ -246,3 +247,63 @@ def render_pdf_page(data: bytes, number: int, *, source: str, dpi: int) -> Image
                 page.close()
         finally:
             document.close()
+
+
+def pdf_page_words(data: bytes, number: int, *, source: str) -> tuple[list[Line], float] | None:
+    """The words of page ``number``'s text layer, each with its box in points (top-down), and
+    the page's width; None when the page has no text layer (a scan, read by OCR instead).
+
+    Quoted words are marked on a text page where PDFium drew them, exactly and without OCR.
+    """
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    with PDFIUM_LOCK:
+        document = _open(data, source)
+        try:
+            count = len(document)
+            if not 1 <= number <= count:
+                raise NotFound(f"the document has {count} page(s); there is no page {number}")
+            try:
+                page = document[number - 1]
+                try:
+                    width, height = page.get_size()
+                    textpage = page.get_textpage()
+                    try:
+                        words: list[Line] = []
+                        text, box = "", [0.0, 0.0, 0.0, 0.0]
+                        chars = textpage.count_chars()
+                        for index in range(chars + 1):  # one past the end closes the last word
+                            char = " "
+                            if index < chars:
+                                char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+                            if char.isspace() or char == "\x00":
+                                if text:
+                                    words.append(Line(text, *box))
+                                text = ""
+                                continue
+                            left, bottom, right, top = textpage.get_charbox(index)
+                            here = [left, height - top, right, height - bottom]
+                            if not text:
+                                box = here
+                            else:
+                                box = [
+                                    min(box[0], here[0]),
+                                    min(box[1], here[1]),
+                                    max(box[2], here[2]),
+                                    max(box[3], here[3]),
+                                ]
+                            text += char
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
+            except pypdfium2.PdfiumError as exc:
+                raise DocumentError(
+                    f"the page cannot be read ({exc})", source=source, page=number
+                ) from None
+        finally:
+            document.close()
+    if sum(len(word.text) for word in words) < MIN_TEXT_CHARS:
+        return None
+    return words, width

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openimr.records.errors import DocumentError
-from openimr.records.highlight import PageSpan, draw_marks, find_quote, page_quote
+from openimr.records.highlight import Box, PageSpan, draw_marks, find_quote, page_quote
 from openimr.records.normalize import Line
 from openimr.records.ocr import LOW_CONFIDENCE, ocr_page, ocr_words
 from openimr.records.pdf import (
     MAX_IMAGE_PIXELS,
     iter_pdf_pages,
     pdf_page_count,
+    pdf_page_words,
     render_pdf_page,
 )
 from openimr.records.split import Page, analyse_page
@@ -323,8 +324,8 @@ def page_picture(
     """Page ``number`` as a PNG, with the words of ``highlight`` (a span of the text read from
     this page) marked where the page is read to say them.
 
-    The words are found by reading the page again with OCR at the resolution it was read at
-    first (a text layer's page too, rendered), so a quote is placed on what was sent, not on
+    The words are found where a text layer drew them, or else by reading the page again with
+    OCR at the resolution it was read at first, so a quote is placed on what was sent, not on
     the text taken from it; a quote that cannot be placed is left unmarked.
     """
     import io
@@ -334,9 +335,16 @@ def page_picture(
 
     kind = sniff(content[:1024])
     full: Image | None = None
+    placed: list[Box] | None = None
     if kind == "pdf":
         image = render_pdf_page(content, number, source=source, dpi=PAGE_IMAGE_DPI)
-        if highlight is not None:
+        layer = pdf_page_words(content, number, source=source) if highlight else None
+        if highlight is not None and layer is not None:  # a text page: where PDFium drew it
+            words, width = layer
+            quote, near = page_quote(highlight)
+            scale = image.width / width
+            placed = [box.scaled(scale, scale) for box in find_quote(words, quote, near=near)]
+        elif highlight is not None:
             full = render_pdf_page(content, number, source=source, dpi=_OCR_DPI)
     elif kind in {"tiff", "png", "jpeg"}:
         found = None
@@ -354,14 +362,14 @@ def page_picture(
             image = image.resize((PAGE_IMAGE_WIDTH, height))
     else:
         raise NotFound("the document is text; it has no page pictures")
-    marked = None
     if highlight is not None and full is not None:
         quote, near = page_quote(highlight)
         boxes = find_quote(ocr_words(full, source=source, page=number), quote, near=near)
         x, y = image.width / full.width, image.height / full.height
-        if boxes:
-            image = draw_marks(image, [box.scaled(x, y) for box in boxes])
-        marked = bool(boxes)
+        placed = [box.scaled(x, y) for box in boxes]
+    if placed:
+        image = draw_marks(image, placed)
+    marked = None if placed is None else bool(placed)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return PagePicture(buffer.getvalue(), marked)
