@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         description="Key that signs the workbench's session cookies (OPENIMR_WEB_SECRET; "
         "default a key file in the home).",
     )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        description="A workbench session ends after this many minutes without a request "
+        "(OPENIMR_SESSION_IDLE_MINUTES).",
+    )
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        description="A workbench session ends this many hours after sign-in, however busy "
+        "(OPENIMR_SESSION_HOURS).",
+    )
     organization: str = Field(
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
@@ -73,7 +85,7 @@ class Settings(BaseSettings):
     )
     user: str | None = Field(default=None, validation_alias="USER")
 
-    @field_validator("request_threads", mode="before")
+    @field_validator("request_threads", "session_idle_minutes", "session_hours", mode="before")
     @classmethod
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().isdigit():

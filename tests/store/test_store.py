@@ -28,6 +28,29 @@ def test_migrations_create_exactly_the_models(database):
     assert diff == []
 
 
+@pytest.mark.parametrize("previous", ["0002", "0003"])
+def test_upgrade_from_an_earlier_head_keeps_its_rows(database_url, previous):
+    """``openimr db upgrade`` over a store at an earlier revision, with users in it."""
+    database = Database(database_url)
+    try:
+        upgrade(database, previous)
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (name, role, token_sha256, active, created_at) "
+                    "VALUES ('dr-a', 'reviewer', :key, true, '2026-11-20 18:00:00+00:00')"
+                ),
+                {"key": "a" * 64},
+            )
+        assert upgrade(database) == head_revision()
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT name FROM users")).scalar_one() == "dr-a"
+            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert diff == []
+    finally:
+        database.dispose()
+
+
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
 def test_audit_rows_cannot_be_changed(database, statement):
     with database.session() as session:

@@ -1,9 +1,9 @@
 """Sessions and CSRF protection for the workbench.
 
 A bearer token is pasted once at sign-in; the browser then holds a signed session cookie
-(HttpOnly, SameSite=Strict) naming the user and the hash of their token, so revoking or
-replacing the token ends the session. The cookie also carries a random per-session CSRF
-token that every POST form must echo. The signing key comes from ``OPENIMR_WEB_SECRET`` or a
+(HttpOnly, SameSite=Strict) carrying only the random id of a session kept in the store, which
+sign-out, revocation and expiry end. Every POST form must echo the session's CSRF token,
+derived from that id with the signing key. The signing key comes from ``OPENIMR_WEB_SECRET`` or a
 key file kept next to the embedded database, so several worker processes agree on it.
 """
 
@@ -25,8 +25,6 @@ from openimr.settings import Settings
 #: Name of the session cookie and of the cookie guarding the sign-in form.
 SESSION_COOKIE = "openimr_session"
 LOGIN_COOKIE = "openimr_signin"
-#: A session ends this many seconds after sign-in (a working day and a little more).
-SESSION_SECONDS = 12 * 3600
 #: The sign-in form must be sent back within this many seconds of being shown.
 LOGIN_FORM_SECONDS = 3600
 SECRET_ENV = "OPENIMR_WEB_SECRET"
@@ -58,6 +56,10 @@ class Signer:
         message = f"{purpose}\n{body}".encode()
         return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
 
+    def derive(self, purpose: str, value: str) -> str:
+        """A secret bound to ``value`` (a session's form token from its id)."""
+        return self._mac(purpose, value)
+
     def dumps(self, purpose: str, payload: dict[str, object]) -> str:
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return f"{body}.{self._mac(purpose, body)}"
@@ -78,40 +80,21 @@ class Signer:
 
 @dataclass(frozen=True)
 class SessionData:
-    """What the session cookie carries: no health information, no token."""
+    """What a session is to the browser: the random id of its row in the store, which the
+    cookie carries (signed), and the form token derived from that id (never stored)."""
 
-    user_id: int
-    token_sha256: str
+    session_id: str
     csrf: str
-    issued: int
 
     def to_payload(self) -> dict[str, object]:
-        return {"u": self.user_id, "k": self.token_sha256, "c": self.csrf, "t": self.issued}
+        return {"s": self.session_id}
 
     @classmethod
-    def from_payload(cls, payload: dict[str, object] | None, *, now: int) -> SessionData | None:
-        if payload is None:
+    def from_payload(cls, payload: dict[str, object] | None, signer: Signer) -> SessionData | None:
+        session_id = payload.get("s") if payload else None
+        if not isinstance(session_id, str) or not session_id:
             return None
-        user, key, csrf, issued = (payload.get(k) for k in ("u", "k", "c", "t"))
-        if not (
-            isinstance(user, int)
-            and isinstance(key, str)
-            and isinstance(csrf, str)
-            and isinstance(issued, int)
-        ):
-            return None
-        if not 0 <= now - issued <= SESSION_SECONDS:
-            return None
-        return cls(user_id=user, token_sha256=key, csrf=csrf, issued=issued)
-
-
-def new_session(user_id: int, token_sha256: str) -> SessionData:
-    return SessionData(
-        user_id=user_id,
-        token_sha256=token_sha256,
-        csrf=secrets.token_urlsafe(32),
-        issued=int(time.time()),
-    )
+        return cls(session_id=session_id, csrf=signer.derive("csrf", session_id))
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

@@ -7,6 +7,7 @@ raise :class:`SignInRequired` without a valid session, and :func:`posted` raises
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +22,10 @@ from openimr.web.security import (
     LOGIN_COOKIE,
     LOGIN_FORM_SECONDS,
     SESSION_COOKIE,
-    SESSION_SECONDS,
     SessionData,
     Signer,
     csrf_matches,
     load_secret,
-    new_session,
 )
 from openimr.workflow import Actor, Workflow
 
@@ -68,18 +67,23 @@ def workflow_of(request: Request) -> Workflow:
 
 
 async def current(request: Request) -> Web | None:
-    """The signed-in request, or ``None`` without a valid session of an active user."""
-    data = SessionData.from_payload(
-        signer(request).loads("session", request.cookies.get(SESSION_COOKIE)),
-        now=int(time.time()),
-    )
+    """The signed-in request, or ``None`` without a live session of an active user."""
+    data = session_of(request)
     if data is None:
         return None
     workflow = workflow_of(request)
-    actor = await run_in_threadpool(workflow.session_actor, data.user_id, data.token_sha256)
+    actor = await run_in_threadpool(workflow.session_actor, data.session_id)
     if actor is None:
         return None
     return Web(request, workflow, actor, data)
+
+
+def session_of(request: Request) -> SessionData | None:
+    """The session the cookie names (live or not: the store decides)."""
+    keys = signer(request)
+    return SessionData.from_payload(
+        keys.loads("session", request.cookies.get(SESSION_COOKIE)), keys
+    )
 
 
 async def quiet(request: Request) -> Web | None:
@@ -120,16 +124,22 @@ def safe_next(value: str | None) -> str:
     return PREFIX + "/"
 
 
-def set_session(request: Request, response: Response, data: SessionData) -> None:
+def session_data(request: Request, session_id: str) -> SessionData:
+    return SessionData(session_id=session_id, csrf=signer(request).derive("csrf", session_id))
+
+
+def set_session(request: Request, response: Response, session_id: str) -> SessionData:
+    """Give the browser the new session's id (a browser-session cookie: the store ends it)."""
+    data = session_data(request, session_id)
     response.set_cookie(
         SESSION_COOKIE,
         signer(request).dumps("session", data.to_payload()),
-        max_age=SESSION_SECONDS,
         path=PREFIX,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
     )
+    return data
 
 
 def login_page(
@@ -141,7 +151,8 @@ def login_page(
     carry: list[tuple[str, str]] | None = None,
 ) -> Response:
     """The sign-in form, with a fresh cookie guarding it; ``carry`` holds unsaved fields."""
-    nonce = new_session(0, "").csrf
+    nonce = secrets.token_urlsafe(32)
+    settings = workflow_of(request).settings
     response = render(
         request,
         "login.html.j2",
@@ -151,6 +162,8 @@ def login_page(
             "next_url": next_url,
             "error": error,
             "carry": carry or [],
+            "idle_minutes": settings.session_idle_minutes,
+            "session_hours": settings.session_hours,
         },
         status=status,
     )

@@ -18,24 +18,18 @@ from openimr.web import forms
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX
 from openimr.web.review import case_page_response
-from openimr.web.security import (
-    LOGIN_COOKIE,
-    LOGIN_FORM_SECONDS,
-    SESSION_COOKIE,
-    csrf_matches,
-    new_session,
-)
+from openimr.web.security import LOGIN_COOKIE, LOGIN_FORM_SECONDS, SESSION_COOKIE, csrf_matches
 from openimr.web.session import (
     Web,
     current,
     login_page,
     posted,
     safe_next,
+    session_data,
     set_session,
     signer,
     workflow_of,
 )
-from openimr.workflow.auth import token_hash
 
 router = workbench_router()
 
@@ -67,7 +61,7 @@ async def login(request: Request) -> Response:
     token = forms.text_field(form, "token").strip()
     workflow = workflow_of(request)
     try:
-        actor = await run_in_threadpool(workflow.authenticate, token)
+        actor, session_id = await run_in_threadpool(workflow.start_session, token)
     except AccessDenied:
         return login_page(
             request,
@@ -77,12 +71,11 @@ async def login(request: Request) -> Response:
             error="That token is not recognised or has been revoked. Paste the whole token "
             "printed by “openimr users create”.",
         )
-    assert actor.user_id is not None
-    data = new_session(actor.user_id, token_hash(token))
-    web = Web(request, workflow, actor, data)
+    response: Response
     if carry and next_url.endswith("/determination"):
         # Edits posted after the session ended: show them again, unsaved, to be checked.
         restored = FormData([(k.removeprefix("carry:"), v) for k, v in carry])
+        web = Web(request, workflow, actor, session_data(request, session_id))
         case_id = next_url.removeprefix(PREFIX + "/cases/").removesuffix("/determination")
         response = await run_in_threadpool(
             case_page_response,
@@ -93,14 +86,15 @@ async def login(request: Request) -> Response:
         )
     else:
         response = RedirectResponse(next_url, status_code=303)
-    set_session(request, response, data)
+    set_session(request, response, session_id)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    await posted(request)
+    web, _ = await posted(request)
+    await run_in_threadpool(web.workflow.end_session, web.session.session_id)
     response = RedirectResponse(f"{PREFIX}/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response

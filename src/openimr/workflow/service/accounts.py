@@ -1,20 +1,27 @@
-"""Users of the service: creating them with a bearer token, and knowing who a caller is.
+"""Users of the service: creating them with a bearer token, knowing who a caller is, and the
+workbench's sessions.
 
-A token is shown once and stored only as its SHA-256 (:mod:`openimr.workflow.auth`).
+A token is shown once and stored only as its SHA-256 (:mod:`openimr.workflow.auth`); so is a
+session's id. A session lives in the store, not in its cookie, so that signing out or
+revoking a user ends it wherever the cookie has been copied.
 """
 
 from __future__ import annotations
 
-import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from openimr.errors import AccessDenied, ConflictError, InputError
-from openimr.store.models import User
+from openimr.store.models import User, WebSession
 from openimr.workflow.auth import new_token, token_hash
 from openimr.workflow.schemas import Actor, Role
 from openimr.workflow.service import reviewers
-from openimr.workflow.service.unit import Core
+from openimr.workflow.service.unit import Core, Unit
+
+#: A live session's last-seen time is written at most this often.
+_TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _actor(user: User) -> Actor:
@@ -34,16 +41,79 @@ def authenticate(core: Core, token: str) -> Actor:
         return _actor(user)
 
 
-def session_actor(core: Core, user_id: int, token_sha256: str) -> Actor | None:
-    """A signed-in session's user, if still active and still holding the token they signed in
-    with (a session keeps the token's hash, never the token)."""
-    with core.db.session(write=False) as session:
-        user = session.get(User, user_id)
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every moment we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def start_session(core: Core, token: str) -> tuple[Actor, str]:
+    """Sign in with a bearer token: the actor and the new session's id (kept only hashed)."""
+    actor = authenticate(core, token)
+    session_id = secrets.token_urlsafe(32)
+    now = core.now()
+    settings = core.settings
+    with core.unit(actor) as unit:
+        unit.session.add(
+            WebSession(
+                id_sha256=token_hash(session_id),
+                user_id=actor.user_id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=settings.session_hours),
+            )
+        )
+        unit.record("session.start", None, user_id=actor.user_id)
+    return actor, session_id
+
+
+def session_actor(core: Core, session_id: str) -> Actor | None:
+    """The user of a live session: not ended, neither idle too long nor past its end, and the
+    user still active. Seeing it again moves its idle clock (at most once a minute, so that
+    pages do not write on every request); that touch is not audited, its start and end are."""
+    if not session_id:
+        return None
+    now = core.now()
+    idle = timedelta(minutes=core.settings.session_idle_minutes)
+    with core.db.session() as session:
+        row = session.get(WebSession, token_hash(session_id))
+        if row is None or row.ended_at is not None:
+            return None
+        if now >= _utc(row.expires_at) or now - _utc(row.last_seen_at) >= idle:
+            return None
+        user = session.get(User, row.user_id)
         if user is None or not user.active:
             return None
-        if not hmac.compare_digest(user.token_sha256.encode(), token_sha256.encode()):
-            return None
+        if now - _utc(row.last_seen_at) >= _TOUCH_EVERY:
+            row.last_seen_at = now
         return _actor(user)
+
+
+def end_session(core: Core, session_id: str) -> None:
+    """Sign out: the session's row is ended, so its cookie is refused wherever it is replayed."""
+    actor = session_actor(core, session_id)
+    if actor is None:
+        return
+    with core.unit(actor) as unit:
+        row = unit.session.get(WebSession, token_hash(session_id))
+        if row is None or row.ended_at is not None:
+            return
+        row.ended_at = core.now()
+        row.end_reason = "signed_out"
+        unit.record("session.end", None, user_id=actor.user_id, reason="signed_out")
+
+
+def end_user_sessions(unit: Unit, user_id: int, reason: str) -> int:
+    """End every open session of a user (revocation, a new token); returns how many."""
+    result = unit.session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=unit.core.now(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    ended = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if ended:
+        unit.record("session.end", None, user_id=user_id, reason=reason, sessions=ended)
+    return ended
 
 
 def create_user(

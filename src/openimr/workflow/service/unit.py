@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from openimr.casefile import CaseFile
 from openimr.domain import Determination
 from openimr.errors import AccessDenied, ConflictError, NotFound, StoreError
+from openimr.settings import Settings
 from openimr.store import audit_log
 from openimr.store.audit_log import PendingEntry
 from openimr.store.db import Database
@@ -45,7 +46,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 class Core:
-    """One database, the clock, the rules, and the background threads over them."""
+    """One database, the clock, the rules, the settings, and the background threads."""
 
     def __init__(
         self,
@@ -58,8 +59,10 @@ class Core:
         specialties: SpecialtyRules | None = None,
         prepare_proposals: bool = False,
         seal_audit_in_background: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         self.db = database
+        self.settings = settings or Settings.load()
         self.proposer = proposer
         self.renderer = renderer
         self.prepare_proposals = prepare_proposals

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from openimr.casefile import CaseFile
+from openimr.settings import Settings
 from openimr.store import audit_log as audit_store
 from openimr.store.db import Database
 from openimr.workflow.rules import SpecialtyRules, WorkflowRules
@@ -68,6 +69,7 @@ class Workflow:
         specialties: SpecialtyRules | None = None,
         prepare_proposals: bool = False,
         seal_audit_in_background: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         self.core = Core(
             database,
@@ -78,8 +80,10 @@ class Workflow:
             specialties=specialties,
             prepare_proposals=prepare_proposals,
             seal_audit_in_background=seal_audit_in_background,
+            settings=settings,
         )
         self.db = database
+        self.settings = self.core.settings
         self.rules = self.core.rules
         self.specialties = self.core.specialties
 
@@ -122,8 +126,15 @@ class Workflow:
     def authenticate(self, token: str) -> Actor:
         return accounts.authenticate(self.core, token)
 
-    def session_actor(self, user_id: int, token_sha256: str) -> Actor | None:
-        return accounts.session_actor(self.core, user_id, token_sha256)
+    def start_session(self, token: str) -> tuple[Actor, str]:
+        """Sign in to the workbench: the actor and the session id for the cookie."""
+        return accounts.start_session(self.core, token)
+
+    def session_actor(self, session_id: str) -> Actor | None:
+        return accounts.session_actor(self.core, session_id)
+
+    def end_session(self, session_id: str) -> None:
+        accounts.end_session(self.core, session_id)
 
     def create_user(
         self, actor: Actor, name: str, role: Role, *, reviewer_code: str | None = None
