@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="A workbench session ends this many hours after sign-in, however busy "
         "(OPENIMR_SESSION_HOURS).",
     )
+    token_days: int = Field(
+        default=90,
+        ge=1,
+        description="A bearer token stops working this many days after it was issued; "
+        "`openimr users rotate NAME` issues a new one (OPENIMR_TOKEN_DAYS).",
+    )
     organization: str = Field(
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
@@ -85,7 +91,9 @@ class Settings(BaseSettings):
     )
     user: str | None = Field(default=None, validation_alias="USER")
 
-    @field_validator("request_threads", "session_idle_minutes", "session_hours", mode="before")
+    @field_validator(
+        "request_threads", "session_idle_minutes", "session_hours", "token_days", mode="before"
+    )
     @classmethod
     def _whole_number(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().isdigit():

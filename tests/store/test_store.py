@@ -28,7 +28,7 @@ def test_migrations_create_exactly_the_models(database):
     assert diff == []
 
 
-@pytest.mark.parametrize("previous", ["0002", "0003"])
+@pytest.mark.parametrize("previous", ["0002", "0003", "0004"])
 def test_upgrade_from_an_earlier_head_keeps_its_rows(database_url, previous):
     """``openimr db upgrade`` over a store at an earlier revision, with users in it."""
     database = Database(database_url)
@@ -219,3 +219,26 @@ def test_command_line_db_users_reviewers_audit(database_url):
     assert "R-1" in listed.output
     verified = runner.invoke(app, ["audit", "verify", *url])
     assert verified.exit_code == 0 and "intact: 2 entries" in verified.output
+
+
+def test_command_line_lists_revokes_and_rotates_users(database_url):
+    app, runner = _cli(), CliRunner()
+    url = ["--database-url", database_url]
+    first = runner.invoke(app, ["users", "create", "intake-1", "--role", "intake", *url])
+    assert first.exit_code == 0, first.output
+    listed = runner.invoke(app, ["users", "list", *url])
+    assert listed.exit_code == 0 and "intake-1\tintake\t-\tactive\ttoken expires" in listed.output
+    assert first.output.strip() not in listed.output
+    rotated = runner.invoke(app, ["users", "rotate", "intake-1", *url])
+    assert rotated.exit_code == 0 and rotated.output.strip().startswith("oimr_")
+    assert rotated.output.strip() != first.output.strip()
+    revoked = runner.invoke(app, ["users", "revoke", "intake-1", *url])
+    assert revoked.exit_code == 0, revoked.output
+    assert "\trevoked\t" in runner.invoke(app, ["users", "list", *url]).output
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            active = connection.execute(text("SELECT active FROM users")).scalar_one()
+        assert not active
+    finally:
+        database.dispose()

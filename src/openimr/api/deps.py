@@ -32,7 +32,7 @@ def get_actor(
         return workflow.authenticate(credentials.credentials)
     except AccessDenied:
         raise HTTPException(
-            401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"}
+            401, "unknown, expired or revoked token", {"WWW-Authenticate": "Bearer"}
         ) from None
 
 

@@ -169,6 +169,56 @@ def _register_users(users_app: typer.Typer) -> None:
             workflow.db.dispose()
         typer.echo(token)
 
+    @users_app.command("list")
+    def users_list(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Show every user, their role, whether active, when their token expires."""
+        import json
+
+        workflow = _workflow(database_url)
+        try:
+            rows = workflow.list_users(_cli_actor())
+        finally:
+            workflow.db.dispose()
+        if as_json:
+            typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+            return
+        for row in rows:
+            state = "active" if row.active else "revoked"
+            expires = row.token_expires_at.date().isoformat() if row.token_expires_at else "-"
+            typer.echo(
+                f"{row.name}\t{row.role.value}\t{row.reviewer or '-'}\t{state}\t"
+                f"token expires {expires}\tsessions {row.open_sessions}"
+            )
+
+    @users_app.command("revoke")
+    def users_revoke(
+        name: Annotated[str, typer.Argument(help="Login name.")],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Deactivate a user: their token stops working and their sessions end now."""
+        workflow = _workflow(database_url)
+        try:
+            workflow.revoke_user(_cli_actor(), name)
+        finally:
+            workflow.close()
+        typer.echo(f"revoked {name}")
+
+    @users_app.command("rotate")
+    def users_rotate(
+        name: Annotated[str, typer.Argument(help="Login name.")],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Issue a new token (printed only this once); the old token and its sessions end."""
+        workflow = _workflow(database_url)
+        try:
+            token = workflow.rotate_token(_cli_actor(), name)
+        finally:
+            workflow.close()
+        typer.echo(token)
+
 
 def _register_reviewers(reviewers_app: typer.Typer) -> None:
     @reviewers_app.command("add")

@@ -62,6 +62,9 @@ class User(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: When the current token was issued; it expires ``OPENIMR_TOKEN_DAYS`` later. Always
+    #: written (nullable only for the migration that added it on SQLite).
+    token_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebSession(Base):

@@ -201,6 +201,19 @@ class ReviewerIn(_In):
     active: bool = True
 
 
+class UserOut(_Out):
+    """A user as the administrator sees them: never the token, only when it expires."""
+
+    id: int
+    name: str
+    role: Role
+    reviewer: str | None = None
+    active: bool
+    created_at: datetime
+    token_expires_at: datetime | None = None
+    open_sessions: int = 0
+
+
 class ReviewerOut(_Out):
     """A registry entry as shown to staff (the name is shown to administrators only)."""
 

@@ -12,11 +12,12 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from openimr.errors import AccessDenied, ConflictError, InputError
-from openimr.store.models import User, WebSession
+from openimr.errors import AccessDenied, ConflictError, InputError, NotFound
+from openimr.store.models import Reviewer, User, WebSession
 from openimr.workflow.auth import new_token, token_hash
-from openimr.workflow.schemas import Actor, Role
+from openimr.workflow.schemas import Actor, Role, UserOut
 from openimr.workflow.service import reviewers
 from openimr.workflow.service.unit import Core, Unit
 
@@ -30,20 +31,34 @@ def _actor(user: User) -> Actor:
     )
 
 
-def authenticate(core: Core, token: str) -> Actor:
-    """The actor a bearer token belongs to (:class:`AccessDenied` if none)."""
-    with core.db.session(write=False) as session:
-        user = session.execute(
-            select(User).where(User.token_sha256 == token_hash(token))
-        ).scalar_one_or_none()
-        if user is None or not user.active:
-            raise AccessDenied("unknown or revoked token")
-        return _actor(user)
-
-
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every moment we store is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def token_expires_at(core: Core, user: User) -> datetime:
+    issued = _utc(user.token_issued_at or user.created_at)
+    return issued + timedelta(days=core.settings.token_days)
+
+
+def _token_user(core: Core, session: Session, token: str) -> User | None:
+    """The active user holding this unexpired token, or ``None``."""
+    user = session.execute(
+        select(User).where(User.token_sha256 == token_hash(token))
+    ).scalar_one_or_none()
+    if user is None or not user.active or core.now() >= token_expires_at(core, user):
+        return None
+    return user
+
+
+def authenticate(core: Core, token: str) -> Actor:
+    """The actor a bearer token belongs to (:class:`AccessDenied` if none, if the user was
+    revoked, or if the token has expired)."""
+    with core.db.session(write=False) as session:
+        user = _token_user(core, session, token)
+        if user is None:
+            raise AccessDenied("unknown, expired or revoked token")
+        return _actor(user)
 
 
 def start_session(core: Core, token: str) -> tuple[Actor, str]:
@@ -53,13 +68,17 @@ def start_session(core: Core, token: str) -> tuple[Actor, str]:
     now = core.now()
     settings = core.settings
     with core.unit(actor) as unit:
+        user = unit.session.get(User, actor.user_id)
+        assert user is not None
+        # A session never outlives the token it was opened with.
+        expires = min(now + timedelta(hours=settings.session_hours), token_expires_at(core, user))
         unit.session.add(
             WebSession(
                 id_sha256=token_hash(session_id),
                 user_id=actor.user_id,
                 created_at=now,
                 last_seen_at=now,
-                expires_at=now + timedelta(hours=settings.session_hours),
+                expires_at=expires,
             )
         )
         unit.record("session.start", None, user_id=actor.user_id)
@@ -142,8 +161,75 @@ def create_user(
             reviewer_id=reviewer_id,
             active=True,
             created_at=core.now(),
+            token_issued_at=core.now(),
         )
         unit.session.add(user)
         unit.session.flush()
         unit.record("user.create", None, user_id=user.id, role=role.value)
         return user.id, token
+
+
+def _by_name(unit: Unit, name: str) -> User:
+    user = unit.session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user named {name!r}")
+    return user
+
+
+def list_users(core: Core, actor: Actor) -> list[UserOut]:
+    """Every user, with their token's expiry and how many workbench sessions are open."""
+    now = core.now()
+    with core.unit(actor, write=False) as unit:
+        unit.allow("user.manage")
+        rows = unit.session.execute(
+            select(User, Reviewer.code)
+            .join(Reviewer, Reviewer.id == User.reviewer_id, isouter=True)
+            .order_by(User.name)
+        ).all()
+        open_by_user: dict[int, int] = {}
+        for user_id, expires, last_seen in unit.session.execute(
+            select(WebSession.user_id, WebSession.expires_at, WebSession.last_seen_at).where(
+                WebSession.ended_at.is_(None)
+            )
+        ):
+            idle = timedelta(minutes=core.settings.session_idle_minutes)
+            if now < _utc(expires) and now - _utc(last_seen) < idle:
+                open_by_user[user_id] = open_by_user.get(user_id, 0) + 1
+        return [
+            UserOut(
+                id=user.id,
+                name=user.name,
+                role=Role(user.role),
+                reviewer=code,
+                active=user.active,
+                created_at=_utc(user.created_at),
+                token_expires_at=token_expires_at(core, user),
+                open_sessions=open_by_user.get(user.id, 0),
+            )
+            for user, code in rows
+        ]
+
+
+def revoke_user(core: Core, actor: Actor, name: str) -> None:
+    """Deactivate a user: their token is refused and their sessions end at once."""
+    with core.unit(actor) as unit:
+        unit.allow("user.manage")
+        user = _by_name(unit, name)
+        user.active = False
+        unit.record("user.revoke", None, user_id=user.id)
+        end_user_sessions(unit, user.id, "revoked")
+
+
+def rotate_token(core: Core, actor: Actor, name: str) -> str:
+    """Issue a new token for an active user; the old one and its sessions end at once."""
+    token = new_token()
+    with core.unit(actor) as unit:
+        unit.allow("user.manage")
+        user = _by_name(unit, name)
+        if not user.active:
+            raise ConflictError(f"user {name!r} was revoked; create a new user instead")
+        user.token_sha256 = token_hash(token)
+        user.token_issued_at = core.now()
+        unit.record("user.token_rotate", None, user_id=user.id)
+        end_user_sessions(unit, user.id, "rotated")
+    return token

@@ -38,6 +38,7 @@ from openimr.workflow.schemas import (
     ReviewerIn,
     ReviewerOut,
     Role,
+    UserOut,
 )
 from openimr.workflow.service import (
     accounts,
@@ -140,6 +141,17 @@ class Workflow:
         self, actor: Actor, name: str, role: Role, *, reviewer_code: str | None = None
     ) -> tuple[int, str]:
         return accounts.create_user(self.core, actor, name, role, reviewer_code=reviewer_code)
+
+    def list_users(self, actor: Actor) -> list[UserOut]:
+        return accounts.list_users(self.core, actor)
+
+    def revoke_user(self, actor: Actor, name: str) -> None:
+        """Deactivate a user: token refused, workbench sessions ended."""
+        accounts.revoke_user(self.core, actor, name)
+
+    def rotate_token(self, actor: Actor, name: str) -> str:
+        """A new token for the user (shown once); the old token and its sessions end."""
+        return accounts.rotate_token(self.core, actor, name)
 
     def add_reviewer(
         self, actor: Actor, data: ReviewerIn, *, user: str | None = None

@@ -1,0 +1,83 @@
+"""Users, tokens and workbench sessions in the store, on both backends: tokens expire, revoking
+a user or rotating their token ends the token and every session at once, all audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from tests.support import ADMIN, Clock, reviewer_data
+
+from openimr.errors import AccessDenied, ConflictError, NotFound
+from openimr.settings import Settings
+from openimr.workflow import Role, Workflow
+from openimr.workflow.schemas import ReviewerIn
+
+
+@pytest.fixture
+def short_lived(database, clock: Clock) -> Workflow:  # type: ignore[no-untyped-def]
+    settings = Settings(token_days=10, session_hours=12, session_idle_minutes=600)
+    return Workflow(database, clock=clock, settings=settings)
+
+
+def _actions(workflow: Workflow) -> list[str]:
+    workflow.seal_audit()
+    return [entry.action for entry in workflow.audit_entries(ADMIN)]
+
+
+def test_tokens_expire_and_sessions_never_outlive_them(short_lived: Workflow, clock: Clock):
+    _, token = short_lived.create_user(ADMIN, "intake-1", Role.INTAKE)
+    clock.advance(9)
+    assert short_lived.authenticate(token).name == "intake-1"
+    clock.now += timedelta(hours=20)
+    _, session_id = short_lived.start_session(token)
+    clock.now += timedelta(hours=3, minutes=59)
+    assert short_lived.session_actor(session_id) is not None
+    clock.now += timedelta(minutes=1)  # ten days after issue: token and session both end
+    assert short_lived.session_actor(session_id) is None
+    with pytest.raises(AccessDenied):
+        short_lived.authenticate(token)
+    (listed,) = short_lived.list_users(ADMIN)
+    assert listed.token_expires_at is not None and listed.open_sessions == 0
+
+
+def test_revoking_a_user_ends_their_token_and_sessions(workflow: Workflow) -> None:
+    workflow.add_reviewer(ADMIN, ReviewerIn.model_validate(reviewer_data("R-1")))
+    _, token = workflow.create_user(ADMIN, "dr-a", Role.REVIEWER, reviewer_code="R-1")
+    _, first = workflow.start_session(token)
+    _, second = workflow.start_session(token)
+    assert [u.open_sessions for u in workflow.list_users(ADMIN)] == [2]
+    workflow.revoke_user(ADMIN, "dr-a")
+    assert workflow.session_actor(first) is None and workflow.session_actor(second) is None
+    with pytest.raises(AccessDenied):
+        workflow.authenticate(token)
+    with pytest.raises(AccessDenied):
+        workflow.start_session(token)
+    (listed,) = workflow.list_users(ADMIN)
+    assert not listed.active and listed.reviewer == "R-1" and listed.open_sessions == 0
+    with pytest.raises(ConflictError):
+        workflow.rotate_token(ADMIN, "dr-a")
+    assert {"user.revoke", "session.end"} <= set(_actions(workflow))
+
+
+def test_rotating_issues_a_new_token_and_ends_the_old_one(workflow: Workflow) -> None:
+    _, old = workflow.create_user(ADMIN, "intake-1", Role.INTAKE)
+    _, session_id = workflow.start_session(old)
+    new = workflow.rotate_token(ADMIN, "intake-1")
+    assert new != old and workflow.authenticate(new).name == "intake-1"
+    with pytest.raises(AccessDenied):
+        workflow.authenticate(old)
+    assert workflow.session_actor(session_id) is None
+    assert "user.token_rotate" in _actions(workflow)
+
+
+def test_only_administrators_manage_users(workflow: Workflow) -> None:
+    _, token = workflow.create_user(ADMIN, "intake-1", Role.INTAKE)
+    intake = workflow.authenticate(token)
+    with pytest.raises(AccessDenied):
+        workflow.revoke_user(intake, "intake-1")
+    with pytest.raises(AccessDenied):
+        workflow.list_users(intake)
+    with pytest.raises(NotFound):
+        workflow.revoke_user(ADMIN, "nobody")
+    assert workflow.authenticate(token).name == "intake-1"
