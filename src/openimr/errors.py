@@ -84,6 +84,14 @@ class AccessDenied(OpenIMRError):
     """The caller's role or assignment does not allow this."""
 
 
+class TooManyAttempts(AccessDenied):
+    """Sign-in refused for a while after repeated failures; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFound(OpenIMRError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -100,6 +108,7 @@ class RenderError(OpenIMRError):
 HTTP_STATUS: tuple[tuple[type[OpenIMRError], int], ...] = (
     (InputError, 422),
     (NotFound, 404),
+    (TooManyAttempts, 429),
     (AccessDenied, 403),
     (ComponentUnavailable, 503),
     (StoreError, 503),

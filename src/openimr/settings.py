@@ -71,6 +71,18 @@ class Settings(BaseSettings):
         description="A bearer token stops working this many days after it was issued; "
         "`openimr users rotate NAME` issues a new one (OPENIMR_TOKEN_DAYS).",
     )
+    signin_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed workbench sign-ins allowed from one address, or for one account, "
+        "before sign-in is refused for a while (OPENIMR_SIGNIN_FAILURES).",
+    )
+    signin_lockout_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="The first refusal's length; each further failure doubles it, up to a day "
+        "(OPENIMR_SIGNIN_LOCKOUT_SECONDS).",
+    )
     organization: str = Field(
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
@@ -92,7 +104,13 @@ class Settings(BaseSettings):
     user: str | None = Field(default=None, validation_alias="USER")
 
     @field_validator(
-        "request_threads", "session_idle_minutes", "session_hours", "token_days", mode="before"
+        "request_threads",
+        "session_idle_minutes",
+        "session_hours",
+        "token_days",
+        "signin_failures",
+        "signin_lockout_seconds",
+        mode="before",
     )
     @classmethod
     def _whole_number(cls, value: object) -> object:

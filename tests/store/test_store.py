@@ -28,7 +28,7 @@ def test_migrations_create_exactly_the_models(database):
     assert diff == []
 
 
-@pytest.mark.parametrize("previous", ["0002", "0003", "0004"])
+@pytest.mark.parametrize("previous", ["0002", "0003", "0004", "0005"])
 def test_upgrade_from_an_earlier_head_keeps_its_rows(database_url, previous):
     """``openimr db upgrade`` over a store at an earlier revision, with users in it."""
     database = Database(database_url)

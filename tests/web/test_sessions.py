@@ -56,3 +56,20 @@ def test_a_forged_session_id_is_refused(client, seeded) -> None:
     forged = Signer(SECRET).dumps("session", {"s": "made-up"})
     client.cookies.set("openimr_session", forged, path="/workbench")
     assert client.get("/workbench/").status_code == 303
+
+
+def test_repeated_failed_sign_ins_are_answered_429_with_retry_after(client, seeded) -> None:
+    for attempt in range(6):
+        login = client.get("/workbench/login")
+        answer = client.post(
+            "/workbench/login",
+            data={"csrf": csrf_of(login.text), "token": "oimr_guess", "next": ""},
+        )
+        assert answer.status_code == (401 if attempt < 5 else 429)
+    assert answer.headers["retry-after"] == "30" and "Too many failed sign-ins" in answer.text
+    login = client.get("/workbench/login")
+    right = client.post(
+        "/workbench/login",
+        data={"csrf": csrf_of(login.text), "token": seeded.tokens["dr-a"], "next": ""},
+    )
+    assert right.status_code == 429 and "openimr_session" not in right.headers.get("set-cookie", "")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from tests.support import ADMIN, Clock, reviewer_data
 
-from openimr.errors import AccessDenied, ConflictError, NotFound
+from openimr.errors import AccessDenied, ConflictError, NotFound, TooManyAttempts
 from openimr.settings import Settings
 from openimr.workflow import Role, Workflow
 from openimr.workflow.schemas import ReviewerIn
@@ -81,3 +81,50 @@ def test_only_administrators_manage_users(workflow: Workflow) -> None:
     with pytest.raises(NotFound):
         workflow.revoke_user(ADMIN, "nobody")
     assert workflow.authenticate(token).name == "intake-1"
+
+
+def test_failed_sign_ins_are_audited_and_back_off_per_address_and_account(
+    workflow: Workflow, clock: Clock
+) -> None:
+    _, token = workflow.create_user(ADMIN, "intake-1", Role.INTAKE)
+    for _ in range(4):
+        with pytest.raises(AccessDenied) as refused:
+            workflow.start_session("oimr_guess", "203.0.113.9")
+        assert not isinstance(refused.value, TooManyAttempts)
+    with pytest.raises(AccessDenied):
+        workflow.start_session("oimr_guess", "203.0.113.9")  # the fifth: locked for 30 s
+    with pytest.raises(TooManyAttempts) as locked:
+        workflow.start_session(token, "203.0.113.9")  # even the right token waits
+    assert locked.value.retry_after == 30
+    assert workflow.start_session(token, "198.51.100.7")[0].name == "intake-1"
+    clock.now += timedelta(seconds=30)
+    with pytest.raises(AccessDenied):
+        workflow.start_session("oimr_guess", "203.0.113.9")  # the sixth: 60 s
+    with pytest.raises(TooManyAttempts) as locked:
+        workflow.start_session(token, "203.0.113.9")
+    assert locked.value.retry_after == 60
+    clock.now += timedelta(seconds=60)
+    assert workflow.start_session(token, "203.0.113.9")[0].name == "intake-1"  # count reset
+    with pytest.raises(AccessDenied) as again:
+        workflow.start_session("oimr_guess", "203.0.113.9")
+    assert not isinstance(again.value, TooManyAttempts)
+    workflow.seal_audit()
+    failed = [e for e in workflow.audit_entries(ADMIN) if e.action == "signin.failed"]
+    assert len(failed) == 7
+    text = repr([e.model_dump() for e in failed])
+    assert "oimr_guess" not in text and "203.0.113.9" not in text
+
+
+def test_a_revoked_token_counts_against_its_account_from_any_address(
+    workflow: Workflow,
+) -> None:
+    user_id, token = workflow.create_user(ADMIN, "intake-1", Role.INTAKE)
+    workflow.revoke_user(ADMIN, "intake-1")
+    for number in range(5):
+        with pytest.raises(AccessDenied):
+            workflow.start_session(token, f"192.0.2.{number}")
+    with pytest.raises(TooManyAttempts):
+        workflow.start_session(token, "192.0.2.99")
+    workflow.seal_audit()
+    failed = [e for e in workflow.audit_entries(ADMIN) if e.action == "signin.failed"]
+    assert {e.detail.get("user_id") for e in failed} == {user_id}

@@ -82,6 +82,18 @@ class WebSession(Base):
     end_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
+class SigninThrottle(Base):
+    """Failed sign-ins counted per client address and per account, for the back-off. The key
+    is a SHA-256 (of ``address:...`` or ``user:...``), so no address is kept in clear."""
+
+    __tablename__ = "signin_throttle"
+
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Reviewer(Base):
     """An expert reviewer in the registry; ``code`` is what logs show, never the name."""
 

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from openimr.errors import AccessDenied
+from openimr.errors import AccessDenied, TooManyAttempts
 from openimr.web import forms
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX
@@ -60,8 +60,18 @@ async def login(request: Request) -> Response:
         )
     token = forms.text_field(form, "token").strip()
     workflow = workflow_of(request)
+    address = request.client.host if request.client else None
     try:
-        actor, session_id = await run_in_threadpool(workflow.start_session, token)
+        actor, session_id = await run_in_threadpool(workflow.start_session, token, address)
+    except TooManyAttempts as exc:
+        refused = login_page(
+            request,
+            next_url=next_url,
+            status=429,
+            error=f"Too many failed sign-ins. Wait {exc.retry_after} seconds, then try again.",
+        )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except AccessDenied:
         return login_page(
             request,

@@ -8,14 +8,17 @@ revoking a user ends it wherever the cookie has been copied.
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from openimr.errors import AccessDenied, ConflictError, InputError, NotFound
-from openimr.store.models import Reviewer, User, WebSession
+from openimr.errors import AccessDenied, ConflictError, InputError, NotFound, TooManyAttempts
+from openimr.store import audit_log
+from openimr.store.audit_log import PendingEntry
+from openimr.store.models import Reviewer, SigninThrottle, User, WebSession
 from openimr.workflow.auth import new_token, token_hash
 from openimr.workflow.schemas import Actor, Role, UserOut
 from openimr.workflow.service import reviewers
@@ -23,6 +26,9 @@ from openimr.workflow.service.unit import Core, Unit
 
 #: A live session's last-seen time is written at most this often.
 _TOUCH_EVERY = timedelta(minutes=1)
+#: Failures older than this no longer count; no lockout lasts longer than a day.
+_FORGET_AFTER = timedelta(days=1)
+_MAX_LOCKOUT = timedelta(days=1)
 
 
 def _actor(user: User) -> Actor:
@@ -61,9 +67,79 @@ def authenticate(core: Core, token: str) -> Actor:
         return _actor(user)
 
 
-def start_session(core: Core, token: str) -> tuple[Actor, str]:
-    """Sign in with a bearer token: the actor and the new session's id (kept only hashed)."""
-    actor = authenticate(core, token)
+def _throttle_keys(address: str | None, user_id: int | None) -> list[str]:
+    keys = [token_hash(f"address:{address or '-'}")]
+    if user_id is not None:
+        keys.append(token_hash(f"user:{user_id}"))
+    return keys
+
+
+def _check_throttle(core: Core, session: Session, keys: list[str]) -> None:
+    """Refuse while any key is locked out, saying when to try again."""
+    now = core.now()
+    waits = [
+        _utc(row.locked_until) - now
+        for row in session.execute(
+            select(SigninThrottle).where(SigninThrottle.key_sha256.in_(keys))
+        ).scalars()
+        if row.locked_until is not None and _utc(row.locked_until) > now
+    ]
+    if waits:
+        seconds = max(1, math.ceil(max(waits).total_seconds()))
+        raise TooManyAttempts(
+            f"too many failed sign-ins; try again in {seconds} seconds", retry_after=seconds
+        )
+
+
+def _record_failure(core: Core, keys: list[str], user_id: int | None) -> None:
+    """Count a failure against each key, lock out past the allowance (doubling each time), and
+    audit it: the account by id when the token named one, the address hashed, never the token."""
+    now = core.now()
+    allowed = core.settings.signin_failures
+    first = timedelta(seconds=core.settings.signin_lockout_seconds)
+    with core.db.session() as session:
+        for key in keys:
+            row = session.get(SigninThrottle, key, with_for_update=True)
+            if row is None:
+                row = SigninThrottle(key_sha256=key, failures=0, last_failure_at=now)
+                session.add(row)
+            elif now - _utc(row.last_failure_at) > _FORGET_AFTER:
+                row.failures = 0
+            row.failures += 1
+            row.last_failure_at = now
+            over = row.failures - allowed
+            if over >= 0:
+                row.locked_until = now + min(first * 2 ** min(over, 20), _MAX_LOCKOUT)
+        detail: dict[str, object] = {"address_sha256": keys[0]}
+        if user_id is not None:
+            detail["user_id"] = user_id
+        audit_log.record(session, [PendingEntry("anonymous", "signin.failed", None, detail)])
+    core.audit_written()
+
+
+def start_session(core: Core, token: str, address: str | None = None) -> tuple[Actor, str]:
+    """Sign in with a bearer token: the actor and the new session's id (kept only hashed).
+
+    Failures are counted per client address, and per account when the token is one we know
+    (revoked or expired); past the allowance sign-in is refused with :class:`TooManyAttempts`
+    for a time that doubles with each further failure, even with a good token, so that
+    guessing gains nothing from speed."""
+    with core.db.session(write=False) as session:
+        known = session.execute(
+            select(User.id).where(User.token_sha256 == token_hash(token))
+        ).scalar_one_or_none()
+        _check_throttle(core, session, _throttle_keys(address, known))
+    try:
+        actor = authenticate(core, token)
+    except AccessDenied:
+        _record_failure(core, _throttle_keys(address, known), known)
+        raise
+    with core.db.session() as session:
+        session.execute(
+            delete(SigninThrottle).where(
+                SigninThrottle.key_sha256.in_(_throttle_keys(address, known))
+            )
+        )
     session_id = secrets.token_urlsafe(32)
     now = core.now()
     settings = core.settings

@@ -127,9 +127,10 @@ class Workflow:
     def authenticate(self, token: str) -> Actor:
         return accounts.authenticate(self.core, token)
 
-    def start_session(self, token: str) -> tuple[Actor, str]:
-        """Sign in to the workbench: the actor and the session id for the cookie."""
-        return accounts.start_session(self.core, token)
+    def start_session(self, token: str, address: str | None = None) -> tuple[Actor, str]:
+        """Sign in to the workbench: the actor and the session id for the cookie (failures
+        throttled per ``address`` and per account, and audited)."""
+        return accounts.start_session(self.core, token, address)
 
     def session_actor(self, session_id: str) -> Actor | None:
         return accounts.session_actor(self.core, session_id)
