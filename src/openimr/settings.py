@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="The first refusal's length; each further failure doubles it, up to a day "
         "(OPENIMR_SIGNIN_LOCKOUT_SECONDS).",
     )
+    allowed_origins: str = Field(
+        default="",
+        description="Other origins (scheme://host[:port], comma-separated) whose pages may post "
+        "workbench forms, besides the workbench's own origin (OPENIMR_ALLOWED_ORIGINS).",
+    )
     organization: str = Field(
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
@@ -122,6 +127,19 @@ class Settings(BaseSettings):
     @classmethod
     def _any_value(cls, value: object) -> bool:
         return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = [part.strip().rstrip("/").lower() for part in value.split(",") if part.strip()]
+        for origin in origins:
+            scheme, _, host = origin.partition("://")
+            if scheme not in {"http", "https"} or not host or "/" in host:
+                raise ValueError(f"expected scheme://host[:port], got {origin!r}")
+        return ",".join(origins)
+
+    def allowed_origin_list(self) -> frozenset[str]:
+        return frozenset(filter(None, self.allowed_origins.split(",")))
 
     @classmethod
     def load(cls) -> Settings:

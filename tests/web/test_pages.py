@@ -284,30 +284,85 @@ def test_letter_before_signing_is_explained(client, seeded) -> None:
     assert response.status_code == 409 and "once the determination is signed" in response.text
 
 
-def test_edits_posted_after_the_session_ended_come_back_after_sign_in(client, seeded) -> None:
+def test_an_anonymous_post_is_sent_to_sign_in_without_what_it_carried(client, seeded) -> None:
     sign_in(client, seeded.tokens["dr-a"])
     url, html = _open(client, seeded)
     fields = _form_fields(html, "determination-form")
-    fields["item-0-rationale"] = "Written while the session ran out."
+    fields["item-0-rationale"] = "Planted by another site."
     client.cookies.clear()
-    lost = client.post(f"{url}/determination", data=fields)
-    assert lost.status_code == 401 and "your edits are kept" in lost.text
-    carried = dict(re.findall(r'name="(carry:[^"]+)" value="([^"]*)"', lost.text))
-    assert carried["carry:item-0-rationale"] == "Written while the session ran out."
-    assert "carry:csrf" not in carried
+    posted = client.post(f"{url}/determination", data=fields)
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/workbench/login?next=/workbench/"
+    login = client.get(posted.headers["location"])
+    assert "Planted by another site." not in login.text and "carry:" not in login.text
     back = client.post(
         "/workbench/login",
         data={
-            "csrf": csrf_of(lost.text),
+            "csrf": csrf_of(login.text),
             "token": seeded.tokens["dr-a"],
             "next": f"{url}/determination",
-            **{k: _unescape(v) for k, v in carried.items()},
+            "carry:item-0-rationale": "Planted by another site.",
         },
     )
-    assert back.status_code == 200
-    assert "Your unsaved edits are below" in back.text
-    assert ">\nWritten while the session ran out.</textarea>" in back.text
-    assert "openimr_session=" in back.headers["set-cookie"]
+    assert back.status_code == 303 and back.headers["location"] == f"{url}/determination"
+    assert "Planted by another site." not in client.get(url).text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "https://testserver"},  # another scheme is another origin
+        {"Referer": "https://evil.example/page"},
+    ],
+)
+def test_posts_from_another_origin_are_refused(client, seeded, workflow, headers) -> None:
+    sign_in(client, seeded.tokens["dr-a"])
+    url, html = _open(client, seeded)
+    fields = _form_fields(html, "determination-form")
+    fields["item-0-rationale"] = "Sent from elsewhere."
+    refused = client.post(f"{url}/determination", data=fields, headers=headers)
+    assert refused.status_code == 403 and "another site" in refused.text
+    actor = workflow.authenticate(seeded.tokens["dr-a"])
+    assert workflow.get_determination(actor, seeded.cases["main"]).status == "none"
+    client.cookies.clear()
+    login = client.get("/workbench/login")
+    signin = client.post(
+        "/workbench/login",
+        data={"csrf": csrf_of(login.text), "token": seeded.tokens["dr-a"], "next": ""},
+        headers=headers,
+    )
+    assert signin.status_code == 403
+
+
+def test_posts_from_the_workbench_itself_pass(client, seeded) -> None:
+    sign_in(client, seeded.tokens["dr-a"])
+    url, html = _open(client, seeded)
+    fields = _form_fields(html, "determination-form")
+    own = client.post(f"{url}/determination", data=fields, headers={"Origin": "http://testserver"})
+    assert own.status_code == 303, own.text
+    fields = _form_fields(client.get(url).text, "determination-form")
+    by_referer = client.post(
+        f"{url}/determination", data=fields, headers={"Referer": f"http://testserver{url}"}
+    )
+    assert by_referer.status_code == 303, by_referer.text
+
+
+def test_a_configured_origin_may_post(workflow, seeded) -> None:
+    from fastapi.testclient import TestClient
+    from tests.web.support import workbench_app
+
+    from openimr.settings import Settings
+
+    workflow.core.settings = workflow.settings = Settings(allowed_origins="https://Portal.example/")
+    with TestClient(workbench_app(workflow), follow_redirects=False) as client:
+        login = client.get("/workbench/login")
+        data = {"csrf": csrf_of(login.text), "token": seeded.tokens["dr-a"], "next": ""}
+        passed = client.post(
+            "/workbench/login", data=data, headers={"Origin": "https://portal.example"}
+        )
+        assert passed.status_code == 303
 
 
 def _upload(client: TestClient, data: dict[str, Any], **fields: str):  # type: ignore[no-untyped-def]

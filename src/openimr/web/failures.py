@@ -1,6 +1,7 @@
 """How a failed workbench request is answered: with a page, never a traceback or JSON.
 
-:class:`WorkbenchRoute` turns a missing session into a sign-in redirect, a form without its
+:class:`WorkbenchRoute` refuses a state-changing request from another site's page, turns a
+missing session into a sign-in redirect (never carrying what was posted), a form without its
 CSRF token into a refusal, and an error of ours into a page giving the reason with the status
 from the table beside the exception tree (:func:`openimr.errors.http_status`).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,36 @@ def error_page(request: Request, status: int, message: str, web: Web | None = No
     )
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port not in (None, default) else ""
+    return f"{parts.scheme}://{parts.hostname}{port}".lower()
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a state-changing request came from the workbench's own pages: its ``Origin``
+    (else its ``Referer``) is this server's origin or a configured one. Browsers send one of
+    them with every cross-site form post; a request with neither still needs the form token.
+    """
+    claimed = request.headers.get("origin")
+    if claimed is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        claimed = referer
+    origin = _origin_of(claimed)
+    if origin is None:  # "null" (a sandboxed frame, a data: page) or something unreadable
+        return False
+    settings = request.app.state.workflow.settings
+    return origin == _origin_of(str(request.base_url)) or origin in (settings.allowed_origin_list())
+
+
 class WorkbenchRoute(APIRoute):
     """Answers errors with pages: a sign-in redirect, a refusal or the reason a step failed."""
 
@@ -50,6 +81,13 @@ class WorkbenchRoute(APIRoute):
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            if request.method not in _SAFE_METHODS and not same_origin(request):
+                return error_page(
+                    request,
+                    403,
+                    "This form was sent from another site, so it was refused; nothing was "
+                    "changed. Open the workbench directly and try again.",
+                )
             try:
                 return await original(request)
             except SignInRequired:

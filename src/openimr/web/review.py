@@ -27,7 +27,7 @@ from openimr.errors import (
 from openimr.web import forms, views
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX, render
-from openimr.web.session import Web, current, login_page, posted, signed_in
+from openimr.web.session import Web, posted, signed_in
 from openimr.workflow import Role
 from openimr.workflow.schemas import (
     CaseDetail,
@@ -100,7 +100,6 @@ def case_page_response(
     *,
     status: int = 200,
     submitted: forms.DraftValues | None = None,
-    restored: FormData | None = None,
     conflict: str | None = None,
     error: str | None = None,
     error_field: str | None = None,
@@ -116,11 +115,6 @@ def case_page_response(
     if view is not None and view.determination is not None:
         shown += view.determination.items
     record_views, located = views.records_view(records, shown, detail.record_documents)
-    if restored is not None:
-        try:
-            submitted = forms.DraftValues.from_form(restored, _form_items(detail, proposal, view))
-        except InputError:
-            submitted = None
     draft = view.determination if view is not None else None
     summary_saved = (
         draft.clinical_case_summary if draft else proposal.clinical_case_summary if proposal else ""
@@ -194,17 +188,6 @@ def _review_of(
     return proposal, proposal_error, view
 
 
-def _form_items(
-    detail: CaseDetail, proposal: Determination | None, view: DeterminationView | None
-) -> int:
-    """How many items the draft form holds: the draft's, else the proposal's, else the case's."""
-    if view is not None and view.determination is not None:
-        return len(view.determination.items)
-    if proposal is not None:
-        return len(proposal.items)
-    return len(detail.case_file.get("disputed_items") or [])
-
-
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: str, done: str | None = None) -> Response:
     web = await signed_in(request)
@@ -229,21 +212,6 @@ def _item_count(web: Web, case_id: str) -> tuple[int, Determination | None, Dete
 
 @router.post("/cases/{case_id}/determination")
 async def save_determination(request: Request, case_id: str) -> Response:
-    web = await current(request)
-    if web is None:
-        # The session ended while the reviewer was editing: keep every field for after sign-in.
-        form = await request.form(max_part_size=2 * 1024 * 1024)
-        carry = [
-            (f"carry:{k}", v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"
-        ]
-        return login_page(
-            request,
-            next_url=f"{PREFIX}/cases/{case_id}/determination",
-            status=401,
-            carry=carry,
-            error="Your session ended before the draft was saved. Sign in again: your edits "
-            "are kept and shown to you before anything is saved.",
-        )
     web, form = await posted(request)
     return await run_in_threadpool(_save, web, case_id, form)
 

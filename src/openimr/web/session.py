@@ -148,9 +148,8 @@ def login_page(
     next_url: str,
     error: str | None = None,
     status: int = 200,
-    carry: list[tuple[str, str]] | None = None,
 ) -> Response:
-    """The sign-in form, with a fresh cookie guarding it; ``carry`` holds unsaved fields."""
+    """The sign-in form, with a fresh cookie guarding it (and nothing anyone posted)."""
     nonce = secrets.token_urlsafe(32)
     settings = workflow_of(request).settings
     response = render(
@@ -161,7 +160,6 @@ def login_page(
             "csrf": nonce,
             "next_url": next_url,
             "error": error,
-            "carry": carry or [],
             "idle_minutes": settings.session_idle_minutes,
             "session_hours": settings.session_hours,
         },

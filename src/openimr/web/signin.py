@@ -1,7 +1,7 @@
 """Signing in with a bearer token, and out: the sign-in form is guarded by a cookie of its own.
 
-A reviewer whose session ended while editing is sent here with their unsaved fields; once
-signed in again they see the case page holding those edits, unsaved, to check and save.
+Nothing posted without a session is carried through sign-in: a page that showed such values
+as "your unsaved edits" would let another site fill in a reviewer's determination.
 """
 
 from __future__ import annotations
@@ -11,21 +11,17 @@ import time
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
-from starlette.datastructures import FormData
 
 from openimr.errors import AccessDenied, TooManyAttempts
 from openimr.web import forms
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX
-from openimr.web.review import case_page_response
 from openimr.web.security import LOGIN_COOKIE, LOGIN_FORM_SECONDS, SESSION_COOKIE, csrf_matches
 from openimr.web.session import (
-    Web,
     current,
     login_page,
     posted,
     safe_next,
-    session_data,
     set_session,
     signer,
     workflow_of,
@@ -45,7 +41,6 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 async def login(request: Request) -> Response:
     form = await request.form(max_part_size=2 * 1024 * 1024)
     next_url = safe_next(forms.text_field(form, "next"))
-    carry = [(k, v) for k, v in form.multi_items() if k.startswith("carry:") and isinstance(v, str)]
     guard = signer(request).loads("signin", request.cookies.get(LOGIN_COOKIE))
     nonce = guard.get("n") if guard else None
     issued = guard.get("t") if guard else None
@@ -55,14 +50,13 @@ async def login(request: Request) -> Response:
             request,
             next_url=next_url,
             status=400,
-            carry=carry,
             error="The sign-in form expired (or cookies are blocked). Please try again.",
         )
     token = forms.text_field(form, "token").strip()
     workflow = workflow_of(request)
     address = request.client.host if request.client else None
     try:
-        actor, session_id = await run_in_threadpool(workflow.start_session, token, address)
+        _, session_id = await run_in_threadpool(workflow.start_session, token, address)
     except TooManyAttempts as exc:
         refused = login_page(
             request,
@@ -77,25 +71,10 @@ async def login(request: Request) -> Response:
             request,
             next_url=next_url,
             status=401,
-            carry=carry,
             error="That token is not recognised or has been revoked. Paste the whole token "
             "printed by “openimr users create”.",
         )
-    response: Response
-    if carry and next_url.endswith("/determination"):
-        # Edits posted after the session ended: show them again, unsaved, to be checked.
-        restored = FormData([(k.removeprefix("carry:"), v) for k, v in carry])
-        web = Web(request, workflow, actor, session_data(request, session_id))
-        case_id = next_url.removeprefix(PREFIX + "/cases/").removesuffix("/determination")
-        response = await run_in_threadpool(
-            case_page_response,
-            web,
-            case_id,
-            restored=restored,
-            notice="You are signed in again. Your unsaved edits are below; check them and save.",
-        )
-    else:
-        response = RedirectResponse(next_url, status_code=303)
+    response = RedirectResponse(next_url, status_code=303)
     set_session(request, response, session_id)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
