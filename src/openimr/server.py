@@ -25,6 +25,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import openimr
 from openimr.api import API_PREFIX, mount_api
@@ -158,6 +159,10 @@ def create_app(
         redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.workflow = workflow
+    proxies = [p.strip() for p in workflow.settings.trusted_proxies.split(",") if p.strip()]
+    if proxies:
+        # Behind a TLS proxy: the scheme and client address it forwards, from it alone.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     mount_api(app)
     mount_workbench(app)
     return app

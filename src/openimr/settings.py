@@ -88,6 +88,19 @@ class Settings(BaseSettings):
         description="Other origins (scheme://host[:port], comma-separated) whose pages may post "
         "workbench forms, besides the workbench's own origin (OPENIMR_ALLOWED_ORIGINS).",
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark the workbench's cookies Secure whatever scheme the server sees: set "
+        "it when a TLS proxy in front speaks plain HTTP to the server "
+        "(OPENIMR_SECURE_COOKIES: true or false; without it, Secure when the request is HTTPS).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses of proxies (comma-separated, or *) whose X-Forwarded-Proto and "
+        "X-Forwarded-For are believed: the scheme then decides Secure cookies and the "
+        "workbench's own origin, the address the sign-in throttle (OPENIMR_TRUSTED_PROXIES; "
+        "default none).",
+    )
     organization: str = Field(
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -73,3 +74,55 @@ def test_repeated_failed_sign_ins_are_answered_429_with_retry_after(client, seed
         data={"csrf": csrf_of(login.text), "token": seeded.tokens["dr-a"], "next": ""},
     )
     assert right.status_code == 429 and "openimr_session" not in right.headers.get("set-cookie", "")
+
+
+def _client_with(workflow, **settings):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+    from tests.web.support import workbench_app
+
+    from openimr.settings import Settings
+
+    workflow.core.settings = workflow.settings = Settings(**settings)
+    return TestClient(workbench_app(workflow), follow_redirects=False)
+
+
+def _signin_cookie(client, token: str, headers: dict[str, str] | None = None) -> str:  # type: ignore[no-untyped-def]
+    login = client.get("/workbench/login", headers=headers)
+    # A client on http:// keeps a Secure cookie to itself; send the form's guard by hand.
+    guard = re.search(r"openimr_signin=([^;]+)", login.headers["set-cookie"])
+    assert guard is not None
+    answer = client.post(
+        "/workbench/login",
+        data={"csrf": csrf_of(login.text), "token": token, "next": ""},
+        headers={**(headers or {}), "Cookie": f"openimr_signin={guard.group(1)}"},
+    )
+    assert answer.status_code == 303, answer.text
+    return answer.headers["set-cookie"]
+
+
+def test_cookies_are_secure_when_the_deployment_says_so(workflow, seeded) -> None:
+    with _client_with(workflow) as plain:
+        assert "Secure" not in _signin_cookie(plain, seeded.tokens["dr-a"])
+    with _client_with(workflow, secure_cookies=True) as behind_tls:
+        login = behind_tls.get("/workbench/login")
+        assert "Secure" in login.headers["set-cookie"]
+        assert "Secure" in _signin_cookie(behind_tls, seeded.tokens["dr-a"])
+
+
+def test_a_trusted_proxys_forwarded_scheme_and_address_are_used(workflow, seeded) -> None:
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+        "Origin": "https://testserver",
+    }
+    with _client_with(workflow) as untrusted:
+        login = untrusted.get("/workbench/login")
+        refused = untrusted.post(
+            "/workbench/login",
+            data={"csrf": csrf_of(login.text), "token": seeded.tokens["dr-a"], "next": ""},
+            headers=forwarded,
+        )
+        assert refused.status_code == 403  # https origin, but the server saw http
+    with _client_with(workflow, trusted_proxies="*") as trusted:
+        cookie = _signin_cookie(trusted, seeded.tokens["dr-a"], forwarded)
+        assert "Secure" in cookie

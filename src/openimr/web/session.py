@@ -124,6 +124,12 @@ def safe_next(value: str | None) -> str:
     return PREFIX + "/"
 
 
+def secure_cookies(request: Request) -> bool:
+    """Secure when the deployment says it is behind TLS, else when this request is HTTPS
+    (the scheme a trusted proxy forwarded, if one is configured)."""
+    return workflow_of(request).settings.secure_cookies or request.url.scheme == "https"
+
+
 def session_data(request: Request, session_id: str) -> SessionData:
     return SessionData(session_id=session_id, csrf=signer(request).derive("csrf", session_id))
 
@@ -137,7 +143,7 @@ def set_session(request: Request, response: Response, session_id: str) -> Sessio
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
     )
     return data
 
@@ -172,6 +178,6 @@ def login_page(
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
     )
     return response
