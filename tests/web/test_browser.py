@@ -342,3 +342,36 @@ def test_intake_uploads_a_case_and_assigns_with_reasons(
     page.locator("#assignment").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "intake-assignment.png"))
     page.context.close()
+
+
+def test_pages_as_sent_open_beside_the_text_and_evidence_opens_its_page_marked(
+    browser: Any, server: Server, shots: Path
+) -> None:
+    from bench import recordgen
+    from tests.web.support import ADMIN
+
+    case_id = server.seeded.cases["main"]
+    pdf = bytes(recordgen.make_bundle(3, 3, duplicate=False, repeated_page=False).pdf)
+    server.workflow.add_document(
+        ADMIN, case_id, pdf, filename="records.pdf", media_type="application/pdf"
+    )
+    page = new_page(browser)
+    sign_in(page, server, "dr-a")
+    page.goto(server.case_url("main"))
+    pictures = page.locator("details.record-images").first
+    pictures.locator("summary").click()
+    first = pictures.locator("img").first
+    first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=first.element_handle()
+    )
+    text_box = pictures.locator("xpath=..").locator(".record-text").bounding_box()
+    image_box = first.bounding_box()
+    assert text_box is not None and image_box is not None
+    assert image_box["width"] > 200
+    page.screenshot(path=str(shots / "case-pages-as-sent.png"))
+    marked = page.locator("a.ev-page").first
+    assert marked.count() == 1
+    response = page.request.get(server.url + marked.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "image/png"
+    page.context.close()

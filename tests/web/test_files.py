@@ -78,6 +78,7 @@ def test_the_case_page_links_each_record_and_each_quote_to_its_page(
     html = client.get(f"/workbench/cases/{case_id}").text
     link = f"/workbench/cases/{case_id}/documents/{document_id}/pages/"
     assert "Pages as sent:" in html and f'href="{link}1"' in html
+    assert f'<img loading="lazy" src="{link}1"' in html  # the pictures beside the text
     quoted = re.findall(
         rf'href="{re.escape(link)}(\d+)\?record=\d+&amp;start=\d+&amp;end=\d+"[^>]*>'
         r"Page (\d+) as sent</a>",

@@ -168,7 +168,7 @@ def test_pages_carry_privacy_headers(client, seeded) -> None:
     response = client.get(f"/workbench/cases/{seeded.cases['main']}")
     assert response.headers["cache-control"] == "no-store"
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-frame-options"] == "DENY"
 
 

@@ -32,13 +32,15 @@ DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 def private_headers(csp: str = PAGE_CSP, *, framing: str = "DENY") -> dict[str, str]:
     """Headers for anything holding health information: never cached, never sniffed, no
-    referrer (URLs name cases)."""
+    referrer to other sites (URLs name cases). ``same-origin`` rather than ``no-referrer``:
+    under ``no-referrer`` browsers send ``Origin: null`` with the workbench's own form posts,
+    which the cross-site check must refuse."""
     return {
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "X-Frame-Options": framing,
     }
 
