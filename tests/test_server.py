@@ -113,3 +113,45 @@ def test_served_logs_keep_an_exception_to_its_class_name() -> None:
     line = logging.Formatter(config["formatters"]["plain"]["format"]).format(record)
     assert line.endswith("Exception in ASGI [ValueError]")
     assert not any(secret in line for secret in PLANTED)
+
+
+def test_a_body_larger_than_any_upload_is_refused_while_it_arrives(
+    app: FastAPI, workflow: Workflow
+) -> None:
+    """A declared length past the limit is refused before reading; a body streamed without a
+    length is cut off once it passes the limit; both 413, nothing read whole."""
+    from tests.support import ADMIN
+
+    from openimr.server import MAX_BODY_BYTES
+    from openimr.workflow import Role
+
+    _, token = workflow.create_user(ADMIN, "intake", Role.INTAKE)
+
+    def stream() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(MAX_BODY_BYTES // (1024 * 1024) + 2):
+            yield b"x" * (1024 * 1024)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        declared = client.post(
+            "/api/v1/cases",
+            content=b"{}",
+            headers={"Content-Type": "application/json", "Content-Length": str(MAX_BODY_BYTES + 1)},
+        )
+        assert declared.status_code == 413
+        assert "larger than" in declared.json()["error"]["message"]
+        streamed = client.post(
+            "/api/v1/cases",
+            content=stream(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        assert streamed.status_code == 413, streamed.text
+        assert "larger than" in streamed.json()["error"]["message"]
+        workbench = client.post(
+            "/workbench/login",
+            content=b"token=x",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Length": str(MAX_BODY_BYTES + 1),
+            },
+        )
+        assert workbench.status_code == 413

@@ -14,6 +14,7 @@ information. :func:`log_config` is how ``openimr serve`` logs.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -29,10 +30,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import openimr
 from openimr.api import API_PREFIX, mount_api
+from openimr.casefile.load import MAX_FILE_BYTES
 from openimr.settings import Settings
 from openimr.store.db import Database
 from openimr.web import mount_workbench
-from openimr.workflow import Workflow
+from openimr.workflow import MAX_DOCUMENT_BYTES, Workflow
 
 log = logging.getLogger("openimr.server")
 access = logging.getLogger("openimr.access")
@@ -101,6 +103,65 @@ def _route_template(scope: Scope) -> str:
     return str(getattr(route, "path_format", None) or getattr(route, "path", None) or "-")
 
 
+#: The largest body any route takes: a case file or a document (25 MiB each) inside the
+#: envelope of a multipart upload.
+MAX_BODY_BYTES = max(MAX_FILE_BYTES, MAX_DOCUMENT_BYTES) + 1024 * 1024
+
+
+class BodyLimit:
+    """Refuses a body larger than any route takes while it arrives, not after it was read:
+    by its declared length before a byte is read, else as soon as the bytes received pass
+    the limit (a 413 either way), so an oversized upload never fills the server's memory."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    from starlette.exceptions import HTTPException
+
+                    raise HTTPException(413, _too_large_message(self.limit))
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large_message(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes, more than any upload may be"
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    error = {"error": {"message": _too_large_message(limit), "field": None}}
+    body = json.dumps(error, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class _App(FastAPI):
     """FastAPI with :class:`RequestLog` around the whole stack, where no middleware added
     the usual way sits: it would run inside the layer that answers unexpected errors."""
@@ -108,7 +169,7 @@ class _App(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         own = (self.openapi_url, self.docs_url, self.redoc_url)
         private = (API_PREFIX + "/", *(url for url in own if url))
-        return RequestLog(super().build_middleware_stack(), private)
+        return RequestLog(BodyLimit(super().build_middleware_stack()), private)
 
 
 def create_app(
