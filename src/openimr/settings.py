@@ -8,6 +8,9 @@ naming the variable.
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -52,6 +55,11 @@ class Settings(BaseSettings):
         default=None,
         description="Key that signs the workbench's session cookies (OPENIMR_WEB_SECRET; "
         "default a key file in the home).",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs audit checkpoints (OPENIMR_AUDIT_KEY; default a key file "
+        "in the home). Kept apart from the database, a checkpoint proves the log's head.",
     )
     session_idle_minutes: int = Field(
         default=30,
@@ -172,3 +180,23 @@ class Settings(BaseSettings):
             return self.home.expanduser()
         base = self.xdg_data_home.expanduser() if self.xdg_data_home else None
         return (base or Path.home() / ".local" / "share") / "openimr"
+
+
+def key_file(path: Path, what: str) -> bytes:
+    """A random key kept in ``path``, created once (``O_EXCL``, mode 0600, its folder 0700),
+    so processes started together all end up reading the same key."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    for _ in range(50):  # another process may be between creating and writing the file
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key.encode()
+        time.sleep(0.02)
+    raise InputError(f"the {what} key file is empty", source=str(path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,66 @@ def test_command_line_lists_revokes_and_rotates_users(database_url):
         assert not active
     finally:
         database.dispose()
+
+
+def _entries(database: Database, actions: list[str]) -> None:
+    with database.session() as session:
+        audit_log.record(session, [audit_log.PendingEntry("tester", a) for a in actions])
+        audit_log.seal(session)
+
+
+def _checked(database: Database, key: bytes, checkpoint: dict) -> list[str]:  # type: ignore[type-arg]
+    with database.session(write=False) as session:
+        report = audit_log.verify(session)
+        audit_log.check_against(session, key, checkpoint, report)
+    return report.problems
+
+
+def test_a_checkpoint_shows_a_log_cut_short_or_rewritten(database):
+    """A chain rebuilt after entries were removed or changed verifies on its own; the head
+    signed into a checkpoint outside the database does not match it any more."""
+    key, at = b"k" * 32, datetime(2026, 12, 1, tzinfo=UTC)
+    _entries(database, [f"event.{i}" for i in range(5)])
+    with database.session(write=False) as session:
+        head = audit_log.verify(session)
+    checkpoint = audit_log.sign_checkpoint(key, head.entries, head.head_hash, at)
+    _entries(database, ["event.later"])
+    assert _checked(database, key, checkpoint) == []  # a log that grew still holds the head
+    forged = {**checkpoint, "entries": 3}
+    assert any("signature does not match" in p for p in _checked(database, key, forged))
+    assert any("signature does not match" in p for p in _checked(database, b"x" * 32, checkpoint))
+
+    _disable_protection(database)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM audit_log WHERE seq >= 4")
+    with database.session(write=False) as session:
+        assert audit_log.verify(session).ok  # the shorter chain is intact on its own
+    problems = _checked(database, key, checkpoint)
+    assert any("ends before entry 5" in p for p in problems), problems
+
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM audit_log")
+    _entries(database, [f"rewritten.{i}" for i in range(6)])
+    with database.session(write=False) as session:
+        assert audit_log.verify(session).ok  # rebuilt from the start: intact on its own
+    problems = _checked(database, key, checkpoint)
+    assert any("rewritten" in p for p in problems), problems
+
+
+def test_command_line_checkpoint_and_verify_against(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENIMR_HOME", str(tmp_path / "home"))
+    app, runner = _cli(), CliRunner()
+    url = ["--database-url", database_url]
+    assert (
+        runner.invoke(app, ["users", "create", "intake-1", "--role", "intake", *url]).exit_code == 0
+    )
+    path = tmp_path / "checkpoint.json"
+    written = runner.invoke(app, ["audit", "checkpoint", "--out", str(path), *url])
+    assert written.exit_code == 0, written.output
+    key_file = tmp_path / "home" / "audit-checkpoint.key"
+    assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+    verified = runner.invoke(app, ["audit", "verify", "--against", str(path), *url])
+    assert verified.exit_code == 0 and "intact" in verified.output
+    path.write_text(path.read_text().replace('"entries": 1', '"entries": 2'))
+    forged = runner.invoke(app, ["audit", "verify", "--against", str(path), *url])
+    assert forged.exit_code == 1 and "signature does not match" in forged.output

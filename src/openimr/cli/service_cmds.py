@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -71,12 +72,54 @@ def _register_db(db_app: typer.Typer, audit_app: typer.Typer) -> None:
             database.dispose()
         typer.echo(f"{database.describe()}: schema at revision {revision}")
 
-    @audit_app.command("verify")
-    def audit_verify(database_url: DatabaseOption = None) -> None:
-        """Recompute the audit log's hash chain; exit 1 if any entry was altered or removed."""
+    @audit_app.command("checkpoint")
+    def audit_checkpoint(
+        out: Annotated[
+            Path, typer.Option("--out", help="File for the checkpoint; keep it off this database.")
+        ],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Sign the audit log's head (entries and hash) into a file kept outside the database;
+        `audit verify --against FILE` then shows whether the log was cut short or rewritten."""
+        import json
+
         workflow = _workflow(database_url, migrate=False)
         try:
-            report = workflow.verify_audit()
+            checkpoint = workflow.audit_checkpoint()
+        finally:
+            workflow.db.dispose()
+        out.write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"checkpoint: {checkpoint['entries']} entries, head {checkpoint['head_hash']}")
+
+    @audit_app.command("verify")
+    def audit_verify(
+        against: Annotated[
+            Path | None,
+            typer.Option("--against", help="A checkpoint written by `audit checkpoint`."),
+        ] = None,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Recompute the audit log's hash chain; exit 1 if any entry was altered or removed,
+        or if the log no longer holds the head a checkpoint recorded."""
+        import json
+
+        from openimr.errors import InputError
+
+        checkpoint = None
+        if against is not None:
+            try:
+                checkpoint = json.loads(against.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"cannot read the checkpoint: {exc}", source=str(against)
+                ) from None
+        workflow = _workflow(database_url, migrate=False)
+        try:
+            report = (
+                workflow.verify_audit()
+                if checkpoint is None
+                else workflow.verify_audit_against(checkpoint)
+            )
         finally:
             workflow.db.dispose()
         for problem in report.problems:

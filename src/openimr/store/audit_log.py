@@ -17,6 +17,7 @@ seals in the background (:class:`BackgroundSealer`) within a fraction of a secon
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -245,6 +246,55 @@ def verify(session: Session, *, batch: int = 5000, max_problems: int = 50) -> Ve
             break
     report.head_hash = prev_hash
     return report
+
+
+def checkpoint_payload(entries: int, head_hash: str, at: datetime) -> str:
+    """The text a checkpoint signs: how long the chain was, its head, and when."""
+    return canonical_json({"entries": entries, "head_hash": head_hash, "at": format_time(at)})
+
+
+def sign_checkpoint(key: bytes, entries: int, head_hash: str, at: datetime) -> dict[str, Any]:
+    """A checkpoint of the chain's head, signed (HMAC-SHA256) with a key kept elsewhere."""
+    payload = checkpoint_payload(entries, head_hash, at)
+    signature = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+    return {"entries": entries, "head_hash": head_hash, "at": format_time(at), "hmac": signature}
+
+
+def check_against(
+    session: Session, key: bytes, checkpoint: dict[str, Any], report: VerifyReport
+) -> None:
+    """Add to ``report`` what a checkpoint shows: the chain cut short, or rewritten up to it.
+
+    A chain rebuilt after an entry was deleted or changed verifies on its own; only a head
+    recorded outside the database shows that it is no longer the chain that was.
+    """
+    try:
+        entries = int(checkpoint["entries"])
+        head_hash = str(checkpoint["head_hash"])
+        at = datetime.strptime(str(checkpoint["at"]), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        given = str(checkpoint["hmac"])
+    except (KeyError, TypeError, ValueError):
+        report.problems.append("the checkpoint is not one this command wrote")
+        return
+    expected = sign_checkpoint(key, entries, head_hash, at)["hmac"]
+    if not hmac.compare_digest(expected, given):
+        report.problems.append(
+            "the checkpoint's signature does not match (altered, or another key)"
+        )
+        return
+    if entries == 0:
+        return
+    row = session.execute(select(AuditEntry).where(AuditEntry.seq == entries)).scalar_one_or_none()
+    if row is None:
+        report.problems.append(
+            f"the log ends before entry {entries}, which the checkpoint of {checkpoint['at']} "
+            "recorded (entries removed)"
+        )
+    elif row.entry_hash != head_hash:
+        report.problems.append(
+            f"entry {entries} is not the one the checkpoint of {checkpoint['at']} recorded "
+            "(the log was rewritten)"
+        )
 
 
 def _iterate(session: Session, batch: int) -> Iterator[AuditEntry]:

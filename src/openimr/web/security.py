@@ -13,14 +13,11 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from openimr.errors import InputError
-from openimr.settings import Settings
+from openimr.settings import Settings, key_file
 
 #: Name of the session cookie and of the cookie guarding the sign-in form.
 SESSION_COOKIE = "openimr_session"
@@ -112,19 +109,4 @@ def load_secret(home: Path | None = None) -> bytes:
         return settings.web_secret.get_secret_value().encode()
     if home is None:
         home = settings.data_home()
-    path = home / SECRET_FILE_NAME
-    if not path.exists():
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-    for _ in range(50):  # another process may be between creating and writing the file
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key.encode()
-        time.sleep(0.02)
-    raise InputError("the workbench session key file is empty", source=str(path))
+    return key_file(home / SECRET_FILE_NAME, "workbench session")

@@ -300,3 +300,9 @@ class Workflow:
 
     def verify_audit(self) -> audit_store.VerifyReport:
         return audit_log.verify_audit(self.core)
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        return audit_log.audit_checkpoint(self.core)
+
+    def verify_audit_against(self, checkpoint: dict[str, Any]) -> audit_store.VerifyReport:
+        return audit_log.verify_audit_against(self.core, checkpoint)
