@@ -310,3 +310,46 @@ def test_a_letter_that_cannot_be_rendered_is_a_server_error(client, users, make_
     assert "could not be produced" in letter.json()["error"]["message"]
     detail = client.get(f"/api/v1/cases/{case_id}", headers=users.intake).json()
     assert detail["status"] == "determination_signed"
+
+
+def test_a_signed_determination_is_published_de_identified_and_exported_as_fhir(
+    client, users, make_case
+):
+    case = make_case(
+        parties={
+            "claimant": {"name": "Zebulon Quixote", "date_of_birth": "1961-04-17"},
+            "claim_numbers": ["WC-448812-77"],
+        }
+    )
+    case["records"][0]["text"] = (
+        "Zebulon Quixote, claim WC-448812-77, has low back pain radiating to the left leg. "
+        "Request physical therapy."
+    )
+    created = client.post(
+        "/api/v1/cases", json={"case": case, "application": {"signed": True}}, headers=users.intake
+    ).json()
+    case_id = created["id"]
+    client.post(f"/api/v1/cases/{case_id}/assignment", headers=users.intake)
+    client.post(f"/api/v1/cases/{case_id}/records-complete", headers=users.intake)
+    publication = f"/api/v1/cases/{case_id}/publication"
+    assert client.get(publication, headers=users.intake).status_code == 409  # nothing signed
+    url = f"/api/v1/cases/{case_id}/determination"
+    summary = "Zebulon Quixote, claim WC-448812-77, reports low back pain."
+    edit = {"version": 0, "items": [ITEM_EDIT], "clinical_case_summary": summary}
+    assert client.put(url, json=edit, headers=users.reviewer_a).status_code == 200
+    assert (
+        client.post(f"{url}/sign", json={"version": 1}, headers=users.reviewer_a).status_code == 200
+    )
+
+    assert client.get(publication, headers=users.reviewer_a).status_code == 403
+    record = client.get(publication, headers=users.intake)
+    assert record.status_code == 200, record.text
+    assert "Zebulon" not in record.text and "WC-448812-77" not in record.text
+    assert record.json()["items"][0]["decision"] in {"upheld", "overturned"}
+    assert record.headers["X-Identifiers-Removed"] != "none"
+    letter = client.get(f"{publication}?format=pdf", headers=users.admin)
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
+    fhir = client.get(f"/api/v1/cases/{case_id}/fhir", headers=users.intake)
+    assert fhir.status_code == 200 and fhir.json()["resourceType"] == "ClaimResponse"
+    bundle = client.get(f"/api/v1/cases/{case_id}/fhir?kind=bundle", headers=users.intake)
+    assert bundle.json()["resourceType"] == "Bundle"  # for staff systems: the records as signed

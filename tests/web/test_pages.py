@@ -275,7 +275,17 @@ def test_sign_needs_the_confirmation_then_freezes_and_gives_the_letter(
     assert inline.headers["x-frame-options"] == "SAMEORIGIN"
     preview = client.get(f"{url}/letter")
     assert preview.status_code == 200 and 'iframe class="letter-frame"' in preview.text
+    assert "publishable letter" not in preview.text  # publishing is the organization's act
     assert client.get(f"{url}/letter/docx").status_code == 404
+    assert client.get(f"{url}/publication/json").status_code == 403
+    client.cookies.clear()
+    sign_in(client, seeded.tokens["admin"])
+    preview = client.get(f"{url}/letter")
+    assert f'href="{url}/publication/pdf"' in preview.text
+    record = client.get(f"{url}/publication/json")
+    assert record.status_code == 200, record.text
+    assert record.headers["content-disposition"].startswith("attachment;")
+    assert record.json()["items"]
 
 
 def test_letter_before_signing_is_explained(client, seeded) -> None:

@@ -47,6 +47,25 @@ async def letter_file(request: Request, case_id: str, fmt: str, download: bool =
     return Response(letter.content, media_type=media, headers=headers)
 
 
+_PUBLISHED_FILES = {"pdf": "pdf", "json": "json", "text": "txt", "html": "html"}
+
+
+@router.get("/cases/{case_id}/publication/{fmt}")
+async def publication_file(request: Request, case_id: str, fmt: str) -> Response:
+    """The publishable letter or corpus record of a signed determination, de-identified."""
+    web = await signed_in(request)
+    if fmt not in _PUBLISHED_FILES:
+        return error_page(request, 404, "Publications come as pdf, json, html or text.", web)
+    published = await run_in_threadpool(web.workflow.published, web.actor, case_id, fmt)
+    media = published.media_type + (
+        "; charset=utf-8" if published.media_type.startswith("text/") else ""
+    )
+    headers = private_headers(DOWNLOAD_CSP)
+    name = f"{case_id}-published.{_PUBLISHED_FILES[fmt]}"
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(published.content, media_type=media, headers=headers)
+
+
 @router.get("/cases/{case_id}/documents/{document_id}")
 async def document_file(request: Request, case_id: str, document_id: int) -> Response:
     web = await signed_in(request)

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "determination.sign": frozenset({Role.REVIEWER}),
     "letter.read": frozenset({Role.INTAKE, Role.ADMIN, Role.REVIEWER}),
     "letter.issue": frozenset({Role.INTAKE, Role.ADMIN}),
+    "letter.publish": frozenset({Role.INTAKE, Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN}),
     "reviewer.manage": frozenset({Role.ADMIN}),
     "reviewer.list": frozenset({Role.INTAKE, Role.ADMIN}),

@@ -422,6 +422,17 @@ class AuditEntryOut(_Out):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class PublishedOut(_Out):
+    """A publishable (de-identified) letter or corpus record, or a FHIR export: the bytes,
+    their media type, and how many identifiers of each kind were removed."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    content: bytes
+    media_type: str
+    removed: dict[str, int] = Field(default_factory=dict)
+
+
 class LetterOut(_Out):
     """A stored letter: the bytes, their media type and which version."""
 

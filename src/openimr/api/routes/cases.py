@@ -455,4 +455,57 @@ def reissue_letter(
     )
 
 
+PublishedFormat = Literal["json", "text", "html", "pdf"]
+
+
+@router.get(
+    "/{case_id}/publication",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/plain": {},
+                "text/html": {},
+                "application/pdf": {},
+            }
+        },
+        **responses(403, 404, 409),
+    },
+    summary="The publishable letter or corpus record: every identifier removed (LC 4610.6(i))",
+)
+def get_publication(
+    case_id: str,
+    workflow: WorkflowDep,
+    actor: ActorDep,
+    format: Annotated[PublishedFormat, Query()] = "json",
+) -> Response:
+    """The signed determination de-identified: the letter (text, HTML, PDF) or the record
+    for the corpus (JSON); counts of what was removed, by kind, in ``X-Identifiers-Removed``."""
+    published = workflow.published(actor, case_id, format)
+    media = published.media_type + (
+        "; charset=utf-8" if published.media_type.startswith("text/") else ""
+    )
+    counts = ",".join(f"{kind}={n}" for kind, n in published.removed.items()) or "none"
+    return Response(
+        content=published.content, media_type=media, headers={"X-Identifiers-Removed": counts}
+    )
+
+
+@router.get(
+    "/{case_id}/fhir",
+    response_class=Response,
+    responses={200: {"content": {"application/fhir+json": {}}}, **responses(403, 404, 409)},
+    summary="The signed determination as FHIR R4: a ClaimResponse, or the case as a Bundle",
+)
+def get_fhir(
+    case_id: str,
+    workflow: WorkflowDep,
+    actor: ActorDep,
+    kind: Annotated[Literal["claim-response", "bundle"], Query()] = "claim-response",
+) -> Response:
+    exported = workflow.fhir_export(actor, case_id, kind)
+    return Response(content=exported.content, media_type=exported.media_type)
+
+
 __all__ = ["ErrorResponse", "router"]

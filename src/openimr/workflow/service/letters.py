@@ -10,12 +10,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openimr.casefile import CaseFile
 from openimr.domain import Determination
 from openimr.errors import ComponentUnavailable, InputError, NotFound, WorkflowError
 from openimr.store.models import Case, DeterminationRecord, Document
-from openimr.workflow.schemas import Actor, DocumentKind, LetterOut
+from openimr.workflow.schemas import Actor, DocumentKind, LetterOut, PublishedOut
 from openimr.workflow.service import documents
-from openimr.workflow.service.cases import store_deadlines
+from openimr.workflow.service.cases import effective_case_file, store_deadlines
 from openimr.workflow.service.determinations import signed_record
 from openimr.workflow.service.unit import Core, LetterRenderer, sha256_hex
 from openimr.workflow.states import CaseStatus
@@ -148,3 +149,59 @@ def _letter_out(document: Document, fmt: str) -> LetterOut:
         sha256=document.sha256,
         format=fmt,
     )
+
+
+_PUBLISHED_MEDIA = {
+    "json": "application/json",
+    "text": "text/plain",
+    "html": "text/html",
+    "pdf": "application/pdf",
+}
+
+
+def published(core: Core, actor: Actor, case_id: str, fmt: str) -> PublishedOut:
+    """The publishable letter or corpus record of the signed determination: every identity
+    the case file lists, and those nobody listed, removed; refused if one is found again."""
+    from openimr.publication import publish, redactor_for
+
+    if fmt not in _PUBLISHED_MEDIA:
+        raise InputError(f"unknown format {fmt!r}", location="format")
+    determination, case_file = _signed_with_case_file(core, actor, case_id, "letter.publish")
+    result = publish(determination, redactor_for(None, case_file), fmt)  # type: ignore[arg-type]
+    removed = dict(sorted(result.removed.items()))
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "letter.publish")
+        unit.record("letter.publish", case.id, format=fmt, removed=sum(removed.values()))
+    return PublishedOut(content=result.content, media_type=_PUBLISHED_MEDIA[fmt], removed=removed)
+
+
+def fhir_export(core: Core, actor: Actor, case_id: str, kind: str) -> PublishedOut:
+    """The signed determination as a FHIR R4 ClaimResponse, or the case and it as a Bundle
+    (the worker by sex alone; the parties' identities are never exported)."""
+    import json
+
+    from openimr.interop import fhir
+
+    if kind not in {"claim-response", "bundle"}:
+        raise InputError(f"unknown FHIR export {kind!r}", location="kind")
+    determination, case_file = _signed_with_case_file(core, actor, case_id, "letter.publish")
+    resource = (
+        fhir.claim_response(determination)
+        if kind == "claim-response"
+        else fhir.case_bundle(case_file, determination)
+    )
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "letter.publish")
+        unit.record("fhir.export", case.id, kind=kind)
+    content = json.dumps(resource, indent=2, sort_keys=True).encode()
+    return PublishedOut(content=content, media_type="application/fhir+json")
+
+
+def _signed_with_case_file(
+    core: Core, actor: Actor, case_id: str, permission: str
+) -> tuple[Determination, CaseFile]:
+    with core.unit(actor, write=False) as unit:
+        case = unit.case(case_id, permission)
+        signed = _signed(unit.session, case)
+        case_file = effective_case_file(unit.session, case)
+    return Determination.model_validate_json(signed.content), case_file

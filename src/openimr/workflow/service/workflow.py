@@ -35,6 +35,7 @@ from openimr.workflow.schemas import (
     EvidenceRef,
     LetterOut,
     PageImageOut,
+    PublishedOut,
     ReviewerIn,
     ReviewerOut,
     Role,
@@ -287,6 +288,12 @@ class Workflow:
 
     def issue_letter(self, actor: Actor, case_id: str, fmt: str) -> LetterOut:
         return letters.issue_letter(self.core, actor, case_id, fmt)
+
+    def published(self, actor: Actor, case_id: str, fmt: str) -> PublishedOut:
+        return letters.published(self.core, actor, case_id, fmt)
+
+    def fhir_export(self, actor: Actor, case_id: str, kind: str) -> PublishedOut:
+        return letters.fhir_export(self.core, actor, case_id, kind)
 
     # -- audit -----------------------------------------------------------------------------
 
