@@ -12,6 +12,7 @@ import itertools
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from openimr.records.errors import DocumentError
 from openimr.records.normalize import Line
 
 if TYPE_CHECKING:
+    import pypdfium2 as pdfium
     from PIL.Image import Image
 
 __all__ = [
@@ -219,8 +221,10 @@ def pdf_page_count(data: Path | bytes, *, source: str) -> int:
             document.close()
 
 
-def render_pdf_page(data: bytes, number: int, *, source: str, dpi: int) -> Image:
-    """Page ``number`` (1-based) as a grey picture, for the reviewer to read beside its text."""
+@contextmanager
+def _one_page(data: bytes, number: int, source: str) -> Iterator[pdfium.PdfPage]:
+    """Page ``number`` (1-based) of a PDF, open under the PDFium lock until the block ends; a
+    page the document does not have is NotFound, one PDFium cannot load a DocumentError."""
     import pypdfium2
 
     with PDFIUM_LOCK:
@@ -236,17 +240,26 @@ def render_pdf_page(data: bytes, number: int, *, source: str, dpi: int) -> Image
                     f"the page cannot be read ({exc})", source=source, page=number
                 ) from None
             try:
-                width, height = page.get_size()
-                _check_images(page, number, source)
-                return _render(page, width, height, dpi)
-            except pypdfium2.PdfiumError as exc:
-                raise DocumentError(
-                    f"the page cannot be drawn ({exc})", source=source, page=number
-                ) from None
+                yield page
             finally:
                 page.close()
         finally:
             document.close()
+
+
+def render_pdf_page(data: bytes, number: int, *, source: str, dpi: int) -> Image:
+    """Page ``number`` (1-based) as a grey picture, for the reviewer to read beside its text."""
+    import pypdfium2
+
+    with _one_page(data, number, source) as page:
+        try:
+            width, height = page.get_size()
+            _check_images(page, number, source)
+            return _render(page, width, height, dpi)
+        except pypdfium2.PdfiumError as exc:
+            raise DocumentError(
+                f"the page cannot be drawn ({exc})", source=source, page=number
+            ) from None
 
 
 def pdf_page_words(data: bytes, number: int, *, source: str) -> tuple[list[Line], float] | None:
@@ -256,54 +269,50 @@ def pdf_page_words(data: bytes, number: int, *, source: str) -> tuple[list[Line]
     Quoted words are marked on a text page where PDFium drew them, exactly and without OCR.
     """
     import pypdfium2
-    import pypdfium2.raw as pdfium_c
 
-    with PDFIUM_LOCK:
-        document = _open(data, source)
+    with _one_page(data, number, source) as page:
         try:
-            count = len(document)
-            if not 1 <= number <= count:
-                raise NotFound(f"the document has {count} page(s); there is no page {number}")
+            width, height = page.get_size()
+            textpage = page.get_textpage()
             try:
-                page = document[number - 1]
-                try:
-                    width, height = page.get_size()
-                    textpage = page.get_textpage()
-                    try:
-                        words: list[Line] = []
-                        text, box = "", [0.0, 0.0, 0.0, 0.0]
-                        chars = textpage.count_chars()
-                        for index in range(chars + 1):  # one past the end closes the last word
-                            char = " "
-                            if index < chars:
-                                char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
-                            if char.isspace() or char == "\x00":
-                                if text:
-                                    words.append(Line(text, *box))
-                                text = ""
-                                continue
-                            left, bottom, right, top = textpage.get_charbox(index)
-                            here = [left, height - top, right, height - bottom]
-                            if not text:
-                                box = here
-                            else:
-                                box = [
-                                    min(box[0], here[0]),
-                                    min(box[1], here[1]),
-                                    max(box[2], here[2]),
-                                    max(box[3], here[3]),
-                                ]
-                            text += char
-                    finally:
-                        textpage.close()
-                finally:
-                    page.close()
-            except pypdfium2.PdfiumError as exc:
-                raise DocumentError(
-                    f"the page cannot be read ({exc})", source=source, page=number
-                ) from None
-        finally:
-            document.close()
+                words = _text_words(textpage, height)
+            finally:
+                textpage.close()
+        except pypdfium2.PdfiumError as exc:
+            raise DocumentError(
+                f"the page cannot be read ({exc})", source=source, page=number
+            ) from None
     if sum(len(word.text) for word in words) < MIN_TEXT_CHARS:
         return None
     return words, width
+
+
+def _text_words(textpage: pdfium.PdfTextPage, height: float) -> list[Line]:
+    """A text page's words with their boxes: characters between spaces, boxes joined."""
+    import pypdfium2.raw as pdfium_c
+
+    words: list[Line] = []
+    text, box = "", [0.0, 0.0, 0.0, 0.0]
+    chars = textpage.count_chars()
+    for index in range(chars + 1):  # one past the end closes the last word
+        char = " "
+        if index < chars:
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+        if char.isspace() or char == "\x00":
+            if text:
+                words.append(Line(text, *box))
+            text = ""
+            continue
+        left, bottom, right, top = textpage.get_charbox(index)
+        here = [left, height - top, right, height - bottom]
+        if not text:
+            box = here
+        else:
+            box = [
+                min(box[0], here[0]),
+                min(box[1], here[1]),
+                max(box[2], here[2]),
+                max(box[3], here[3]),
+            ]
+        text += char
+    return words
