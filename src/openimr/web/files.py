@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from openimr.web.failures import error_page, workbench_router
 from openimr.web.pages import DOWNLOAD_CSP, LETTER_CSP, private_headers, render
 from openimr.web.session import signed_in
-from openimr.workflow.schemas import MAX_COUNT, DeterminationStatus, EvidenceRef
+from openimr.workflow.schemas import MAX_COUNT, DeterminationStatus, EvidenceRef, content_type
 
 _LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
 router = workbench_router()
@@ -38,7 +38,7 @@ async def letter_file(request: Request, case_id: str, fmt: str, download: bool =
     if fmt not in _LETTER_FILES:
         return error_page(request, 404, "Letters come as pdf, html or text.", web)
     letter = await run_in_threadpool(web.workflow.get_letter, web.actor, case_id, fmt)
-    media = letter.media_type + ("; charset=utf-8" if letter.media_type.startswith("text/") else "")
+    media = content_type(letter.media_type)
     inline = fmt == "html" and not download
     headers = private_headers(LETTER_CSP if inline else DOWNLOAD_CSP, framing="SAMEORIGIN")
     name = f"{case_id}-final-determination-v{letter.version}.{_LETTER_FILES[fmt]}"
@@ -57,9 +57,7 @@ async def publication_file(request: Request, case_id: str, fmt: str) -> Response
     if fmt not in _PUBLISHED_FILES:
         return error_page(request, 404, "Publications come as pdf, json, html or text.", web)
     published = await run_in_threadpool(web.workflow.published, web.actor, case_id, fmt)
-    media = published.media_type + (
-        "; charset=utf-8" if published.media_type.startswith("text/") else ""
-    )
+    media = content_type(published.media_type)
     headers = private_headers(DOWNLOAD_CSP)
     name = f"{case_id}-published.{_PUBLISHED_FILES[fmt]}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'

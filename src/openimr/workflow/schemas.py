@@ -422,6 +422,11 @@ class AuditEntryOut(_Out):
         return json.loads(value) if isinstance(value, str) else value
 
 
+def content_type(media_type: str) -> str:
+    """The ``Content-Type`` of a served file: text is UTF-8, and says so."""
+    return media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+
+
 class PublishedOut(_Out):
     """A publishable (de-identified) letter or corpus record, or a FHIR export: the bytes,
     their media type, and how many identifiers of each kind were removed."""

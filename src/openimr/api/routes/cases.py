@@ -33,6 +33,7 @@ from openimr.workflow.schemas import (
     DocumentOut,
     EligibilityResult,
     SignRequest,
+    content_type,
 )
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -425,7 +426,7 @@ def get_letter(
 ) -> Response:
     """The Final Determination Letter of the signed determination (issued on first request)."""
     letter = workflow.get_letter(actor, case_id, format, version=version)
-    media = letter.media_type + ("; charset=utf-8" if letter.media_type.startswith("text/") else "")
+    media = content_type(letter.media_type)
     return Response(
         content=letter.content,
         media_type=media,
@@ -483,9 +484,7 @@ def get_publication(
     """The signed determination de-identified: the letter (text, HTML, PDF) or the record
     for the corpus (JSON); counts of what was removed, by kind, in ``X-Identifiers-Removed``."""
     published = workflow.published(actor, case_id, format)
-    media = published.media_type + (
-        "; charset=utf-8" if published.media_type.startswith("text/") else ""
-    )
+    media = content_type(published.media_type)
     counts = ",".join(f"{kind}={n}" for kind, n in published.removed.items()) or "none"
     return Response(
         content=published.content, media_type=media, headers={"X-Identifiers-Removed": counts}
