@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,6 +34,16 @@ def _workflow(url: str | None, *, migrate: bool = True):  # type: ignore[no-unty
     if migrate:
         upgrade(database)
     return Workflow(database)
+
+
+@contextmanager
+def _opened(url: str | None, *, migrate: bool = True) -> Iterator[Any]:
+    """The workflow over the database at ``url`` for one command, its connections closed after."""
+    workflow = _workflow(url, migrate=migrate)
+    try:
+        yield workflow
+    finally:
+        workflow.db.dispose()
 
 
 def _cli_actor():  # type: ignore[no-untyped-def]
@@ -83,11 +95,8 @@ def _register_db(db_app: typer.Typer, audit_app: typer.Typer) -> None:
         `audit verify --against FILE` then shows whether the log was cut short or rewritten."""
         import json
 
-        workflow = _workflow(database_url, migrate=False)
-        try:
+        with _opened(database_url, migrate=False) as workflow:
             checkpoint = workflow.audit_checkpoint()
-        finally:
-            workflow.db.dispose()
         out.write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
         typer.echo(f"checkpoint: {checkpoint['entries']} entries, head {checkpoint['head_hash']}")
 
@@ -113,15 +122,12 @@ def _register_db(db_app: typer.Typer, audit_app: typer.Typer) -> None:
                 raise InputError(
                     f"cannot read the checkpoint: {exc}", source=str(against)
                 ) from None
-        workflow = _workflow(database_url, migrate=False)
-        try:
+        with _opened(database_url, migrate=False) as workflow:
             report = (
                 workflow.verify_audit()
                 if checkpoint is None
                 else workflow.verify_audit_against(checkpoint)
             )
-        finally:
-            workflow.db.dispose()
         for problem in report.problems:
             typer.echo(f"problem: {problem}", err=True)
         status = "intact" if report.ok else "BROKEN"
@@ -205,11 +211,8 @@ def _register_users(users_app: typer.Typer) -> None:
             raise InputError(
                 f"unknown role {role!r}; use intake, reviewer or admin", location="--role"
             ) from None
-        workflow = _workflow(database_url)
-        try:
+        with _opened(database_url) as workflow:
             _, token = workflow.create_user(_cli_actor(), name, chosen, reviewer_code=reviewer)
-        finally:
-            workflow.db.dispose()
         typer.echo(token)
 
     @users_app.command("list")
@@ -220,11 +223,8 @@ def _register_users(users_app: typer.Typer) -> None:
         """Show every user, their role, whether active, when their token expires."""
         import json
 
-        workflow = _workflow(database_url)
-        try:
+        with _opened(database_url) as workflow:
             rows = workflow.list_users(_cli_actor())
-        finally:
-            workflow.db.dispose()
         if as_json:
             typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
             return
@@ -309,11 +309,8 @@ def _register_reviewers(reviewers_app: typer.Typer) -> None:
         except ValidationError as exc:
             message, location = describe_validation_error(exc)
             raise InputError(message, location=location) from None
-        workflow = _workflow(database_url)
-        try:
+        with _opened(database_url) as workflow:
             added = workflow.add_reviewer(_cli_actor(), data, user=user)
-        finally:
-            workflow.db.dispose()
         typer.echo(f"added reviewer {added.code} (id {added.id})")
 
     @reviewers_app.command("list")
@@ -324,11 +321,8 @@ def _register_reviewers(reviewers_app: typer.Typer) -> None:
         """Show the registry with each reviewer's open cases."""
         import json
 
-        workflow = _workflow(database_url)
-        try:
+        with _opened(database_url) as workflow:
             rows = workflow.list_reviewers(_cli_actor())
-        finally:
-            workflow.db.dispose()
         if as_json:
             typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
             return
