@@ -166,7 +166,7 @@ def published(core: Core, actor: Actor, case_id: str, fmt: str) -> PublishedOut:
 
     if fmt not in _PUBLISHED_MEDIA:
         raise InputError(f"unknown format {fmt!r}", location="format")
-    determination, case_file = _signed_with_case_file(core, actor, case_id, "letter.publish")
+    determination, case_file = _signed_with_case_file(core, actor, case_id)
     result = publish(determination, redactor_for(None, case_file), fmt)  # type: ignore[arg-type]
     removed = dict(sorted(result.removed.items()))
     with core.unit(actor) as unit:
@@ -184,7 +184,7 @@ def fhir_export(core: Core, actor: Actor, case_id: str, kind: str) -> PublishedO
 
     if kind not in {"claim-response", "bundle"}:
         raise InputError(f"unknown FHIR export {kind!r}", location="kind")
-    determination, case_file = _signed_with_case_file(core, actor, case_id, "letter.publish")
+    determination, case_file = _signed_with_case_file(core, actor, case_id)
     resource = (
         fhir.claim_response(determination)
         if kind == "claim-response"
@@ -198,10 +198,12 @@ def fhir_export(core: Core, actor: Actor, case_id: str, kind: str) -> PublishedO
 
 
 def _signed_with_case_file(
-    core: Core, actor: Actor, case_id: str, permission: str
+    core: Core, actor: Actor, case_id: str
 ) -> tuple[Determination, CaseFile]:
+    """The signed determination and the case file it was made on, for publication or export
+    (read in a unit of its own: rendering happens outside any transaction)."""
     with core.unit(actor, write=False) as unit:
-        case = unit.case(case_id, permission)
+        case = unit.case(case_id, "letter.publish")
         signed = _signed(unit.session, case)
         case_file = effective_case_file(unit.session, case)
     return Determination.model_validate_json(signed.content), case_file
