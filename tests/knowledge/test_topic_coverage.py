@@ -131,6 +131,10 @@ NEW_TOPIC_EXAMPLES: dict[str, tuple[Example, ...]] = {
         Example("Right total knee arthroplasty"),
         Example("Left knee replacement with three-day inpatient stay"),
     ),
+    "occipital_nerve_block": (
+        Example("Left greater occipital nerve block"),
+        Example("Bilateral occipital nerve blocks for headaches"),
+    ),
     "acl_reconstruction": (Example("Left knee ACL reconstruction with hamstring autograft"),),
     "hip_arthroplasty": (Example("Left total hip arthroplasty"), Example("Right hip replacement")),
     "hip_arthroscopy": (
