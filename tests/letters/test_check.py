@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openimr.letters.check import check_letter
+from openimr.domain import Determination
+from openimr.letters.check import check_determination, check_letter
 
 
 def _codes(findings) -> list[tuple[str, str, int | None]]:
@@ -74,3 +75,60 @@ def test_consistent_fixture_letters_have_no_errors(fixtures: Path) -> None:
     ):
         errors = [f for f in check_letter(fixtures / name) if f.severity == "error"]
         assert errors == [], name
+
+
+def test_a_finding_names_its_item_and_quotes_the_sentence_it_rests_on(fixtures: Path) -> None:
+    findings = check_letter(fixtures / "fdl-2016-inconsistent.txt")
+    contradictions = [f for f in findings if f.code == "decision-contradicts-rationale"]
+    assert [(f.item, f.quote) for f in contradictions] == [
+        (1, "Therefore, the request is medically necessary."),
+        (2, "Therefore, the request is notmedically necessary."),
+    ]
+    chapter = next(f for f in findings if f.code == "chapter-page")
+    assert chapter.item == 5 and "Chapter 12 Knee Complaints" in (chapter.quote or "")
+
+
+def _determination(**item: object) -> Determination:
+    base: dict[str, object] = {
+        "request": "MRI of the lumbar spine",
+        "decision": "upheld",
+        "guideline": {
+            "family": "MTUS-ACOEM",
+            "title": "ACOEM Practice Guidelines, 2nd Edition",
+            "chapter": "Chapter 12 Low Back Complaints",
+            "pages": "303-304",
+        },
+        "rationale": "No red flags are documented. The MRI is not medically necessary.",
+    }
+    base.update(item)
+    return Determination.model_validate({"items": [base]})
+
+
+def test_a_consistent_determination_has_nothing_to_fix() -> None:
+    assert [f for f in check_determination(_determination()) if f.severity != "info"] == []
+
+
+def test_a_determination_is_checked_item_by_item_before_any_letter() -> None:
+    overturned = _determination(decision="overturned")
+    (finding,) = check_determination(overturned)
+    assert (finding.severity, finding.code, finding.item, finding.line) == (
+        "error",
+        "decision-contradicts-rationale",
+        1,
+        None,
+    )
+    assert finding.quote == "The MRI is not medically necessary."
+
+    wrong_page = _determination(
+        guideline={
+            "family": "MTUS-ACOEM",
+            "title": "ACOEM Practice Guidelines, 2nd Edition",
+            "chapter": "Chapter 13 Knee Complaints",
+            "pages": "303",
+        }
+    )
+    codes = {(f.severity, f.code) for f in check_determination(wrong_page)}
+    assert ("error", "chapter-page") in codes
+
+    (empty,) = check_determination(_determination(rationale="  "))
+    assert (empty.severity, empty.code, empty.item) == ("error", "missing-rationale", 1)

@@ -91,12 +91,16 @@ def test_check_reports_findings_and_exit_codes(cli: typer.Typer, fixtures: Path)
     result = _run(cli, "check", bad)
     assert result.exit_code == 1
     assert result.stdout.startswith(f"{bad}:31: error: the IMR guideline cites Chapter 13")
-    assert result.stdout.rstrip().endswith("[chapter-page]")
+    first, quoted = result.stdout.splitlines()
+    assert first.endswith("[chapter-page]")
+    # the words the finding rests on: the citation as the letter states it
+    assert quoted == "    > Decision based on MTUS ACOEM Chapter 13 Knee Complaints Page(s): 306."
     assert _run(cli, "check", fixtures / "fdl-2016.txt").exit_code == 0
     result = _run(cli, "check", fixtures / "fdl-2016.txt", bad, "--format", "json")
     entries = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 1
     assert entries[0]["severity"] == "error" and entries[0]["line"] == 31
+    assert entries[0]["item"] == 1 and "Chapter 13" in entries[0]["quote"]
 
 
 def test_check_counts_an_unreadable_letter_as_an_error(

@@ -150,7 +150,11 @@ def check(
     files: list[Path] = typer.Argument(..., help="Letters: .pdf or extracted .txt files."),
     fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="Output format."),
 ) -> None:
-    """Find a letter's internal inconsistencies. Exit code 1 if any error is found."""
+    """Find a letter's internal inconsistencies. Exit code 1 if any error is found.
+
+    text: one line per finding (file:line: severity: message [code]), then the words it rests
+    on, quoted on a line of its own starting with "    > ". json: one object a line.
+    """
     from openimr.errors import OpenIMRError
     from openimr.letters.check import check_parsed
     from openimr.letters.parse import read_letter
@@ -178,6 +182,8 @@ def check(
                 sys.stdout.write(
                     f"{where}: {finding.severity}: {finding.message} [{finding.code}]\n"
                 )
+                if finding.quote:
+                    sys.stdout.write(f"    > {finding.quote}\n")
     sys.stdout.flush()
     if any_error:
         raise typer.Exit(1)

@@ -136,33 +136,87 @@ def parse_date(text: str | None) -> date | None:
 _NECESSITY = re.compile(
     r"(?P<neg>\bnot\s*|\bn[o']t\s*|\bun|\bnon-?)?(?:been\s+|be\s+|considered\s+|deemed\s+)?"
     r"medically\s*(?:necessary|appropriate|indicated|reasonable)"
+    r"|medically\s+(?P<neg4>un)necessary"
     r"|(?P<neg3>\bnot\s*)?an?\s+medical\s+necessity"
     r"|medical\s+necessity\s+(?P<neg2>(?:has|was|is)\s+not|(?:has|was|is)(?:\s+not)?)\s+"
     r"(?:been\s+)?(?:established|demonstrated|supported|met)",
     re.IGNORECASE,
 )
-_NEGATION_BEFORE = re.compile(
-    r"\b(?:not|no|never|neither|nor|cannot|unable|fails?\s+to|failed\s+to)\b[^.;:]{0,40}$",
+#: A negation that governs the necessity phrase after it: ``not``, ``cannot``, ``no longer``...
+_NEGATOR = (
+    r"(?:\b(?:not|never|cannot|neither|nor|no\s+longer|unable\s+to|fail(?:s|ed)?\s+to"
+    r"|insufficient|without)|n't)"
+)
+#: Words of the verb group between a negation and the phrase it negates ("is not currently
+#: considered to be medically necessary"); any other word means the negation is elsewhere.
+_VERB_GROUP = (
+    r"(?:is|are|was|were|be|been|being|to|as|considered|deemed|found|shown|established|proven"
+    r"|demonstrated|documented|supported|appears?|seems?|currently|presently|yet|therefore|thus"
+    r"|reasonable|appropriate|indicated|and|or|at|this|time|also|still|either)"
+)
+_NEGATED_VERB = re.compile(
+    rf"{_NEGATOR}(?:[\s,]+{_VERB_GROUP}\b)*[\s,]*$",
     re.IGNORECASE,
+)
+#: A negation that governs a clause saying the treatment is necessary ("there is no evidence
+#: that the request is medically necessary"), within one clause: no comma, semicolon or
+#: connective ("so", "and") between the negation and the clause.
+_NEGATED_CLAUSE = re.compile(
+    rf"(?:\bno|{_NEGATOR})\b(?:(?![,;:]|\b(?:so|and|but|therefore|thus|hence|however|because"
+    r"|since|although|while|whereas)\b).)*?\b(?:that|whether|to\s+(?:support|show|establish"
+    r"|demonstrate|justify|warrant|substantiate|find|consider)|as)\b[^,;:]*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bDr)(?<!\bvs)(?<!\bp)(?<!\bpp)"
+    r"[.!?](?=\s+[\"'(]?[A-Z0-9]|\s*$)"
 )
 
 
-def conclusion(rationale: str) -> Decision | None:
-    """What a rationale concludes: the last statement of medical necessity in it, if any.
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence of ``text`` holding ``text[start:end]`` begins and ends."""
+    begin = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        begin = match.end()
+    after = _SENTENCE_END.search(text, end)
+    return begin, after.end() if after else len(text)
 
-    ``not medically necessary`` (also fused, ``notmedically``) reads as upheld, ``is
-    medically necessary`` as overturned; ``None`` when the rationale states neither.
+
+def sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence holding ``text[start:end]``, as running text (for quoting it)."""
+    begin, stop = sentence_bounds(text, start, end)
+    return _WS.sub(" ", text[begin:stop]).strip()
+
+
+def conclusion_sentence(rationale: str) -> tuple[Decision, str] | None:
+    """What a rationale concludes, and the sentence it says it in (as running text).
+
+    The conclusion is the last statement of medical necessity; it is negative when the
+    negation belongs to that statement: in the phrase (``not medically necessary``, fused
+    ``notmedically``), in its verb group (``cannot be considered medically necessary``), or
+    governing its clause (``there is no evidence that ... is medically necessary``). A "no" or
+    "not" elsewhere in the sentence ("the worker has no red flags, so the request is medically
+    necessary") says nothing about the conclusion.
     """
     last = None
     for match in _NECESSITY.finditer(rationale):
         last = match
     if last is None:
         return None
+    begin, _ = sentence_bounds(rationale, last.start(), last.end())
+    sentence = sentence_at(rationale, last.start(), last.end())
     if last.group("neg2") is not None:
         negative = "not" in last.group("neg2").lower()
     else:
-        negative = bool(last.group("neg") or last.group("neg3"))
+        negative = bool(last.group("neg") or last.group("neg3") or last.group("neg4"))
         if not negative:
-            before = rationale[max(0, last.start() - 60) : last.start()]
-            negative = bool(_NEGATION_BEFORE.search(before))
-    return Decision.UPHELD if negative else Decision.OVERTURNED
+            before = _WS.sub(" ", rationale[begin : last.start()])
+            negative = bool(_NEGATED_VERB.search(before) or _NEGATED_CLAUSE.search(before))
+    return (Decision.UPHELD if negative else Decision.OVERTURNED), sentence
+
+
+def conclusion(rationale: str) -> Decision | None:
+    """What a rationale concludes (see :func:`conclusion_sentence`); ``None`` when it states
+    no conclusion on medical necessity."""
+    found = conclusion_sentence(rationale)
+    return found[0] if found else None

@@ -5,23 +5,25 @@ a chapter whose number, title or pages disagree with the guideline tables of the
 catalog, a decision that contradicts the rationale's own conclusion, items listed without a
 rationale (or the reverse), missing sections and labels, guidelines that do not exist or were
 not in force. The tables come from ``knowledge/data/sources.yaml``; nothing here repeats them.
+A finding names the item it is about and quotes the words it rests on, so that a reader (or the
+physician about to sign, :func:`check_determination`) sees why without searching the letter.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from openimr.domain import Decision, Determination, GuidelineCitation
-from openimr.knowledge.citations import parse_citations
+from openimr.knowledge.citations import format_citations, parse_citations
 from openimr.knowledge.sources import Chapter, Document, load_sources
-from openimr.letters._text import conclusion
+from openimr.letters._text import conclusion_sentence, sentence_at
 from openimr.letters.parse import ParsedItem, ParsedLetter, read_letter
 
-__all__ = ["Finding", "Severity", "check_letter", "check_parsed"]
+__all__ = ["Finding", "Severity", "check_determination", "check_letter", "check_parsed"]
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -40,12 +42,15 @@ _SECTION_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One inconsistency: how bad, where (1-based line of the letter's text), and what."""
+    """One inconsistency: how bad, where (1-based line of the letter's text), and what; the
+    item it is about (1-based, as the letter numbers them) and the words it rests on."""
 
     severity: Severity
     line: int | None
     code: str
     message: str
+    item: int | None = None
+    quote: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -118,8 +123,24 @@ def _citation_findings(
     rationale: str,
     reference: date | None,
     quoted: bool,
+    words: str | None = None,
 ) -> list[Finding]:
-    """Chapter, page, existence and in-force checks of one citation against the tables."""
+    """Chapter, page, existence and in-force checks of one citation against the tables (each
+    finding quotes the citation as the letter words it, ``words``)."""
+    quote = " ".join((words or format_citations([citation])).split())
+    return [
+        replace(f, quote=quote)
+        for f in _citation_problems(citation, line, rationale, reference, quoted)
+    ]
+
+
+def _citation_problems(
+    citation: GuidelineCitation,
+    line: int | None,
+    rationale: str,
+    reference: date | None,
+    quoted: bool,
+) -> list[Finding]:
     findings: list[Finding] = []
     whose = "the claims administrator's guideline" if quoted else "the IMR guideline"
     severity: Severity = "warning" if quoted else "error"
@@ -194,7 +215,8 @@ def _rationale_chapter_findings(item: ParsedItem) -> list[Finding]:
     """``Chapter N ... page P`` in a rationale, checked against the ACOEM chapter table."""
     findings: list[Finding] = []
     documents = [d for d in load_sources().documents if any(c.pages for c in d.chapters)]
-    for number, page in _RATIONALE_CHAPTER_PAGE.findall(item.rationale):
+    for match in _RATIONALE_CHAPTER_PAGE.finditer(item.rationale):
+        number, page = match.group(1), match.group(2)
         for document in documents:
             chapter = document.chapter(int(number))
             actual = document.chapter_for_page(int(page))
@@ -208,6 +230,7 @@ def _rationale_chapter_findings(item: ParsedItem) -> list[Finding]:
                     "chapter-page",
                     f"the rationale cites Chapter {number} for page {page}, but page {page} "
                     f"lies in {_chapter_label(actual)}",
+                    quote=sentence_at(item.rationale, match.start(), match.end()),
                 )
             )
     return findings
@@ -255,9 +278,10 @@ def check_parsed(letter: ParsedLetter) -> list[Finding]:
                 Finding("warning", item.line, "duplicate-item", f"{label} repeats item {seen[key]}")
             )
         seen.setdefault(key, number)
-        findings += _label_findings(letter.layout, item, label)
-        findings += _conclusion_findings(item, label)
-        findings += _item_citation_findings(item, reference)
+        item_findings = _label_findings(letter.layout, item, label)
+        item_findings += _conclusion_findings(item, label)
+        item_findings += _item_citation_findings(item, reference)
+        findings += [replace(f, item=number) for f in item_findings]
     findings += _date_findings(d, 1)
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: (_SEVERITY_ORDER[f.severity], f.line or 0, f.code))
@@ -322,8 +346,9 @@ def _label_findings(layout: str, item: ParsedItem, label: str) -> list[Finding]:
 def _conclusion_findings(item: ParsedItem, label: str) -> list[Finding]:
     """A decision the rationale's own conclusion contradicts, or a rationale that concludes
     nothing."""
-    concluded = conclusion(item.rationale)
-    if concluded is not None and concluded is not item.decision:
+    found = conclusion_sentence(item.rationale)
+    if found is not None and found[0] is not item.decision:
+        concluded, sentence = found
         said = "not medically necessary" if concluded is Decision.UPHELD else "medically necessary"
         return [
             Finding(
@@ -332,9 +357,10 @@ def _conclusion_findings(item: ParsedItem, label: str) -> list[Finding]:
                 "decision-contradicts-rationale",
                 f"{label} is {item.decision.value.capitalize()}, but its rationale concludes "
                 f"that the treatment is {said}",
+                quote=sentence,
             )
         ]
-    if concluded is None and item.rationale:
+    if found is None and item.rationale:
         return [
             Finding(
                 "info",
@@ -351,13 +377,58 @@ def _item_citation_findings(item: ParsedItem, reference: date | None) -> list[Fi
     findings: list[Finding] = []
     for citation in item.citations:
         findings += _citation_findings(
-            citation, item.imr_guideline_line or item.line, item.rationale, reference, False
+            citation,
+            item.imr_guideline_line or item.line,
+            item.rationale,
+            reference,
+            False,
+            item.imr_guideline,
         )
     if item.claims_administrator_guideline:
         for citation in parse_citations(item.claims_administrator_guideline):
-            findings += _citation_findings(citation, item.line, "", reference, True)
+            findings += _citation_findings(
+                citation, item.line, "", reference, True, item.claims_administrator_guideline
+            )
     findings += _rationale_chapter_findings(item)
     return findings
+
+
+def check_determination(determination: Determination) -> list[Finding]:
+    """The inconsistencies the letter of ``determination`` would have, item by item, before
+    any letter is rendered: the same checks as :func:`check_parsed` on the fields the letter
+    is made of (a determination has no lines: ``line`` is ``None``)."""
+    d = determination
+    reference = d.ur_decision_date or d.decision_date
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for number, source in enumerate(d.items, start=1):
+        label = f"item {number} ({source.request[:60]})"
+        item = ParsedItem(
+            request=source.request,
+            decision=source.decision,
+            line=0,
+            claims_administrator_guideline=source.claims_administrator_guideline,
+            imr_guideline=format_citations(source.citations),
+            rationale=source.rationale.strip(),
+            citations=source.citations,
+        )
+        key = item.request.casefold()
+        item_findings: list[Finding] = []
+        if key in seen:
+            item_findings.append(
+                Finding("warning", None, "duplicate-item", f"{label} repeats item {seen[key]}")
+            )
+        seen.setdefault(key, number)
+        if not item.rationale:
+            item_findings.append(
+                Finding("error", None, "missing-rationale", f"{label} has no decision rationale")
+            )
+        item_findings += _conclusion_findings(item, label)
+        item_findings += _item_citation_findings(item, reference)
+        findings += [replace(f, item=number, line=None) for f in item_findings]
+    findings += [replace(f, line=None) for f in _date_findings(d, None)]
+    unique = list(dict.fromkeys(findings))
+    return sorted(unique, key=lambda f: (_SEVERITY_ORDER[f.severity], f.item or 0, f.code))
 
 
 def check_letter(path: str | Path) -> list[Finding]:
