@@ -37,6 +37,21 @@ def test_letter_renders_each_format(cli: typer.Typer, fixtures: Path, tmp_path: 
     assert "Sierra Review" in result.stdout
 
 
+def test_letter_of_an_unsigned_proposal_is_a_draft(
+    cli: typer.Typer, fixtures: Path, tmp_path: Path
+) -> None:
+    signed = Determination.model_validate_json(
+        (fixtures / "openimr-determination.json").read_text()
+    )
+    proposal = tmp_path / "proposal.json"
+    proposal.write_text(signed.model_copy(update={"source": "engine"}).model_dump_json())
+    for fmt in ("text", "html"):
+        result = _run(cli, "letter", proposal, "--format", fmt)
+        assert result.exit_code == 0
+        assert "DRAFT DETERMINATION LETTER" in result.stdout
+        assert "FINAL DETERMINATION LETTER" not in result.stdout
+
+
 def test_letter_refuses_bad_input_with_exit_2(cli: typer.Typer, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"items": []}')

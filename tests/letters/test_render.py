@@ -10,7 +10,7 @@ import pytest
 from openimr.domain import Determination, GuidelineCitation, ItemDetermination
 from openimr.errors import LetterError
 from openimr.letters import LetterSettings, parse_letter, render_letter
-from openimr.letters.render import TEXT_WIDTH
+from openimr.letters.render import TEXT_WIDTH, is_signed
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +171,71 @@ def test_pdf_uses_the_letter_fonts(pdf: bytes) -> None:
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
     assert fonts
     assert all(name.startswith(("Liberation", "DejaVu")) for name in fonts), fonts
+
+
+# -- drafts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unsigned(determination: Determination) -> Determination:
+    """The same determination before signing: no credentials, no decision date."""
+    return determination.model_copy(update={"reviewer": None, "decision_date": None})
+
+
+_FINAL_TITLE = re.compile(r"final determination letter", re.IGNORECASE)
+
+
+def test_a_letter_is_final_only_for_a_signed_determination(
+    determination: Determination, unsigned: Determination, bare: Determination
+) -> None:
+    assert is_signed(determination)
+    assert not is_signed(unsigned) and not is_signed(bare)
+    assert not is_signed(determination.model_copy(update={"source": "engine"}))
+    with pytest.raises(LetterError, match="only a signed determination"):
+        render_letter(unsigned, "text", draft=False)
+
+
+def test_an_unsigned_text_or_html_letter_is_marked_draft_and_never_titled_final(
+    unsigned: Determination,
+) -> None:
+    text = render_letter(unsigned, "text").decode()
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert "DRAFT" in lines[1] and "DRAFT" in lines[-2] + lines[-1]
+    assert "DRAFT DETERMINATION LETTER" in text
+    assert not _FINAL_TITLE.search(text)
+    html = render_letter(unsigned, "html").decode()
+    assert "<title>DRAFT, not a final determination" in html
+    assert html.count('class="draft-notice"') == 2 and 'class="draft-watermark"' in html
+    assert not _FINAL_TITLE.search(html)
+
+
+def test_an_unsigned_pdf_is_marked_draft_on_every_page(unsigned: Determination) -> None:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(render_letter(unsigned, "pdf"))
+    pages = [page.get_textpage().get_text_range() for page in document]
+    assert len(pages) >= 2
+    for text in pages:
+        assert "DRAFT, not a final determination" in text
+        assert not _FINAL_TITLE.search(text)
+    assert document.get_metadata_dict()["Title"].startswith("DRAFT, not a final determination")
+
+
+def test_a_draft_is_the_signed_letter_with_its_marks(
+    determination: Determination, unsigned: Determination
+) -> None:
+    """What the reviewer previews is the letter signing produces, marked DRAFT."""
+    final = render_letter(determination, "text").decode()
+    draft = render_letter(determination, "text", draft=True).decode()
+    marks = [line for line in draft.split("\n\n") if "DRAFT" in line]
+    assert len(marks) == 3
+    unmarked = "\n\n".join(p for p in draft.split("\n\n") if "DRAFT" not in p).strip()
+    assert (
+        unmarked
+        == "\n\n".join(
+            p for p in final.split("\n\n") if "FINAL DETERMINATION LETTER" not in p
+        ).strip()
+    )
+    assert parse_letter(draft.encode(), source="draft.txt") == parse_letter(
+        final.encode(), source="draft.txt"
+    )

@@ -88,7 +88,11 @@ def letter(
         help="Name of the IMR organization (default: OPENIMR_ORGANIZATION or OpenIMR).",
     ),
 ) -> None:
-    """Render a Final Determination Letter (text, HTML or PDF) from a determination."""
+    """Render a Final Determination Letter (text, HTML or PDF) from a determination.
+
+    Only a signed determination (the reviewer's, with credentials and a decision date) gives a
+    final letter; a proposal or an unsigned draft gives a letter marked DRAFT on every page.
+    """
     from openimr.errors import OpenIMRError
     from openimr.letters.render import LetterSettings, render_letter
 

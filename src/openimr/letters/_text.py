@@ -45,6 +45,9 @@ _RUNNING_LINE = re.compile(
     r"|\d+\s*(?:of|/)\s*\d+"
     r"|-\s*\d+\s*-"
     r"|[^\n]*\u00b7\s*Final\s+Determination\s+Letter[^\n]*"
+    r"|[^\n]*\u00b7\s*DRAFT,\s+not\s+a\s+final\s+determination\s+\u00b7[^\n]*"
+    r"|(?:Page\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*)?DRAFT(?:,\s+not\s+a\s+final\s+determination)?"
+    r"(?:\s*Page\s*\d+(?:\s*(?:of|/)\s*\d+)?)?"
     r")[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )

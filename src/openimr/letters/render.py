@@ -5,6 +5,10 @@ determination was made with the reviewer's credentials, clinical case summary, a
 the decision, both guidelines and the rationale) in our own words. Templates live in
 ``templates/``; this module only prepares values. The same determination always gives the
 same bytes (no clock, no randomness; the PDF's dates come from the decision date).
+
+Only a signed determination gives a final letter. Any other (the engine's proposal, a
+reviewer's unsigned draft) is rendered as a draft: marked DRAFT at its head and foot, in the
+PDF on every page, and never titled final, so that a draft cannot pass for the letter.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from openimr.letters._fields import (
     NOT_STATED,
 )
 
-__all__ = ["LetterFormat", "LetterSettings", "render_letter"]
+__all__ = ["LetterFormat", "LetterSettings", "is_signed", "render_letter"]
 
 LetterFormat = Literal["text", "html", "pdf"]
 TEXT_WIDTH = 88
@@ -89,6 +93,20 @@ CLOSING = (
 )
 
 
+DRAFT_TITLE = "DRAFT DETERMINATION LETTER"
+DRAFT_NOTICE = (
+    "DRAFT: not signed, not a final determination. The expert reviewer has not signed this "
+    "determination; it binds no one and may change before it is signed."
+)
+
+
+def is_signed(determination: Determination) -> bool:
+    """Whether ``determination`` is one a reviewer signed: the reviewer's, with the reviewer's
+    credentials and the decision date that signing fills in. Anything else is a draft."""
+    d = determination
+    return d.source == "reviewer" and d.reviewer is not None and d.decision_date is not None
+
+
 def _date(value: date | None) -> str:
     return value.strftime("%m/%d/%Y") if value else NOT_STATED
 
@@ -113,8 +131,11 @@ def _item(number: int, item: ItemDetermination) -> dict[str, Any]:
     }
 
 
-def _context(determination: Determination, settings: LetterSettings) -> dict[str, Any]:
+def _context(
+    determination: Determination, settings: LetterSettings, draft: bool | None
+) -> dict[str, Any]:
     d = determination
+    draft = not is_signed(d) if draft is None else draft
     org = _one_line(settings.organization) or "OpenIMR"
     case_number = _one_line(d.case_id) or "Not assigned"
     fields = [
@@ -137,7 +158,14 @@ def _context(determination: Determination, settings: LetterSettings) -> dict[str
     return {
         "org": org,
         "case_number": case_number,
-        "running_header": f"{org} · Final Determination Letter · Case Number {case_number}",
+        "running_header": (
+            f"{org} · DRAFT, not a final determination · Case Number {case_number}"
+            if draft
+            else f"{org} · Final Determination Letter · Case Number {case_number}"
+        ),
+        "draft": draft,
+        "title": DRAFT_TITLE if draft else "FINAL DETERMINATION LETTER",
+        "draft_notice": DRAFT_NOTICE,
         "fields": fields,
         "field_rows": [fields[i : i + 2] for i in range(0, len(fields), 2)],
         "label_width": max(len(label) for label, _ in fields) + 1,
@@ -204,16 +232,26 @@ def _css() -> str:
     return (resources.files("openimr.letters") / "templates" / "letter.css").read_text("utf-8")
 
 
-def render_text(determination: Determination, settings: LetterSettings | None = None) -> str:
-    """The letter as plain text, wrapped at 88 columns."""
-    context = _context(determination, settings or LetterSettings())
+def render_text(
+    determination: Determination,
+    settings: LetterSettings | None = None,
+    *,
+    draft: bool | None = None,
+) -> str:
+    """The letter as plain text, wrapped at 88 columns (a draft unless signed, or ``draft``)."""
+    context = _context(determination, settings or LetterSettings(), draft)
     text = _environment(False).get_template("letter.txt.j2").render(context)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 
-def render_html(determination: Determination, settings: LetterSettings | None = None) -> str:
+def render_html(
+    determination: Determination,
+    settings: LetterSettings | None = None,
+    *,
+    draft: bool | None = None,
+) -> str:
     """The letter as a self-contained HTML page (also the source of the PDF)."""
-    context = _context(determination, settings or LetterSettings())
+    context = _context(determination, settings or LetterSettings(), draft)
     import markupsafe
 
     context["css"] = markupsafe.Markup(_css())
@@ -223,7 +261,12 @@ def render_html(determination: Determination, settings: LetterSettings | None = 
 _PDF_LOCK = threading.Lock()
 
 
-def render_pdf(determination: Determination, settings: LetterSettings | None = None) -> bytes:
+def render_pdf(
+    determination: Determination,
+    settings: LetterSettings | None = None,
+    *,
+    draft: bool | None = None,
+) -> bytes:
     """The letter as a PDF, printed from the HTML with WeasyPrint.
 
     The PDF's dates come from the decision date (HTML metadata). Font subsetting stamps the
@@ -237,7 +280,7 @@ def render_pdf(determination: Determination, settings: LetterSettings | None = N
         warnings.simplefilter("ignore", DeprecationWarning)
         import weasyprint
 
-    html = render_html(determination, settings)
+    html = render_html(determination, settings, draft=draft)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     decided = determination.decision_date
@@ -268,16 +311,24 @@ def render_letter(
     fmt: LetterFormat = "text",
     *,
     settings: LetterSettings | None = None,
+    draft: bool | None = None,
 ) -> bytes:
     """The letter for ``determination`` in ``fmt`` (``text``, ``html`` or ``pdf``) as bytes.
 
     Text and HTML are UTF-8. The same determination and settings always give the same bytes.
+    ``draft`` marks the letter DRAFT; by default a letter is a draft unless the determination
+    is signed (:func:`is_signed`). ``draft=False`` on an unsigned one is refused.
     """
+    if draft is False and not is_signed(determination):
+        raise LetterError(
+            "only a signed determination (the reviewer's, with credentials and a decision "
+            "date) gives a final letter"
+        )
     settings = settings or LetterSettings.from_environment()
     if fmt == "text":
-        return render_text(determination, settings).encode("utf-8")
+        return render_text(determination, settings, draft=draft).encode("utf-8")
     if fmt == "html":
-        return render_html(determination, settings).encode("utf-8")
+        return render_html(determination, settings, draft=draft).encode("utf-8")
     if fmt == "pdf":
-        return render_pdf(determination, settings)
+        return render_pdf(determination, settings, draft=draft)
     raise LetterError(f"unknown letter format {fmt!r} (expected text, html or pdf)")
