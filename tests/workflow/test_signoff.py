@@ -15,7 +15,7 @@ from tests.support import ADMIN, case_data, reviewer_data
 
 from openimr.casefile import parse_case_data
 from openimr.domain import Decision, Determination, GuidelineCitation, ItemDetermination
-from openimr.domain.determination import ReviewerCredentials
+from openimr.domain.determination import Flag, ReviewerCredentials
 from openimr.errors import AccessDenied, ConflictError, InputError, WorkflowError
 from openimr.store.models import DeterminationRecord
 from openimr.workflow import Application, Role, Workflow, signoff
@@ -26,6 +26,7 @@ from openimr.workflow.schemas import (
     ItemEdit,
     ItemReview,
     ReviewerIn,
+    SignoffFinding,
 )
 
 CITATION = GuidelineCitation(family="MTUS-CPMTG", sections=["Physical medicine"], pages="98-99")
@@ -104,6 +105,92 @@ def test_only_a_determination_with_every_item_looked_at_is_ready_to_sign() -> No
     signoff.ready_to_sign([ItemReview.ACCEPTED, ItemReview.EDITED])
     with pytest.raises(WorkflowError, match=r"item\(s\) 2 have been neither"):
         signoff.ready_to_sign([ItemReview.ACCEPTED, ItemReview.PENDING])
+
+
+def _flagged(decision: Decision, rationale: str, *, flags: int = 1) -> Determination:
+    return Determination(
+        items=[
+            ItemDetermination(
+                request="Lumbar MRI",
+                decision=decision,
+                guideline=CITATION,
+                rationale=rationale,
+                flags=[Flag(code="not_documented", message="Records silent.")] * flags,
+            )
+        ]
+    )
+
+
+NOT_NECESSARY = "No red flags are documented. The MRI is not medically necessary."
+
+
+def test_a_contradiction_blocks_signing_naming_the_item_and_quoting_the_sentence() -> None:
+    determination = _flagged(Decision.OVERTURNED, NOT_NECESSARY)
+    findings = signoff.letter_findings(determination)
+    assert [(f.item, f.severity, f.code) for f in findings] == [
+        (1, "error", "decision-contradicts-rationale")
+    ]
+    with pytest.raises(WorkflowError) as refused:
+        signoff.clear_to_sign(
+            [ItemReview.EDITED], determination, findings, acknowledged_flags=[1], reason="sure"
+        )
+    message = refused.value.message
+    assert "item 1 (Lumbar MRI) is Overturned" in message
+    assert "[decision-contradicts-rationale]" in message
+    assert "“The MRI is not medically necessary.”" in message
+
+
+def test_every_flagged_item_is_acknowledged_before_signing() -> None:
+    determination = _flagged(Decision.UPHELD, NOT_NECESSARY)
+    findings = signoff.letter_findings(determination)
+    with pytest.raises(InputError) as refused:
+        signoff.clear_to_sign([ItemReview.ACCEPTED], determination, findings)
+    assert refused.value.location == "acknowledged_flags"
+    assert "item 1 (not_documented)" in refused.value.detail
+    with pytest.raises(InputError, match="there is no item 2"):
+        signoff.clear_to_sign(
+            [ItemReview.ACCEPTED], determination, findings, acknowledged_flags=[1, 2]
+        )
+    clearance = signoff.clear_to_sign(
+        [ItemReview.ACCEPTED], determination, findings, acknowledged_flags=[1, 1]
+    )
+    assert clearance.audit() == {
+        "flags_acknowledged": [1],
+        "warnings_overridden": [],
+        "reason": None,
+    }
+
+
+def test_a_warning_is_passed_only_with_a_written_reason() -> None:
+    determination = _flagged(Decision.UPHELD, NOT_NECESSARY, flags=0)
+    warning = SignoffFinding(
+        item=1, severity="warning", code="not-in-force", message="cites an old edition"
+    )
+    note = SignoffFinding(item=1, severity="info", code="no-conclusion", message="says nothing")
+    for reason in (None, "", "  \n "):
+        with pytest.raises(InputError) as refused:
+            signoff.clear_to_sign([ItemReview.EDITED], determination, [warning], reason=reason)
+        assert refused.value.location == "reason"
+        assert "item 1: cites an old edition [not-in-force]" in refused.value.detail
+    clearance = signoff.clear_to_sign(
+        [ItemReview.EDITED], determination, [warning, note], reason=" The UR cited it. "
+    )
+    assert clearance.audit() == {
+        "flags_acknowledged": [],
+        "warnings_overridden": [{"item": 1, "code": "not-in-force"}],
+        "reason": "The UR cited it.",
+    }
+    # notes are shown, never in the way; a reason without a warning is not kept
+    quiet = signoff.clear_to_sign([ItemReview.EDITED], determination, [note], reason="why")
+    assert quiet.reason is None
+
+
+def test_pending_items_are_refused_before_the_letter_is_looked_at() -> None:
+    determination = _flagged(Decision.OVERTURNED, NOT_NECESSARY)
+    with pytest.raises(WorkflowError, match="neither accepted nor edited"):
+        signoff.clear_to_sign(
+            [ItemReview.PENDING], determination, signoff.letter_findings(determination)
+        )
 
 
 def test_finalize_fills_in_the_reviewer_and_the_dates() -> None:

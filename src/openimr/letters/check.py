@@ -75,8 +75,9 @@ def _pages(text: str | None) -> list[int]:
     return pages
 
 
-def _document_for(citation: GuidelineCitation) -> Document | None:
-    """The catalog document a citation names (by title, and by edition where it says one)."""
+def _document_for(citation: GuidelineCitation, reference: date | None = None) -> Document | None:
+    """The catalog document a citation names (by title, and by edition where it says one; a
+    citation naming no edition means the edition in force on ``reference``, if one was)."""
     candidates = [
         d
         for d in load_sources().documents
@@ -87,6 +88,8 @@ def _document_for(citation: GuidelineCitation) -> Document | None:
     if citation.edition:
         same = [d for d in candidates if d.edition == citation.edition]
         candidates = same or candidates
+    elif reference is not None:
+        candidates = [d for d in candidates if d.in_force(reference)] or candidates
     return candidates[0] if candidates else None
 
 
@@ -145,7 +148,7 @@ def _citation_problems(
     whose = "the claims administrator's guideline" if quoted else "the IMR guideline"
     severity: Severity = "warning" if quoted else "error"
     if citation.family.is_mtus:
-        document = _document_for(citation)
+        document = _document_for(citation, reference)
         if document is None:
             findings.append(
                 Finding(
@@ -158,7 +161,7 @@ def _citation_problems(
             )
             return findings
     else:
-        document = _document_for(citation)
+        document = _document_for(citation, reference)
         if document is None:
             return findings
     if reference is not None and not document.in_force(reference):
@@ -403,14 +406,16 @@ def check_determination(determination: Determination) -> list[Finding]:
     seen: dict[str, int] = {}
     for number, source in enumerate(d.items, start=1):
         label = f"item {number} ({source.request[:60]})"
+        # The citations as the letter states them (a title left out is the family's title).
+        stated = format_citations(source.citations)
         item = ParsedItem(
             request=source.request,
             decision=source.decision,
             line=0,
             claims_administrator_guideline=source.claims_administrator_guideline,
-            imr_guideline=format_citations(source.citations),
+            imr_guideline=stated,
             rationale=source.rationale.strip(),
-            citations=source.citations,
+            citations=parse_citations(stated) or source.citations,
         )
         key = item.request.casefold()
         item_findings: list[Finding] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -370,10 +370,39 @@ class DeterminationEdit(_In):
     clinical_case_summary: str | None = Field(default=None, max_length=200_000)
 
 
+#: A written reason for signing past the letter checker's warnings (kept in the audit log).
+MAX_REASON = 5_000
+
+
 class SignRequest(_In):
+    """Body of ``POST /cases/{id}/determination/sign``."""
+
     version: int | None = Field(
         default=None, ge=0, le=MAX_COUNT, description="The version being signed."
     )
+    acknowledged_flags: list[Annotated[int, Field(ge=1, le=MAX_COUNT)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Numbers (1-based, as the letter numbers them) of the items whose flags "
+        "the reviewer has read; every item with flags must be listed.",
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_REASON,
+        description="Why the determination is signed despite the letter checker's warnings; "
+        "required when there are warnings, and kept in the audit log.",
+    )
+
+
+class SignoffFinding(_Out):
+    """What the letter of the determination would get wrong: errors block signing, warnings
+    need a written reason, notes are shown."""
+
+    item: int | None = Field(description="The item (1-based), or null for the whole letter.")
+    severity: Literal["error", "warning", "info"]
+    code: str
+    message: str
+    quote: str | None = Field(default=None, description="The words the finding rests on.")
 
 
 class ItemChange(_Out):
@@ -403,6 +432,16 @@ class DeterminationView(_Out):
     revisions: list[DeterminationRevisionOut]
     signed_at: datetime | None = None
     content_sha256: str | None = None
+    findings: list[SignoffFinding] = Field(
+        default_factory=list,
+        description="The letter checker's findings on the letter signing this draft would "
+        "produce (empty once signed).",
+    )
+    signs_as_version: int | None = Field(
+        default=None,
+        description="The version the signed determination will have (signing writes a new "
+        "version); null once signed or before a draft exists.",
+    )
 
 
 class AuditEntryOut(_Out):

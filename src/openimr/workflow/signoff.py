@@ -4,17 +4,25 @@ The proposal is kept as the engine made it; the reviewer's determination starts 
 For every disputed item the reviewer either accepts the proposal or edits the decision, the
 citation or the rationale; a determination can be signed only when every item has been
 looked at. What changed from the proposal is always computable, for the workbench and audit.
+
+A determination whose letter would be inconsistent cannot be signed: the letter checker
+(:func:`openimr.letters.check.check_determination`) reads the determination as signing would
+produce it; an error (a decision its rationale contradicts, a page outside the cited chapter,
+an item without a rationale) blocks signing, a warning is passed only with a written reason,
+and every item the engine flagged is acknowledged by the reviewer, item by item.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from openimr.casefile import CaseFile
 from openimr.domain import Determination, GuidelineCitation, GuidelineFamily, ItemDetermination
 from openimr.domain.determination import ReviewerCredentials
 from openimr.errors import InputError, WorkflowError
-from openimr.workflow.schemas import DeterminationEdit, ItemChange, ItemReview
+from openimr.workflow.schemas import DeterminationEdit, ItemChange, ItemReview, SignoffFinding
 
 #: Fields of an item the reviewer may change.
 EDITABLE_FIELDS = ("decision", "guideline", "additional_guidelines", "rationale")
@@ -130,6 +138,98 @@ def ready_to_sign(review: list[str]) -> None:
             f"item(s) {', '.join(pending)} have been neither accepted nor edited; "
             "every item needs the reviewer's decision before signing"
         )
+
+
+def letter_findings(determination: Determination) -> list[SignoffFinding]:
+    """What the letter of ``determination`` would get wrong, item by item (errors first)."""
+    from openimr.letters.check import check_determination
+
+    return [
+        SignoffFinding(
+            item=f.item, severity=f.severity, code=f.code, message=f.message, quote=f.quote
+        )
+        for f in check_determination(determination)
+    ]
+
+
+def describe(finding: SignoffFinding) -> str:
+    """A finding as one line naming its item and code, with the words it rests on."""
+    text = finding.message
+    if finding.item is not None and not text.startswith(f"item {finding.item} "):
+        text = f"item {finding.item}: {text}"
+    text += f" [{finding.code}]"
+    if finding.quote:
+        text += f" (“{finding.quote}”)"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    """Why a determination may be signed, for the audit log: the items whose flags the
+    reviewer acknowledged, the warnings signed past, and the reviewer's reason for that."""
+
+    acknowledged_flags: list[int]
+    overridden: list[SignoffFinding]
+    reason: str | None
+
+    def audit(self) -> dict[str, object]:
+        return {
+            "flags_acknowledged": self.acknowledged_flags,
+            "warnings_overridden": [{"item": f.item, "code": f.code} for f in self.overridden],
+            "reason": self.reason,
+        }
+
+
+def clear_to_sign(
+    review: list[str],
+    determination: Determination,
+    findings: Sequence[SignoffFinding],
+    *,
+    acknowledged_flags: Sequence[int] = (),
+    reason: str | None = None,
+) -> Clearance:
+    """Refuse to sign unless every item was looked at, the letter has no error, every flagged
+    item is acknowledged, and a warning comes with the reviewer's written reason."""
+    ready_to_sign(review)
+    count = len(determination.items)
+    unknown = sorted({n for n in acknowledged_flags if not 1 <= n <= count})
+    if unknown:
+        raise InputError(
+            f"there is no item {', '.join(map(str, unknown))}; the determination has {count} "
+            "item(s), numbered from 1",
+            location="acknowledged_flags",
+        )
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise WorkflowError(
+            "the letter would be inconsistent; correct the determination before signing: "
+            + "; ".join(describe(f) for f in errors)
+        )
+    acknowledged = sorted(set(acknowledged_flags))
+    unacknowledged = [
+        f"item {n} ({', '.join(dict.fromkeys(flag.code for flag in item.flags))})"
+        for n, item in enumerate(determination.items, start=1)
+        if item.flags and n not in acknowledged
+    ]
+    if unacknowledged:
+        raise InputError(
+            "acknowledge the flags the engine raised before signing: " + "; ".join(unacknowledged),
+            location="acknowledged_flags",
+        )
+    warnings = [f for f in findings if f.severity == "warning"]
+    written = (reason or "").strip() or None
+    if warnings and written is None:
+        raise InputError(
+            "the letter checker warns: "
+            + "; ".join(describe(f) for f in warnings)
+            + ". Sign past a warning only with a written reason",
+            location="reason",
+        )
+    return Clearance(
+        acknowledged_flags=[n for n in acknowledged if determination.items[n - 1].flags],
+        overridden=warnings,
+        reason=written if warnings else None,
+    )
 
 
 def finalize(

@@ -388,7 +388,8 @@ def put_determination(
     "/{case_id}/determination/sign",
     response_model=DeterminationView,
     responses=responses(403, 404, 409),
-    summary="Sign the determination (version in the body or If-Match); 409 if it moved on",
+    summary="Sign the determination (version in the body or If-Match); 409 if it moved on "
+    "or its letter would be inconsistent, 422 naming `acknowledged_flags` or `reason`",
 )
 def sign(
     case_id: str,
@@ -398,13 +399,51 @@ def sign(
     response: Response,
     body: SignRequest | None = None,
 ) -> DeterminationView:
+    """Refused (409, naming the item and the finding) while the letter checker finds an
+    error in the letter signing would produce; 422 until every flagged item is listed in
+    `acknowledged_flags`, and, when the checker warns, until a `reason` is given (it goes into
+    the audit log). `GET .../determination` lists the findings."""
     version = body.version if body and body.version is not None else if_match
     if body and body.version is not None and if_match is not None and body.version != if_match:
         raise InputError("the If-Match header and the version field disagree", location="version")
-    return _with_etag(workflow.sign(actor, case_id, version=version), response)
+    return _with_etag(
+        workflow.sign(
+            actor,
+            case_id,
+            version=version,
+            acknowledged_flags=body.acknowledged_flags if body else (),
+            reason=body.reason if body else None,
+        ),
+        response,
+    )
 
 
 LetterFormat = Literal["pdf", "html", "text"]
+
+
+@router.get(
+    "/{case_id}/determination/letter",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}, "text/html": {}, "text/plain": {}}},
+        **responses(403, 404, 409),
+    },
+    summary="Preview the letter signing the draft would produce, marked DRAFT (not stored)",
+)
+def preview_letter(
+    case_id: str,
+    workflow: WorkflowDep,
+    actor: ActorDep,
+    format: Annotated[LetterFormat, Query()] = "pdf",
+) -> Response:
+    """The draft as signing it today makes it, rendered and marked DRAFT on every page; the
+    version it shows is in `X-Determination-Version`."""
+    letter = workflow.preview_letter(actor, case_id, format)
+    return Response(
+        content=letter.content,
+        media_type=content_type(letter.media_type),
+        headers={"X-Determination-Version": str(letter.version), "X-Letter-Draft": "true"},
+    )
 
 
 @router.get(

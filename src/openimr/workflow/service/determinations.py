@@ -5,9 +5,16 @@ whether the reviewer accepted or edited it (pure rules in :mod:`openimr.workflow
 Every save names the version it edited, and is refused if the draft moved on since; the row's
 version is SQLAlchemy's ``version_id_col``, so two saves of one version at the same moment
 cannot both win. A signed determination is frozen; only a signed one gets a letter.
+
+Signing checks the letter it would produce (:func:`openimr.workflow.signoff.clear_to_sign`):
+errors block it, warnings need the reviewer's written reason, flagged items are acknowledged;
+the audit entry of the signature keeps the acknowledgements, the warnings and the reason.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +40,7 @@ from openimr.workflow.schemas import (
     DeterminationRevisionOut,
     DeterminationStatus,
     DeterminationView,
+    SignoffFinding,
 )
 from openimr.workflow.service.cases import effective_case_file, store_deadlines
 from openimr.workflow.service.proposals import latest_proposal
@@ -44,11 +52,12 @@ def get_determination(core: Core, actor: Actor, case_id: str) -> DeterminationVi
     with core.unit(actor) as unit:
         case = unit.case(case_id, "determination.read")
         unit.record("determination.read", case.id)
-        return view(unit.session, case)
+        return view(unit.session, case, core.today())
 
 
-def view(session: Session, case: Case) -> DeterminationView:
-    """The determination with what changed from the proposal, and every saved version."""
+def view(session: Session, case: Case, today: date) -> DeterminationView:
+    """The determination with what changed from the proposal, and every saved version; for a
+    draft, what the letter signing it today would get wrong."""
     record = _record(session, case)
     proposal_row = (
         session.get(Proposal, record.proposal_id)
@@ -74,6 +83,7 @@ def view(session: Session, case: Case) -> DeterminationView:
         .where(DeterminationRevision.determination_id == record.id)
         .order_by(DeterminationRevision.version)
     ).scalars()
+    draft = record.status == DeterminationStatus.DRAFT
     return DeterminationView(
         case_id=case.id,
         status=DeterminationStatus(record.status),
@@ -87,7 +97,17 @@ def view(session: Session, case: Case) -> DeterminationView:
         ],
         signed_at=record.signed_at,
         content_sha256=record.content_sha256,
+        findings=_findings(session, case, record, today) if draft else [],
+        signs_as_version=record.version + 1 if draft else None,
     )
+
+
+def _findings(
+    session: Session, case: Case, record: DeterminationRecord, today: date
+) -> list[SignoffFinding]:
+    """The letter checker on the draft as signing it today would make it (the dates filled
+    in; the credentials do not change what is checked)."""
+    return signoff.letter_findings(would_sign(session, case, record, ReviewerCredentials(), today))
 
 
 # -- drafts ------------------------------------------------------------------------------
@@ -131,7 +151,7 @@ def save_determination(
             "determination.edit", case.id, version=record.version, items=list(record.item_review)
         )
         session.flush()
-        return view(session, case)
+        return view(session, case, core.today())
 
 
 def _first_draft(
@@ -197,8 +217,17 @@ def _next_draft(
 # -- sign-off ----------------------------------------------------------------------------
 
 
-def sign(core: Core, actor: Actor, case_id: str, *, version: int | None) -> DeterminationView:
-    """Sign the determination: frozen from then on; only a signed one gets a letter."""
+def sign(
+    core: Core,
+    actor: Actor,
+    case_id: str,
+    *,
+    version: int | None,
+    acknowledged_flags: Sequence[int] = (),
+    reason: str | None = None,
+) -> DeterminationView:
+    """Sign the determination: frozen from then on; only a signed one gets a letter. Refused
+    while the letter it produces would be inconsistent (see the module's docstring)."""
     if version is None:
         raise InputError(
             "say which version you sign: a `version` field or an If-Match header",
@@ -219,8 +248,15 @@ def sign(core: Core, actor: Actor, case_id: str, *, version: int | None) -> Dete
             )
         if case.status != CaseStatus.IN_REVIEW:
             check_transition(case.status, CaseStatus.DETERMINATION_SIGNED)
-        signoff.ready_to_sign(list(record.item_review))
-        content = _signed(unit, case, record).model_dump_json()
+        signed = _signed(unit, case, record)
+        clearance = signoff.clear_to_sign(
+            list(record.item_review),
+            signed,
+            signoff.letter_findings(signed),
+            acknowledged_flags=acknowledged_flags,
+            reason=reason,
+        )
+        content = signed.model_dump_json()
         now = core.now()
         record.content = content
         record.status = DeterminationStatus.SIGNED
@@ -233,11 +269,15 @@ def sign(core: Core, actor: Actor, case_id: str, *, version: int | None) -> Dete
         case.signed_on = core.today()
         unit.transition(case, CaseStatus.DETERMINATION_SIGNED, reason="signed")
         unit.record(
-            "determination.sign", case.id, version=record.version, sha256=record.content_sha256
+            "determination.sign",
+            case.id,
+            version=record.version,
+            sha256=record.content_sha256,
+            **clearance.audit(),
         )
         store_deadlines(core, session, case)
         session.flush()
-        return view(session, case)
+        return view(session, case, core.today())
 
 
 def _signed(unit: Unit, case: Case, record: DeterminationRecord) -> Determination:
@@ -246,18 +286,34 @@ def _signed(unit: Unit, case: Case, record: DeterminationRecord) -> Determinatio
     reviewer = session.get(Reviewer, actor.reviewer_id) if actor.reviewer_id else None
     if reviewer is None:
         raise AccessDenied("only a reviewer in the registry can sign")
+    return would_sign(session, case, record, credentials(reviewer), unit.core.today())
+
+
+def credentials(reviewer: Reviewer) -> ReviewerCredentials:
+    """What a letter says of its reviewer (never the name)."""
+    return ReviewerCredentials(
+        licensure=list(reviewer.license_states),
+        certifications=list(reviewer.board_certifications),
+        specialty=reviewer.specialties[0] if reviewer.specialties else None,
+    )
+
+
+def would_sign(
+    session: Session,
+    case: Case,
+    record: DeterminationRecord,
+    reviewer: ReviewerCredentials,
+    today: date,
+) -> Determination:
+    """The draft as signing it today by ``reviewer`` makes it: what the letter states."""
     first_assignment = session.execute(
         select(func.min(Assignment.assigned_at)).where(Assignment.case_id == case.id)
     ).scalar()
     return signoff.finalize(
         Determination.model_validate_json(record.content),
         case_id=case.external_id or case.id,
-        credentials=ReviewerCredentials(
-            licensure=list(reviewer.license_states),
-            certifications=list(reviewer.board_certifications),
-            specialty=reviewer.specialties[0] if reviewer.specialties else None,
-        ),
-        decision_date=unit.core.today(),
+        credentials=reviewer,
+        decision_date=today,
         date_assigned=case.assigned_on or (first_assignment.date() if first_assignment else None),
         application_received=case.received_on,
         priority="expedited" if case.review_type == "expedited" else "standard",
@@ -271,6 +327,10 @@ def _record(session: Session, case: Case) -> DeterminationRecord | None:
     return session.execute(
         select(DeterminationRecord).where(DeterminationRecord.case_id == case.id)
     ).scalar_one_or_none()
+
+
+#: The case's determination, draft or signed (``None`` before the first save).
+determination_record = _record
 
 
 def signed_record(session: Session, case: Case) -> DeterminationRecord | None:

@@ -3,6 +3,9 @@
 The letter is rendered outside any transaction (WeasyPrint takes a while) and then stored in
 a unit of its own; the same bytes are never stored twice, and a letter that renders
 differently (new templates) becomes the next version while the old ones are kept.
+
+Before signing, the reviewer previews the letter signing would produce (:func:`preview_letter`):
+the draft as signed today, rendered marked DRAFT and never stored.
 """
 
 from __future__ import annotations
@@ -13,11 +16,22 @@ from sqlalchemy.orm import Session
 from openimr.casefile import CaseFile
 from openimr.domain import Determination
 from openimr.errors import ComponentUnavailable, InputError, NotFound, WorkflowError
-from openimr.store.models import Case, DeterminationRecord, Document
-from openimr.workflow.schemas import Actor, DocumentKind, LetterOut, PublishedOut
+from openimr.store.models import Assignment, Case, DeterminationRecord, Document, Reviewer
+from openimr.workflow.schemas import (
+    Actor,
+    DeterminationStatus,
+    DocumentKind,
+    LetterOut,
+    PublishedOut,
+)
 from openimr.workflow.service import documents
 from openimr.workflow.service.cases import effective_case_file, store_deadlines
-from openimr.workflow.service.determinations import signed_record
+from openimr.workflow.service.determinations import (
+    credentials,
+    determination_record,
+    signed_record,
+    would_sign,
+)
 from openimr.workflow.service.unit import Core, LetterRenderer, sha256_hex
 from openimr.workflow.states import CaseStatus
 
@@ -60,6 +74,47 @@ def issue_letter(core: Core, actor: Actor, case_id: str, fmt: str) -> LetterOut:
     return _render_and_store(core, actor, case_id, fmt, media_type, signed, reissue=True)
 
 
+def preview_letter(core: Core, actor: Actor, case_id: str, fmt: str) -> LetterOut:
+    """The letter signing the current draft today would produce, marked DRAFT (never stored):
+    the signing reviewer's credentials (the assigned reviewer's, for others who look)."""
+    media_type = _media_type(fmt)
+    with core.unit(actor, write=False) as unit:
+        case = unit.case(case_id, "determination.read")
+        session = unit.session
+        record = determination_record(session, case)
+        if record is None or record.status != DeterminationStatus.DRAFT:
+            raise WorkflowError(
+                f"case {case.id} has no unsigned draft to preview"
+                + ("; its letter is the signed one" if record is not None else "; save one first")
+            )
+        reviewer_id = (
+            actor.reviewer_id
+            or session.execute(
+                select(Assignment.reviewer_id)
+                .where(Assignment.case_id == case.id, Assignment.active.is_(True))
+                .order_by(Assignment.assigned_at.desc())
+                .limit(1)
+            ).scalar()
+        )
+        reviewer = session.get(Reviewer, reviewer_id) if reviewer_id else None
+        if reviewer is None:
+            raise WorkflowError(f"case {case.id} has no reviewer to sign it")
+        determination = would_sign(session, case, record, credentials(reviewer), core.today())
+        version = record.version
+    renderer = core.renderer or default_renderer()
+    content = renderer(determination, fmt, draft=True)
+    with core.unit(actor) as unit:
+        case = unit.case(case_id, "determination.read")
+        unit.record("letter.preview", case.id, version=version, format=fmt)
+    return LetterOut(
+        content=content,
+        media_type=media_type,
+        version=version,
+        sha256=sha256_hex(content),
+        format=fmt,
+    )
+
+
 def _signed(session: Session, case: Case) -> DeterminationRecord:
     record = signed_record(session, case)
     if record is None:
@@ -80,7 +135,7 @@ def _render_and_store(
     reissue: bool,
 ) -> LetterOut:
     renderer = core.renderer or default_renderer()
-    content = renderer(Determination.model_validate_json(signed.content), fmt)
+    content = renderer(Determination.model_validate_json(signed.content), fmt, draft=False)
     digest = sha256_hex(content)
     with core.unit(actor) as unit:
         case = unit.case(case_id, "letter.issue" if reissue else "letter.read")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
@@ -38,7 +38,15 @@ from openimr.workflow.schemas import Actor, Role
 from openimr.workflow.states import CaseStatus, check_transition
 
 Proposer = Callable[[CaseFile], Determination]
-LetterRenderer = Callable[[Determination, str], bytes]
+
+
+class LetterRenderer(Protocol):
+    """Renders a determination's letter in a format; ``draft`` marks it DRAFT (a letter of a
+    determination not yet signed), ``False`` says it is the signed one."""
+
+    def __call__(
+        self, determination: Determination, fmt: str, *, draft: bool | None = None
+    ) -> bytes: ...
 
 
 def sha256_hex(data: bytes) -> str:

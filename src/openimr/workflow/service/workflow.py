@@ -9,7 +9,7 @@ reviewer workbench all call these methods; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import date, datetime
 from typing import Any
@@ -278,8 +278,26 @@ class Workflow:
     ) -> DeterminationView:
         return determinations.save_determination(self.core, actor, case_id, edit, if_match=if_match)
 
-    def sign(self, actor: Actor, case_id: str, *, version: int | None) -> DeterminationView:
-        return determinations.sign(self.core, actor, case_id, version=version)
+    def sign(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        version: int | None,
+        acknowledged_flags: Sequence[int] = (),
+        reason: str | None = None,
+    ) -> DeterminationView:
+        return determinations.sign(
+            self.core,
+            actor,
+            case_id,
+            version=version,
+            acknowledged_flags=acknowledged_flags,
+            reason=reason,
+        )
+
+    def preview_letter(self, actor: Actor, case_id: str, fmt: str) -> LetterOut:
+        return letters.preview_letter(self.core, actor, case_id, fmt)
 
     def get_letter(
         self, actor: Actor, case_id: str, fmt: str, *, version: int | None = None
