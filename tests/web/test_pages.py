@@ -258,8 +258,19 @@ def test_sign_needs_the_confirmation_then_freezes_and_gives_the_letter(
     sign = _form_fields(page, "sign-form")
     unconfirmed = client.post(f"{url}/sign", data=sign)
     assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.text
-    signed = client.post(f"{url}/sign", data=dict(sign, confirm="on"))
+    assert 'id="ack-2" name="ack" value="2" form="sign-form"' in page  # item 2 is flagged
+    unacknowledged = client.post(f"{url}/sign", data=dict(sign, confirm="on"))
+    assert unacknowledged.status_code == 422
+    assert "Acknowledge the flags the engine raised before signing: item 2" in unacknowledged.text
+    assert 'id="ack-2" name="ack" value="2" form="sign-form" aria-invalid="true"' in (
+        unacknowledged.text
+    )
+    draft = client.get(f"{url}/draft-letter/text?download=1")
+    assert draft.status_code == 200 and "DRAFT DETERMINATION LETTER" in draft.text
+    assert "-DRAFT-determination-v1.txt" in draft.headers["content-disposition"]
+    signed = client.post(f"{url}/sign", data=dict(sign, confirm="on", ack="2"))
     assert signed.status_code == 303, signed.text
+    assert client.get(f"{url}/draft-letter/text").status_code == 409
     page = client.get(url).text
     assert 'id="determination-form"' not in page and "Preview the letter" in page
     again = client.post(f"{url}/sign", data=dict(sign, confirm="on"))

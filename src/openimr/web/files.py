@@ -47,6 +47,22 @@ async def letter_file(request: Request, case_id: str, fmt: str, download: bool =
     return Response(letter.content, media_type=media, headers=headers)
 
 
+@router.get("/cases/{case_id}/draft-letter/{fmt}")
+async def draft_letter_file(
+    request: Request, case_id: str, fmt: str, download: bool = False
+) -> Response:
+    """The letter signing the current draft would produce, marked DRAFT (never stored)."""
+    web = await signed_in(request)
+    if fmt not in _LETTER_FILES:
+        return error_page(request, 404, "Letters come as pdf, html or text.", web)
+    letter = await run_in_threadpool(web.workflow.preview_letter, web.actor, case_id, fmt)
+    inline = fmt == "html" and not download
+    headers = private_headers(LETTER_CSP if inline else DOWNLOAD_CSP, framing="SAMEORIGIN")
+    name = f"{case_id}-DRAFT-determination-v{letter.version}.{_LETTER_FILES[fmt]}"
+    headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    return Response(letter.content, media_type=content_type(letter.media_type), headers=headers)
+
+
 _PUBLISHED_FILES = {"pdf": "pdf", "json": "json", "text": "txt", "html": "html"}
 
 

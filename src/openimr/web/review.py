@@ -8,6 +8,9 @@ typed, when it does not.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
@@ -28,12 +31,13 @@ from openimr.web import forms, views
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX, render
 from openimr.web.session import Web, posted, signed_in
-from openimr.workflow import Role
+from openimr.workflow import Actor, Role
 from openimr.workflow.schemas import (
     CaseDetail,
     DeterminationStatus,
     DeterminationView,
     ItemReview,
+    SignoffFinding,
 )
 from openimr.workflow.states import CaseStatus
 
@@ -105,6 +109,7 @@ def case_page_response(
     error_field: str | None = None,
     notice: str | None = None,
     intake_values: dict[str, str] | None = None,
+    sign_values: SignValues | None = None,
 ) -> Response:
     """The case with its records, the proposal and the reviewer's draft (every read audited)."""
     workflow, actor = web.workflow, web.actor
@@ -162,9 +167,51 @@ def case_page_response(
                 1 for c in (view.items if view else []) if c.review == ItemReview.EDITED
             ),
             record_kinds=[(k.value, views.record_kind(k.value)) for k in RecordKind],
+            **_signoff_context(actor, detail, view, sign_values),
         ),
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class SignValues:
+    """What the reviewer sent with a refused signature, to show again: the items whose flags
+    they acknowledged and their reason for signing past warnings."""
+
+    acknowledged: list[int]
+    reason: str
+
+    @classmethod
+    def from_form(cls, form: FormData) -> SignValues:
+        acknowledged = sorted(
+            {int(v) for v in form.getlist("ack") if isinstance(v, str) and v.isdigit()}
+        )
+        return cls(acknowledged=acknowledged, reason=forms.text_field(form, "reason"))
+
+
+_SEVERITY_LABELS = {"error": "Error", "warning": "Warning", "info": "Note"}
+
+
+def _signoff_context(
+    actor: Actor, detail: CaseDetail, view: DeterminationView | None, sent: SignValues | None
+) -> dict[str, Any]:
+    """The letter checker's findings by item, the flagged items, and what a refused
+    signature sent, for the items and the sign panel."""
+    findings: dict[int | None, list[SignoffFinding]] = {}
+    for finding in view.findings if view is not None else []:
+        findings.setdefault(finding.item, []).append(finding)
+    items = view.determination.items if view is not None and view.determination else []
+    return {
+        "findings_by_item": findings,
+        "severity_label": _SEVERITY_LABELS,
+        "can_sign": actor.role is Role.REVIEWER
+        and view is not None
+        and view.status == DeterminationStatus.DRAFT
+        and detail.status == CaseStatus.IN_REVIEW,
+        "flagged": [n for n, item in enumerate(items, start=1) if item.flags],
+        "acknowledged": sent.acknowledged if sent is not None else [],
+        "sign_reason": sent.reason if sent is not None else "",
+    }
 
 
 def _review_of(
@@ -256,6 +303,7 @@ async def sign(request: Request, case_id: str) -> Response:
 
 def _sign(web: Web, case_id: str, form: FormData) -> Response:
     raw = forms.text_field(form, "version").strip()
+    sent = SignValues.from_form(form)
     if form.get("confirm") != "on":
         return case_page_response(
             web,
@@ -263,14 +311,31 @@ def _sign(web: Web, case_id: str, form: FormData) -> Response:
             status=422,
             error="Tick the box to confirm that this is your determination before signing.",
             error_field="confirm",
+            sign_values=sent,
         )
     try:
-        web.workflow.sign(web.actor, case_id, version=int(raw) if raw.isdigit() else None)
-    except (ConflictError, InputError) as exc:
-        message = exc.detail if isinstance(exc, InputError) else exc.message
-        return case_page_response(web, case_id, status=409, error=message)
+        web.workflow.sign(
+            web.actor,
+            case_id,
+            version=int(raw) if raw.isdigit() else None,
+            acknowledged_flags=sent.acknowledged,
+            reason=sent.reason,
+        )
+    except ConflictError as exc:
+        return case_page_response(web, case_id, status=409, error=exc.message, sign_values=sent)
+    except InputError as exc:
+        return case_page_response(
+            web,
+            case_id,
+            status=422,
+            error=exc.detail,
+            error_field=exc.location,
+            sign_values=sent,
+        )
     except OpenIMRError as exc:
         if isinstance(exc, NotFound | AccessDenied):
             raise
-        return case_page_response(web, case_id, status=http_status(exc), error=exc.message)
+        return case_page_response(
+            web, case_id, status=http_status(exc), error=exc.message, sign_values=sent
+        )
     return RedirectResponse(f"{PREFIX}/cases/{case_id}?done=signed#letter", status_code=303)
