@@ -207,12 +207,17 @@ def test_review_edit_sign_and_download_the_letter(
     changes.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "case-edited.png"))
 
-    # Sign: the box must be ticked.
-    page.get_by_role("button", name="Sign version 1").click()
+    # Sign: the box must be ticked, and the engine's flags on item 2 acknowledged. The
+    # control names the version signing results in; the letter it produces is shown first.
+    draft_letter = page.frame_locator("iframe.draft-letter-frame").locator("body").inner_text()
+    assert "DRAFT DETERMINATION LETTER" in draft_letter and added in " ".join(draft_letter.split())
+    page.get_by_role("button", name="Sign as version 2").click()
     assert page.evaluate("document.querySelector('#confirm').validity.valueMissing")
     page.get_by_label(re.compile("I reviewed the records and every item")).check()
-    page.get_by_role("button", name="Sign version 1").click()
+    page.get_by_label("I read the engine's flags on item 2").check()
+    page.get_by_role("button", name="Sign as version 2").click()
     page.wait_for_url(re.compile(r"done=signed"))
+    assert "version 2" in page.locator("#determination-state").inner_text()
     assert "Signed" in page.locator("#determination-state").inner_text()
     assert page.locator("#determination-form").count() == 0  # frozen
 
@@ -374,4 +379,83 @@ def test_pages_as_sent_open_beside_the_text_and_evidence_opens_its_page_marked(
     assert marked.count() == 1
     response = page.request.get(server.url + marked.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "image/png"
+    page.context.close()
+
+
+def _audit(server: Server, action: str) -> list[Any]:
+    from tests.web.support import ADMIN
+
+    entries = server.workflow.audit_entries(ADMIN, case_id=server.seeded.cases["main"])
+    return [e for e in entries if e.action == action]
+
+
+def test_sign_off_is_refused_while_a_decision_contradicts_its_rationale(
+    browser: Any, server: Server
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "dr-a")
+    page.goto(server.case_url("main"))
+    # Item 1 is proposed Upheld with a rationale that concludes "not medically necessary".
+    page.locator("#item-0-decision-overturned").check()
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r"done=saved"))
+    beside = page.locator("#item-0-findings")
+    assert "ERROR" in beside.inner_text().upper()
+    assert "is Overturned, but its rationale concludes" in beside.inner_text()
+    assert "not medically necessary" in beside.locator("q.finding-quote").inner_text()
+    assert "Signing is blocked" in page.locator("#sign-blocked").inner_text()
+    page.get_by_label(re.compile("I reviewed the records and every item")).check()
+    page.get_by_label("I read the engine's flags on item 2").check()
+    page.get_by_role("button", name="Sign as version 2").click()
+    alert = page.locator("#page-error")
+    assert "The letter would be inconsistent" in alert.inner_text()
+    assert "item 1 (4 massage therapy visits" in alert.inner_text().lower()
+    assert "[decision-contradicts-rationale]" in alert.inner_text()
+    assert page.locator("#item-0-decision-overturned").is_visible()  # still a draft
+    assert _audit(server, "determination.sign") == []
+    page.context.close()
+
+
+def test_sign_off_past_a_warning_needs_a_reason_and_the_flags_acknowledged(
+    browser: Any, server: Server, shots: Path
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "dr-a")
+    page.goto(server.case_url("main"))
+    # An edition of the guideline that was not yet in force: a warning, not an error.
+    page.locator("#item-0-edition").fill("2016")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r"done=saved"))
+    assert "was not in force" in page.locator("#item-0-findings").inner_text()
+    assert "The letter checker warns" in page.locator("#sign-warnings").inner_text()
+    page.locator("#sign").evaluate("el => el.scrollIntoView({block: 'start'})")
+    letter = page.frame_locator("iframe.draft-letter-frame").locator("h1")
+    assert letter.inner_text() == "DRAFT DETERMINATION LETTER"
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "case-signoff.png"))
+    page.get_by_label(re.compile("I reviewed the records and every item")).check()
+    page.get_by_role("button", name="Sign as version 2").click()
+    # Refused: the flags of item 2 are not acknowledged, then no reason is given.
+    assert "Acknowledge the flags" in page.locator("#page-error").inner_text()
+    assert (
+        page.get_by_label("I read the engine's flags on item 2").get_attribute("aria-invalid")
+        == "true"
+    )
+    page.get_by_label(re.compile("I reviewed the records and every item")).check()
+    page.get_by_label("I read the engine's flags on item 2").check()
+    page.get_by_role("button", name="Sign as version 2").click()
+    refused = page.locator("#page-error").inner_text()
+    assert "Sign past a warning only with a written reason" in refused
+    reason = page.get_by_label(re.compile("Why you sign despite the warning"))
+    assert reason.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("I read the engine's flags on item 2").is_checked()  # kept
+    written = "The 2016 text says the same of massage as the edition in force; checked both."
+    reason.fill(written)
+    page.get_by_label(re.compile("I reviewed the records and every item")).check()
+    page.get_by_role("button", name="Sign as version 2").click()
+    page.wait_for_url(re.compile(r"done=signed"))
+    (entry,) = _audit(server, "determination.sign")
+    assert entry.detail["reason"] == written
+    assert entry.detail["flags_acknowledged"] == [2]
+    assert entry.detail["warnings_overridden"] == [{"item": 1, "code": "not-in-force"}]
     page.context.close()

@@ -375,23 +375,31 @@ def _conclusion_findings(item: ParsedItem, label: str) -> list[Finding]:
     return []
 
 
+_CLAUSE = re.compile(r"(?=\bDecision based on\b)", re.IGNORECASE)
+
+
+def _clauses(text: str | None, count: int) -> list[str | None]:
+    """The words of each of ``count`` citations in a guideline line: its "Decision based on"
+    clauses when there is one per citation, else the whole line for each."""
+    if not text:
+        return [None] * count
+    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    return clauses if len(clauses) == count else [text] * count
+
+
 def _item_citation_findings(item: ParsedItem, reference: date | None) -> list[Finding]:
     """The IMR's citations, then the claims administrator's, then the rationale's chapters."""
     findings: list[Finding] = []
-    for citation in item.citations:
+    stated = _clauses(item.imr_guideline, len(item.citations))
+    for citation, words in zip(item.citations, stated, strict=True):
         findings += _citation_findings(
-            citation,
-            item.imr_guideline_line or item.line,
-            item.rationale,
-            reference,
-            False,
-            item.imr_guideline,
+            citation, item.imr_guideline_line or item.line, item.rationale, reference, False, words
         )
     if item.claims_administrator_guideline:
-        for citation in parse_citations(item.claims_administrator_guideline):
-            findings += _citation_findings(
-                citation, item.line, "", reference, True, item.claims_administrator_guideline
-            )
+        quoted = parse_citations(item.claims_administrator_guideline)
+        stated = _clauses(item.claims_administrator_guideline, len(quoted))
+        for citation, words in zip(quoted, stated, strict=True):
+            findings += _citation_findings(citation, item.line, "", reference, True, words)
     findings += _rationale_chapter_findings(item)
     return findings
 
