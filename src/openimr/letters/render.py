@@ -33,7 +33,7 @@ from openimr.letters._fields import (
     NOT_STATED,
 )
 
-__all__ = ["LetterFormat", "LetterSettings", "is_signed", "render_letter"]
+__all__ = ["Addressee", "LetterFormat", "LetterSettings", "is_signed", "render_letter"]
 
 LetterFormat = Literal["text", "html", "pdf"]
 TEXT_WIDTH = 88
@@ -53,6 +53,16 @@ class LetterSettings:
 
         name = Settings.load().organization.strip()
         return cls(organization=name) if name else cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """Whom the letter sent to the parties concerns, as the application names them. Never part
+    of the determination, so the published (de-identified) letter, rendered from the
+    determination alone, cannot carry them."""
+
+    employee: str | None = None
+    claim_number: str | None = None
 
 
 def _how_made(org: str) -> str:
@@ -132,14 +142,24 @@ def _item(number: int, item: ItemDetermination) -> dict[str, Any]:
 
 
 def _context(
-    determination: Determination, settings: LetterSettings, draft: bool | None
+    determination: Determination,
+    settings: LetterSettings,
+    draft: bool | None,
+    addressee: Addressee | None = None,
 ) -> dict[str, Any]:
     d = determination
     draft = not is_signed(d) if draft is None else draft
     org = _one_line(settings.organization) or "OpenIMR"
     case_number = _one_line(d.case_id) or "Not assigned"
+    named = addressee or Addressee()
     fields = [
         ("Case Number", case_number),
+        *([("Employee", _one_line(named.employee))] if _one_line(named.employee) else []),
+        *(
+            [("Claim Number", _one_line(named.claim_number))]
+            if _one_line(named.claim_number)
+            else []
+        ),
         ("Date Assigned", _date(d.date_assigned)),
         ("Date of Injury", _date(d.date_of_injury)),
         ("Decision Date", _date(d.decision_date)),
@@ -235,11 +255,12 @@ def _css() -> str:
 def render_text(
     determination: Determination,
     settings: LetterSettings | None = None,
+    addressee: Addressee | None = None,
     *,
     draft: bool | None = None,
 ) -> str:
     """The letter as plain text, wrapped at 88 columns (a draft unless signed, or ``draft``)."""
-    context = _context(determination, settings or LetterSettings(), draft)
+    context = _context(determination, settings or LetterSettings(), draft, addressee)
     text = _environment(False).get_template("letter.txt.j2").render(context)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
@@ -247,11 +268,12 @@ def render_text(
 def render_html(
     determination: Determination,
     settings: LetterSettings | None = None,
+    addressee: Addressee | None = None,
     *,
     draft: bool | None = None,
 ) -> str:
     """The letter as a self-contained HTML page (also the source of the PDF)."""
-    context = _context(determination, settings or LetterSettings(), draft)
+    context = _context(determination, settings or LetterSettings(), draft, addressee)
     import markupsafe
 
     context["css"] = markupsafe.Markup(_css())
@@ -264,6 +286,7 @@ _PDF_LOCK = threading.Lock()
 def render_pdf(
     determination: Determination,
     settings: LetterSettings | None = None,
+    addressee: Addressee | None = None,
     *,
     draft: bool | None = None,
 ) -> bytes:
@@ -280,7 +303,7 @@ def render_pdf(
         warnings.simplefilter("ignore", DeprecationWarning)
         import weasyprint
 
-    html = render_html(determination, settings, draft=draft)
+    html = render_html(determination, settings, addressee, draft=draft)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     decided = determination.decision_date
@@ -312,8 +335,12 @@ def render_letter(
     *,
     settings: LetterSettings | None = None,
     draft: bool | None = None,
+    employee: str | None = None,
+    claim_number: str | None = None,
 ) -> bytes:
-    """The letter for ``determination`` in ``fmt`` (``text``, ``html`` or ``pdf``) as bytes.
+    """The letter for ``determination`` in ``fmt`` (``text``, ``html`` or ``pdf``) as bytes,
+    headed with the employee's name and claim number when given (the letter sent to the
+    parties; the published letter is rendered without them).
 
     Text and HTML are UTF-8. The same determination and settings always give the same bytes.
     ``draft`` marks the letter DRAFT; by default a letter is a draft unless the determination
@@ -325,10 +352,11 @@ def render_letter(
             "date) gives a final letter"
         )
     settings = settings or LetterSettings.from_environment()
+    addressee = Addressee(employee, claim_number) if employee or claim_number else None
     if fmt == "text":
-        return render_text(determination, settings, draft=draft).encode("utf-8")
+        return render_text(determination, settings, addressee, draft=draft).encode("utf-8")
     if fmt == "html":
-        return render_html(determination, settings, draft=draft).encode("utf-8")
+        return render_html(determination, settings, addressee, draft=draft).encode("utf-8")
     if fmt == "pdf":
-        return render_pdf(determination, settings, draft=draft)
+        return render_pdf(determination, settings, addressee, draft=draft)
     raise LetterError(f"unknown letter format {fmt!r} (expected text, html or pdf)")
