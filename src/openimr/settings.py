@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         default="",
         description="The organization named in letters (OPENIMR_ORGANIZATION).",
     )
+    quality_review: bool = Field(
+        default=False,
+        description="A medical director reviews each signed determination before its letter "
+        "is released (OPENIMR_QUALITY_REVIEW: true or false; default false).",
+    )
     api_docs: bool = Field(
         default=False,
         description="Serve the interactive API documentation at /docs and /redoc "

@@ -43,6 +43,7 @@ APPEND_ONLY_TABLES = (
     "proposals",
     "determination_revisions",
     "case_events",
+    "case_screenings",
 )
 
 
@@ -65,6 +66,8 @@ class User(Base):
     #: When the current token was issued; it expires ``OPENIMR_TOKEN_DAYS`` later. Always
     #: written (nullable only for the migration that added it on SQLite).
     token_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: An Argon2id hash of the workbench password, when the user has one (never the password).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class WebSession(Base):
@@ -102,6 +105,9 @@ class Reviewer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: The reviewer's kind of licence (md, do, dc, dpm, psychologist...): which qualification
+    #: rules apply to them (board certification is asked of some only).
+    profession: Mapped[str] = mapped_column(String(20), default="md", server_default="md")
     license_states: Mapped[list[str]] = mapped_column(JSON, default=list)
     license_unrestricted: Mapped[bool] = mapped_column(Boolean, default=True)
     board_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -142,6 +148,14 @@ class Case(Base):
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     letter_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The medical director's quality review of the signed determination, when the
+    #: organization asks for one before the letter is released; ``quality_reviewed_by`` is a
+    #: user id (no foreign key: SQLite would rebuild this table, which others point at, to add
+    #: one).
+    quality_reviewed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    quality_reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notice_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -160,6 +174,20 @@ class CaseEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseScreening(Base):
+    """One eligibility screening of a case with the application facts it read, so that a case
+    corrected and screened again keeps what it was screened on before."""
+
+    __tablename__ = "case_screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    application: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class CaseDeadline(Base):

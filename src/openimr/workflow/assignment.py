@@ -2,10 +2,14 @@
 
 Pure: the case, its parties, the registry (with each reviewer's open cases) and the rules go
 in; the chosen reviewer, why, and why every other reviewer was not chosen come out. A reviewer
-qualifies when they meet the qualification thresholds, their specialty covers every disputed
-item, and none of their affiliations matches a party to the case. Among qualified reviewers
-the one with the fewest open cases is chosen (registry code breaks ties, so the choice is
-reproducible).
+qualifies when they meet the qualification thresholds (board certification only where the
+rules ask it of their profession), their specialty covers every disputed item, and none of
+their affiliations matches a party to the case. Among qualified reviewers the one with the
+fewest open cases is chosen (registry code breaks ties, so the choice is reproducible).
+
+An override (an administrator's, with a reason the service records) may choose another
+reviewer than that, even one at their own case limit, which is the organization's rule; never
+one the qualification, specialty or independence rules exclude.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Candidate:
     max_open_cases: int | None
     active: bool
     open_cases: int
+    #: The kind of licence: which qualification rules apply (``md`` before it was recorded).
+    profession: str = "md"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,9 @@ class Choice:
     reasons: list[str]
     excluded: list[ReviewerExclusion]
     needed: list[list[str]]
+    #: Who the rules would have chosen (None when nobody qualified); differs from ``chosen``
+    #: only by an override.
+    automatic: Candidate | None = None
 
 
 @dataclass(frozen=True)
@@ -134,18 +143,55 @@ def needed_specialties(case_file: CaseFile, rules: SpecialtyRules) -> list[list[
     return needed
 
 
-def _qualification_problems(candidate: Candidate, rules: ReviewerQualifications) -> list[str]:
+def requirements(rules: ReviewerQualifications, profession: str) -> list[str]:
+    """What assignment requires of a reviewer of ``profession``, in words, before any case:
+    the qualification rules, then what every case checks."""
+    label = rules.professions.get(profession, profession)
+    needed = rules.certifications_needed(profession)
+    out = []
+    if rules.require_license:
+        out.append(
+            "a licence to practise"
+            + (", not restricted" if rules.require_unrestricted_license else "")
+        )
+    if needed:
+        out.append(
+            f"at least {needed} board certification(s), asked of {label} reviewers "
+            f"({rules.board_certification.source})"
+        )
+    else:
+        out.append(f"no board certification: the rules ask none of {label} reviewers")
+    out += [
+        f"more than {rules.years_active_practice_more_than:g} years in active practice",
+        f"at least {rules.weekly_clinical_hours_at_least:g} clinical hours a week",
+        "on each case: a specialty that evaluates or treats every disputed item "
+        "(workflow/rules/specialties.yaml)",
+        "on each case: no affiliation with the employer, employee, requesting physician, "
+        "providers or claims administrator",
+        "fewer open cases than their own limit, if one is set (an administrator may override it)",
+    ]
+    return out
+
+
+def qualification_problems(
+    candidate: Candidate, rules: ReviewerQualifications, *, with_load: bool = True
+) -> list[str]:
+    """Why the reviewer cannot be assigned whatever the case (empty when they can)."""
     problems: list[str] = []
     if not candidate.active:
         problems.append("inactive in the registry")
+    if candidate.profession not in rules.professions:
+        problems.append(f"profession {candidate.profession!r} is not one the rules list")
     if rules.require_license and not candidate.license_states:
         problems.append("no medical licence on record")
     if rules.require_unrestricted_license and not candidate.license_unrestricted:
         problems.append("licence is restricted")
-    if len(candidate.board_certifications) < rules.min_board_certifications:
+    needed = rules.certifications_needed(candidate.profession)
+    if len(candidate.board_certifications) < needed:
         problems.append(
             f"{len(candidate.board_certifications)} board certification(s); "
-            f"at least {rules.min_board_certifications} required"
+            f"at least {needed} required of a "
+            f"{rules.professions.get(candidate.profession, candidate.profession)} reviewer"
         )
     if candidate.years_active_practice <= rules.years_active_practice_more_than:
         problems.append(
@@ -157,9 +203,16 @@ def _qualification_problems(candidate: Candidate, rules: ReviewerQualifications)
             f"{candidate.weekly_clinical_hours:g} clinical hours a week; at least "
             f"{rules.weekly_clinical_hours_at_least:g} required"
         )
-    if candidate.max_open_cases is not None and candidate.open_cases >= candidate.max_open_cases:
-        problems.append(f"at capacity ({candidate.open_cases} of {candidate.max_open_cases} cases)")
+    if with_load:
+        problems += _load_problems(candidate)
     return problems
+
+
+def _load_problems(candidate: Candidate) -> list[str]:
+    """The organization's own limit on a reviewer's open cases (an override may pass it)."""
+    if candidate.max_open_cases is not None and candidate.open_cases >= candidate.max_open_cases:
+        return [f"at capacity ({candidate.open_cases} of {candidate.max_open_cases} cases)"]
+    return []
 
 
 def _specialty_problems(
@@ -194,52 +247,62 @@ def choose(
     specialties: SpecialtyRules,
     *,
     wanted: str | None = None,
+    override: bool = False,
     already_on_case: frozenset[int] = frozenset(),
 ) -> Choice:
-    """Pick the least-loaded qualified reviewer, or check the one asked for."""
+    """Pick the least-loaded qualified reviewer, or check the one asked for.
+
+    A reviewer asked for who is not the rules' own choice is taken only as an ``override``;
+    an override may pass a reviewer's case limit, never another rule."""
     needed = needed_specialties(case_file, specialties)
     qualified: list[Candidate] = []
     excluded: list[ReviewerExclusion] = []
+    hard: dict[str, list[str]] = {}
     for candidate in sorted(candidates, key=lambda c: c.code):
         problems = []
         if candidate.id in already_on_case:
             problems.append("already assigned to this case")
-        problems += _qualification_problems(candidate, qualifications)
+        problems += qualification_problems(candidate, qualifications, with_load=False)
         problems += _specialty_problems(candidate, needed, specialties)
         problems += _conflicts(candidate, parties, list(qualifications.conflict_parties))
+        hard[candidate.code] = list(problems)
+        problems += _load_problems(candidate)
         if problems:
             excluded.append(ReviewerExclusion(reviewer=candidate.code, reasons=problems))
         else:
             qualified.append(candidate)
+    automatic = min(qualified, key=lambda c: (c.open_cases, c.code)) if qualified else None
     if wanted is not None:
-        pick = next((c for c in qualified if c.code == wanted), None)
-        if pick is None:
-            known = next((e for e in excluded if e.reviewer == wanted), None)
-            if known is None:
-                raise WorkflowError(f"no reviewer {wanted!r} in the registry")
-            raise WorkflowError(
-                f"reviewer {wanted} cannot take this case: " + "; ".join(known.reasons)
-            )
-    elif not qualified:
+        pick = _wanted(wanted, candidates, hard, excluded, automatic, override=override)
+    elif automatic is None:
         raise WorkflowError(
             "no reviewer in the registry qualifies for this case: "
             + " | ".join(f"{e.reviewer}: {'; '.join(e.reasons)}" for e in excluded)
         )
     else:
-        pick = min(qualified, key=lambda c: (c.open_cases, c.code))
+        pick = automatic
     own = sorted({specialties.canonical(s) for s in pick.specialties})
+    overridden = pick is not automatic
     reasons = [
         f"specialty ({', '.join(own)}) evaluates or treats every disputed item",
         f"meets the qualification rules ({qualifications.source})",
         "no affiliation with the employer, employee, providers or claims administrator",
         f"carries {pick.open_cases} open case(s)"
-        + (", the fewest among qualified reviewers" if wanted is None else "; chosen by request"),
+        + (
+            "; chosen by an administrator's override"
+            if overridden
+            else ", the fewest among qualified reviewers"
+        ),
     ]
+    if overridden:
+        excluded = [e for e in excluded if e.reviewer != pick.code]
     for other in qualified:
         if other is pick:
             continue
-        if wanted is not None:
-            why = "qualified; another reviewer was requested"
+        if overridden:
+            why = "qualified; an administrator chose another reviewer"
+            if other is automatic:
+                why = "the automatic choice; an administrator chose another reviewer"
         elif other.open_cases > pick.open_cases:
             why = (
                 f"qualified, but carries {other.open_cases} open case(s) against {pick.open_cases}"
@@ -248,4 +311,38 @@ def choose(
             why = "qualified and equally loaded; the registry code breaks the tie"
         excluded.append(ReviewerExclusion(reviewer=other.code, reasons=[why]))
     excluded.sort(key=lambda e: e.reviewer)
-    return Choice(chosen=pick, reasons=reasons, excluded=excluded, needed=needed)
+    return Choice(
+        chosen=pick, reasons=reasons, excluded=excluded, needed=needed, automatic=automatic
+    )
+
+
+def _wanted(
+    wanted: str,
+    candidates: list[Candidate],
+    hard: dict[str, list[str]],
+    excluded: list[ReviewerExclusion],
+    automatic: Candidate | None,
+    *,
+    override: bool,
+) -> Candidate:
+    """The reviewer asked for, if the rules allow them (an override passes only the limit)."""
+    pick = next((c for c in candidates if c.code == wanted), None)
+    if pick is None:
+        raise WorkflowError(f"no reviewer {wanted!r} in the registry")
+    if hard[wanted]:
+        raise WorkflowError(f"reviewer {wanted} cannot take this case: " + "; ".join(hard[wanted]))
+    if pick is automatic:
+        return pick
+    if not override:
+        soft = next((e.reasons for e in excluded if e.reviewer == wanted), [])
+        if soft:
+            raise WorkflowError(
+                f"reviewer {wanted} cannot take this case: {'; '.join(soft)} "
+                "(an administrator may override this, giving a reason)"
+            )
+        chosen = automatic.code if automatic is not None else "none"
+        raise WorkflowError(
+            f"the automatic choice is {chosen}; choosing {wanted} instead is an override, "
+            "made by an administrator with a reason"
+        )
+    return pick

@@ -173,7 +173,11 @@ def _evaluate(rule: EligibilityRule, facts: ScreeningFacts) -> RuleOutcome:
 
 
 def screen(facts: ScreeningFacts, rules: WorkflowRules, *, today: date) -> EligibilityResult:
-    """Apply every rule; ineligible if any ineligibility rule fails, else ask when unsure."""
+    """Apply every rule; ineligible if any ineligibility rule fails, else ask when unsure.
+
+    An ineligible result is ``correctable`` when every rule that made it so is one the
+    applicant cures by sending what was missing: the case may then be corrected and screened
+    again instead of being refused for good."""
     outcomes = [_evaluate(rule, facts) for rule in rules.eligibility]
     by_id = {rule.id: rule for rule in rules.eligibility}
     ineligible = [
@@ -185,6 +189,7 @@ def screen(facts: ScreeningFacts, rules: WorkflowRules, *, today: date) -> Eligi
         if o.outcome == "unknown"
         or (o.outcome == "fail" and by_id[o.rule].on_fail == "needs_information")
     ]
+    correctable = bool(ineligible) and all(by_id[o.rule].correctable for o in ineligible)
     if ineligible:
         verdict: Literal["eligible", "ineligible", "needs_information"] = "ineligible"
         reasons = [f"{o.title}: {o.message} ({o.source})" for o in ineligible]
@@ -200,6 +205,7 @@ def screen(facts: ScreeningFacts, rules: WorkflowRules, *, today: date) -> Eligi
         reasons=reasons,
         rules=outcomes,
         duplicate_of=list(facts.duplicates),
+        correctable=correctable,
     )
 
 

@@ -71,6 +71,8 @@ class EligibilityRule(_Rule):
     applies: Applies = Field(default_factory=Applies)
     params: dict[str, Any] = Field(default_factory=dict)
     on_fail: Literal["ineligible", "needs_information"]
+    #: The applicant can cure a failure by sending what was missing; see ``rules/imr.yaml``.
+    correctable: bool = False
 
     @field_validator("check")
     @classmethod
@@ -114,16 +116,37 @@ class BusinessDays(_Rule):
     holidays: list[date] = Field(default_factory=list)
 
 
+class BoardCertification(_Rule):
+    """How many board certifications a reviewer needs, and of which professions."""
+
+    at_least: int = Field(ge=0)
+    required_for: list[str]
+    source: str
+
+
 class ReviewerQualifications(_Rule):
     source: str
     require_license: bool = True
     require_unrestricted_license: bool = True
-    min_board_certifications: int = Field(ge=0)
     years_active_practice_more_than: float = Field(ge=0)
     weekly_clinical_hours_at_least: float = Field(ge=0)
+    professions: dict[str, str] = Field(min_length=1)
+    board_certification: BoardCertification
     conflict_parties: list[
         Literal["employer", "employee", "requesting_physician", "providers", "claims_administrator"]
     ]
+
+    @model_validator(mode="after")
+    def _known_professions(self) -> ReviewerQualifications:
+        for name in self.board_certification.required_for:
+            if name not in self.professions:
+                raise ValueError(f"board_certification names {name!r}, not a listed profession")
+        return self
+
+    def certifications_needed(self, profession: str) -> int:
+        """Board certifications a reviewer of ``profession`` needs (0 where none is asked)."""
+        rule = self.board_certification
+        return rule.at_least if profession in rule.required_for else 0
 
 
 class WorkflowRules(_Rule):
@@ -162,8 +185,11 @@ class WorkflowRules(_Rule):
 
 
 class Coverage(_Rule):
+    """Specialties that evaluate or treat the services named by ``terms``, and why."""
+
     specialties: list[str] = Field(min_length=1)
     terms: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
 
 
 class SpecialtyRules(_Rule):

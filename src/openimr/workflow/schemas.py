@@ -64,6 +64,8 @@ class Role(StrEnum):
     INTAKE = "intake"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    #: Reviews signed determinations before release, when the organization asks for it.
+    MEDICAL_DIRECTOR = "medical_director"
 
 
 class DeterminationStatus(StrEnum):
@@ -128,6 +130,12 @@ class Application(_In):
         le=LATEST_FORM_DATE,
         description="Date the application was received (default: today).",
     )
+    review_type: Literal["regular", "expedited"] | None = Field(
+        default=None,
+        description="Type of review the form asks for (default: the case file's review_type); "
+        "expedited when the treating physician certifies an imminent and serious threat to "
+        "health (8 CCR 9792.10.4(c)).",
+    )
     ur_decision_served_on: date | None = Field(
         default=None,
         ge=EARLIEST_FORM_DATE,
@@ -170,6 +178,22 @@ class EligibilityResult(_Out):
     reasons: list[str] = Field(default_factory=list)
     rules: list[RuleOutcome] = Field(default_factory=list)
     duplicate_of: list[str] = Field(default_factory=list)
+    correctable: bool = Field(
+        default=False,
+        description="Ineligible only for reasons the applicant can cure (a missing signature, "
+        "a missing copy of the UR decision): the case may be corrected and screened again.",
+    )
+
+
+class ScreeningOut(_Out):
+    """One screening of a case, kept when the case is screened again: when, by whom, the
+    outcome and its reasons, and which application facts had changed since the one before."""
+
+    at: datetime
+    actor_id: int | None
+    outcome: Literal["eligible", "ineligible", "needs_information"]
+    reasons: list[str]
+    changed: list[str] = Field(default_factory=list)
 
 
 class DeadlineView(_Out):
@@ -185,11 +209,23 @@ class DeadlineView(_Out):
     basis: str
 
 
+_PROFESSION = Field(
+    default="md",
+    min_length=1,
+    max_length=20,
+    pattern=r"^[a-z]+$",
+    description="Kind of licence (md, do, dc, dpm, psychologist, dds, od, lac: the "
+    "professions listed in workflow/rules/imr.yaml); decides whether board certification is "
+    "required.",
+)
+
+
 class ReviewerIn(_In):
     """A registry entry as given to ``openimr reviewers add`` or the API."""
 
     code: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._-]+$")
     name: str | None = Field(default=None, max_length=200)
+    profession: str = _PROFESSION
     license_states: list[str] = Field(default_factory=list)
     license_unrestricted: bool = True
     board_certifications: list[str] = Field(default_factory=list)
@@ -199,6 +235,23 @@ class ReviewerIn(_In):
     affiliations: list[str] = Field(default_factory=list)
     max_open_cases: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     active: bool = True
+
+
+class ReviewerChange(_In):
+    """Changes to a registry entry: only the fields given change (``null`` clears the name
+    and the case limit)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    profession: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[a-z]+$")
+    license_states: list[str] | None = None
+    license_unrestricted: bool | None = None
+    board_certifications: list[str] | None = None
+    specialties: list[str] | None = Field(default=None, min_length=1)
+    years_active_practice: float | None = Field(default=None, ge=0, le=80)
+    weekly_clinical_hours: float | None = Field(default=None, ge=0, le=168)
+    affiliations: list[str] | None = None
+    max_open_cases: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    active: bool | None = None
 
 
 class UserOut(_Out):
@@ -212,6 +265,7 @@ class UserOut(_Out):
     created_at: datetime
     token_expires_at: datetime | None = None
     open_sessions: int = 0
+    has_password: bool = False
 
 
 class ReviewerOut(_Out):
@@ -220,6 +274,7 @@ class ReviewerOut(_Out):
     id: int
     code: str
     name: str | None = None
+    profession: str = "md"
     license_states: list[str]
     license_unrestricted: bool
     board_certifications: list[str]
@@ -230,6 +285,11 @@ class ReviewerOut(_Out):
     max_open_cases: int | None
     active: bool
     open_cases: int = 0
+    qualification_problems: list[str] = Field(
+        default_factory=list,
+        description="Why no case can be assigned to this reviewer now (empty when one can, "
+        "subject to each case's specialty and conflict checks).",
+    )
 
 
 class ReviewerExclusion(_Out):
@@ -248,6 +308,10 @@ class AssignmentResult(_Out):
     excluded: list[ReviewerExclusion]
     needed_specialties: list[list[str]]
     assigned_at: datetime
+    automatic: str | None = Field(
+        default=None, description="The reviewer the rules chose, when an override chose another."
+    )
+    override_reason: str | None = None
 
 
 class AssignmentRequest(_In):
@@ -261,6 +325,13 @@ class AssignmentRequest(_In):
     )
     approval: str | None = Field(default=None, max_length=500)
     notice_method: Literal["mail", "electronic"] | None = None
+    override_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Administrators: assign `reviewer` instead of the automatic choice (even "
+        "past their case limit, never past a qualification, specialty or conflict rule), for "
+        "this reason, which the assignment and the audit log keep.",
+    )
 
 
 class DocumentOut(_Out):
@@ -343,8 +414,15 @@ class CaseDetail(CaseSummary):
     #: For each record of ``case_file``, the stored document it was read from, if any.
     record_documents: list[int | None] = Field(default_factory=list)
     events: list[CaseEventOut]
+    screenings: list[ScreeningOut] = Field(default_factory=list)
     determination_status: DeterminationStatus | None = None
     determination_version: int | None = None
+    quality_review_pending: bool = Field(
+        default=False,
+        description="The signed determination waits for the medical director's quality "
+        "review before its letter is released (when the organization asks for one).",
+    )
+    quality_reviewed_at: datetime | None = None
 
 
 class ItemEdit(_In):

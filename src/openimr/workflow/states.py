@@ -47,17 +47,23 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.IN_REVIEW: frozenset({S.DETERMINATION_SIGNED, S.WITHDRAWN, S.TERMINATED}),
     S.DETERMINATION_SIGNED: frozenset({S.LETTER_ISSUED}),
     S.LETTER_ISSUED: frozenset(),
-    S.INELIGIBLE: frozenset(),
+    # Screened again once corrected, when every reason was one the applicant can cure (the
+    # service checks the rules' ``correctable``); otherwise nothing more happens to it.
+    S.INELIGIBLE: frozenset({S.ELIGIBLE, S.INELIGIBLE, S.NEEDS_INFORMATION}),
     S.WITHDRAWN: frozenset(),
     S.TERMINATED: frozenset(),
 }
 
-#: States in which nothing more happens to the case.
+#: States in which nothing more happens to the case (an ineligible one may be corrected).
 CLOSED = frozenset({S.INELIGIBLE, S.LETTER_ISSUED, S.WITHDRAWN, S.TERMINATED})
 #: States in which a reviewer is on the case and carries its load.
 REVIEWER_LOAD = frozenset({S.ASSIGNED, S.RECORDS_COMPLETE, S.IN_REVIEW})
 #: States in which the assigned reviewer may work on the determination.
 REVIEWABLE = frozenset({S.RECORDS_COMPLETE, S.IN_REVIEW})
+#: States a case may be screened (again) in; an ineligible case only when correctable.
+SCREENABLE = frozenset({S.APPLICATION_RECEIVED, S.NEEDS_INFORMATION, S.INELIGIBLE})
+#: Cases that do not make a later filing of the same dispute a duplicate.
+NOT_ON_FILE = frozenset({S.INELIGIBLE, S.WITHDRAWN})
 #: States in which a new assignment (or a reassignment) may be made.
 ASSIGNABLE = frozenset({S.ELIGIBLE, S.ASSIGNED, S.RECORDS_COMPLETE})
 

@@ -1,9 +1,11 @@
-"""Users of the service: creating them with a bearer token, knowing who a caller is, and the
-workbench's sessions.
+"""Users of the service: creating them with a bearer token (and, for the workbench, a
+password), knowing who a caller is, and the workbench's sessions.
 
 A token is shown once and stored only as its SHA-256 (:mod:`openimr.workflow.auth`); so is a
-session's id. A session lives in the store, not in its cookie, so that signing out or
-revoking a user ends it wherever the cookie has been copied.
+session's id; a password only as its Argon2id hash. A session lives in the store, not in its
+cookie, so that signing out or revoking a user ends it wherever the cookie has been copied.
+Failed sign-ins, by token or by password, count against the same per-address and per-account
+allowance.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from openimr.errors import AccessDenied, ConflictError, InputError, NotFound, To
 from openimr.store import audit_log
 from openimr.store.audit_log import PendingEntry
 from openimr.store.models import Reviewer, SigninThrottle, User, WebSession
-from openimr.workflow.auth import new_token, token_hash
+from openimr.workflow.auth import (
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_hash,
+    verify_password,
+)
 from openimr.workflow.schemas import Actor, Role, UserOut
 from openimr.workflow.service import reviewers
 from openimr.workflow.service.unit import Core, Unit
@@ -134,6 +142,39 @@ def start_session(core: Core, token: str, address: str | None = None) -> tuple[A
     except AccessDenied:
         _record_failure(core, _throttle_keys(address, known), known)
         raise
+    return actor, _open_session(core, actor, address, known, bounded_by_token=True)
+
+
+def start_password_session(
+    core: Core, name: str, password: str, address: str | None = None
+) -> tuple[Actor, str]:
+    """Sign in with a user's name and password, under the same throttle as tokens: the
+    actor and the new session's id. A wrong password, an unknown name, a user without a
+    password and a revoked user are refused alike (and take as long)."""
+    with core.db.session(write=False) as session:
+        row = session.execute(
+            select(User.id, User.password_hash, User.active).where(User.name == name)
+        ).first()
+        known = row.id if row is not None else None
+        _check_throttle(core, session, _throttle_keys(address, known))
+    stored = row.password_hash if row is not None else None
+    good = verify_password(stored, password)
+    if not good or row is None or not row.active:
+        _record_failure(core, _throttle_keys(address, known), known)
+        raise AccessDenied("unknown name or wrong password")
+    with core.db.session() as session:
+        user = session.get(User, row.id)
+        assert user is not None and user.password_hash is not None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        actor = _actor(user)
+    return actor, _open_session(core, actor, address, known, bounded_by_token=False)
+
+
+def _open_session(
+    core: Core, actor: Actor, address: str | None, known: int | None, *, bounded_by_token: bool
+) -> str:
+    """Forget the failures of this address and account, and open a session (its id)."""
     with core.db.session() as session:
         session.execute(
             delete(SigninThrottle).where(
@@ -146,8 +187,9 @@ def start_session(core: Core, token: str, address: str | None = None) -> tuple[A
     with core.unit(actor) as unit:
         user = unit.session.get(User, actor.user_id)
         assert user is not None
-        # A session never outlives the token it was opened with.
-        expires = min(now + timedelta(hours=settings.session_hours), token_expires_at(core, user))
+        expires = now + timedelta(hours=settings.session_hours)
+        if bounded_by_token:  # a session never outlives the token it was opened with
+            expires = min(expires, token_expires_at(core, user))
         unit.session.add(
             WebSession(
                 id_sha256=token_hash(session_id),
@@ -157,8 +199,13 @@ def start_session(core: Core, token: str, address: str | None = None) -> tuple[A
                 expires_at=expires,
             )
         )
-        unit.record("session.start", None, user_id=actor.user_id)
-    return actor, session_id
+        unit.record(
+            "session.start",
+            None,
+            user_id=actor.user_id,
+            method="token" if bounded_by_token else "password",
+        )
+    return session_id
 
 
 def session_actor(core: Core, session_id: str) -> Actor | None:
@@ -212,11 +259,21 @@ def end_user_sessions(unit: Unit, user_id: int, reason: str) -> int:
 
 
 def create_user(
-    core: Core, actor: Actor, name: str, role: Role, *, reviewer_code: str | None = None
+    core: Core,
+    actor: Actor,
+    name: str,
+    role: Role,
+    *,
+    reviewer_code: str | None = None,
+    password: str | None = None,
 ) -> tuple[int, str]:
-    """Create a user; returns the id and the token (shown once, stored only as a hash)."""
+    """Create a user; returns the id and the token (shown once, stored only as a hash). A
+    password, if given, lets them sign in to the workbench without the token."""
     if not name.strip():
         raise InputError("a user needs a name", location="name")
+    if len(name) > 200:
+        raise InputError("a name has at most 200 characters", location="name")
+    hashed = hash_password(password) if password else None
     token = new_token()
     with core.unit(actor) as unit:
         unit.allow("user.manage")
@@ -238,10 +295,13 @@ def create_user(
             active=True,
             created_at=core.now(),
             token_issued_at=core.now(),
+            password_hash=hashed,
         )
         unit.session.add(user)
         unit.session.flush()
-        unit.record("user.create", None, user_id=user.id, role=role.value)
+        unit.record(
+            "user.create", None, user_id=user.id, role=role.value, password=hashed is not None
+        )
         return user.id, token
 
 
@@ -281,6 +341,7 @@ def list_users(core: Core, actor: Actor) -> list[UserOut]:
                 created_at=_utc(user.created_at),
                 token_expires_at=token_expires_at(core, user),
                 open_sessions=open_by_user.get(user.id, 0),
+                has_password=user.password_hash is not None,
             )
             for user, code in rows
         ]
@@ -309,3 +370,16 @@ def rotate_token(core: Core, actor: Actor, name: str) -> str:
         unit.record("user.token_rotate", None, user_id=user.id)
         end_user_sessions(unit, user.id, "rotated")
     return token
+
+
+def set_password(core: Core, actor: Actor, name: str, password: str) -> None:
+    """Give an active user a new workbench password; their open sessions end."""
+    hashed = hash_password(password)
+    with core.unit(actor) as unit:
+        unit.allow("user.manage")
+        user = _by_name(unit, name)
+        if not user.active:
+            raise ConflictError(f"user {name!r} was revoked; create a new user instead")
+        user.password_hash = hashed
+        unit.record("user.password_set", None, user_id=user.id)
+        end_user_sessions(unit, user.id, "password")

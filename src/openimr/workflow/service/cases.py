@@ -17,6 +17,7 @@ from openimr.store.models import (
     Case,
     CaseDeadline,
     CaseEvent,
+    CaseScreening,
     DeterminationRecord,
     Document,
     Proposal,
@@ -35,6 +36,7 @@ from openimr.workflow.schemas import (
     DocumentOut,
     EligibilityResult,
     Role,
+    ScreeningOut,
 )
 from openimr.workflow.service.unit import Core, Unit, sha256_hex
 from openimr.workflow.states import CLOSED, CaseStatus
@@ -213,6 +215,16 @@ def least_confidence(session: Session, case_id: str) -> float | None:
     return min(values) if values else None
 
 
+def quality_review_pending(core: Core, case: Case) -> bool:
+    """The case's signed determination waits for the medical director's release (when the
+    organization asks for a quality review)."""
+    return (
+        core.settings.quality_review
+        and case.status == CaseStatus.DETERMINATION_SIGNED
+        and case.quality_reviewed_at is None
+    )
+
+
 def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
     session = unit.session
     session.flush()
@@ -234,6 +246,7 @@ def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
     ).first()
     return CaseDetail(
         **summary(unit.core, session, case).model_dump(),
+        screenings=screenings(session, case.id),
         case_file=case_file.model_dump(mode="json"),
         case_file_sha256=case.case_file_sha256,
         application=dict(case.application or {}),
@@ -246,7 +259,38 @@ def detail(unit: Unit, case: Case, case_file: CaseFile) -> CaseDetail:
         events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
         determination_status=record.status if record else None,
         determination_version=record.version if record else None,
+        quality_review_pending=quality_review_pending(unit.core, case),
+        quality_reviewed_at=case.quality_reviewed_at,
     )
+
+
+def changed_facts(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The names of the application facts that differ (never their values)."""
+    return sorted(k for k in set(now) | set(before) if now.get(k) != before.get(k))
+
+
+def screenings(session: Session, case_id: str) -> list[ScreeningOut]:
+    """Every screening of the case in order, each with the facts changed since the one before."""
+    rows = session.execute(
+        select(CaseScreening).where(CaseScreening.case_id == case_id).order_by(CaseScreening.id)
+    ).scalars()
+    out: list[ScreeningOut] = []
+    before: dict[str, Any] | None = None
+    for row in rows:
+        now = dict(row.application or {})
+        changed = changed_facts(before, now) if before is not None else []
+        result = row.result or {}
+        out.append(
+            ScreeningOut(
+                at=row.at,
+                actor_id=row.actor_id,
+                outcome=result.get("outcome", "needs_information"),
+                reasons=list(result.get("reasons") or []),
+                changed=changed,
+            )
+        )
+        before = now
+    return out
 
 
 def get_case(core: Core, actor: Actor, case_id: str) -> CaseDetail:

@@ -13,18 +13,19 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openimr.casefile import CaseFile
+from openimr.casefile import CaseFile, Parties, Party
 from openimr.domain import Determination
 from openimr.errors import ComponentUnavailable, InputError, NotFound, WorkflowError
 from openimr.store.models import Assignment, Case, DeterminationRecord, Document, Reviewer
 from openimr.workflow.schemas import (
     Actor,
+    Application,
     DeterminationStatus,
     DocumentKind,
     LetterOut,
     PublishedOut,
 )
-from openimr.workflow.service import documents
+from openimr.workflow.service import documents, quality
 from openimr.workflow.service.cases import effective_case_file, store_deadlines
 from openimr.workflow.service.determinations import (
     credentials,
@@ -61,6 +62,7 @@ def get_letter(
             return _letter_out(stored, fmt)
         if version is not None:
             raise NotFound(f"no letter version {version} in {fmt} for case {case_id}")
+        quality.check_released(core, case)
         signed = _signed(unit.session, case)
     return _render_and_store(core, actor, case_id, fmt, media_type, signed, reissue=False)
 
@@ -70,6 +72,7 @@ def issue_letter(core: Core, actor: Actor, case_id: str, fmt: str) -> LetterOut:
     media_type = _media_type(fmt)
     with core.unit(actor) as unit:
         case = unit.case(case_id, "letter.issue")
+        quality.check_released(core, case)
         signed = _signed(unit.session, case)
     return _render_and_store(core, actor, case_id, fmt, media_type, signed, reissue=True)
 
@@ -135,7 +138,16 @@ def _render_and_store(
     reissue: bool,
 ) -> LetterOut:
     renderer = core.renderer or default_renderer()
-    content = renderer(Determination.model_validate_json(signed.content), fmt, draft=False)
+    with core.db.session(write=False) as session:
+        case_row = session.get(Case, case_id)
+        app = Application.model_validate(case_row.application if case_row else {})
+    content = renderer(
+        Determination.model_validate_json(signed.content),
+        fmt,
+        draft=False,
+        employee=app.employee_name,
+        claim_number=app.claim_number,
+    )
     digest = sha256_hex(content)
     with core.unit(actor) as unit:
         case = unit.case(case_id, "letter.issue" if reissue else "letter.read")
@@ -221,8 +233,9 @@ def published(core: Core, actor: Actor, case_id: str, fmt: str) -> PublishedOut:
 
     if fmt not in _PUBLISHED_MEDIA:
         raise InputError(f"unknown format {fmt!r}", location="format")
-    determination, case_file = _signed_with_case_file(core, actor, case_id)
-    result = publish(determination, redactor_for(None, case_file), fmt)  # type: ignore[arg-type]
+    determination, case_file, app = _signed_with_case_file(core, actor, case_id)
+    parties = application_parties(app)
+    result = publish(determination, redactor_for(parties, case_file), fmt)  # type: ignore[arg-type]
     removed = dict(sorted(result.removed.items()))
     with core.unit(actor) as unit:
         case = unit.case(case_id, "letter.publish")
@@ -239,7 +252,7 @@ def fhir_export(core: Core, actor: Actor, case_id: str, kind: str) -> PublishedO
 
     if kind not in {"claim-response", "bundle"}:
         raise InputError(f"unknown FHIR export {kind!r}", location="kind")
-    determination, case_file = _signed_with_case_file(core, actor, case_id)
+    determination, case_file, _ = _signed_with_case_file(core, actor, case_id)
     resource = (
         fhir.claim_response(determination)
         if kind == "claim-response"
@@ -254,11 +267,27 @@ def fhir_export(core: Core, actor: Actor, case_id: str, kind: str) -> PublishedO
 
 def _signed_with_case_file(
     core: Core, actor: Actor, case_id: str
-) -> tuple[Determination, CaseFile]:
-    """The signed determination and the case file it was made on, for publication or export
-    (read in a unit of its own: rendering happens outside any transaction)."""
+) -> tuple[Determination, CaseFile, Application]:
+    """The signed determination, the case file it was made on and the application, for
+    publication or export (read in a unit of its own: rendering happens outside any
+    transaction)."""
     with core.unit(actor, write=False) as unit:
         case = unit.case(case_id, "letter.publish")
         signed = _signed(unit.session, case)
         case_file = effective_case_file(unit.session, case)
-    return Determination.model_validate_json(signed.content), case_file
+        app = Application.model_validate(case.application or {})
+    return Determination.model_validate_json(signed.content), case_file, app
+
+
+def application_parties(app: Application) -> Parties:
+    """The parties the application names (the employee, the claim number, the employer, the
+    requesting physician and other providers), for the redactor: the letter sent to the
+    parties carries the employee's name and claim number, the published one must not, nor any
+    mention of them in the rationale or summary."""
+    providers = [app.requesting_physician, *app.providers]
+    return Parties(
+        claimant=Party(name=app.employee_name) if app.employee_name else None,
+        claim_numbers=[app.claim_number] if app.claim_number else [],
+        employer=Party(name=app.employer) if app.employer else None,
+        providers=[Party(name=name) for name in providers if name and name.strip()],
+    )

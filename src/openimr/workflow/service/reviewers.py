@@ -1,21 +1,28 @@
-"""The registry of expert reviewers: adding them, listing them with their open cases."""
+"""The registry of expert reviewers: adding, editing and deactivating them, listing them with
+their open cases and what keeps any case from being assigned to them."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openimr.errors import ConflictError, NotFound
+from openimr.errors import ConflictError, InputError, NotFound
 from openimr.store.models import Assignment, Case, Reviewer, User
-from openimr.workflow.schemas import Actor, ReviewerIn, ReviewerOut, Role
+from openimr.workflow import assignment as choosing
+from openimr.workflow.rules import ReviewerQualifications
+from openimr.workflow.schemas import Actor, ReviewerChange, ReviewerIn, ReviewerOut, Role
 from openimr.workflow.service.unit import Core
 from openimr.workflow.states import REVIEWER_LOAD
+
+#: Fields a change may set to null: the confidential name and the case limit.
+_CLEARABLE = frozenset({"name", "max_open_cases"})
 
 
 def add_reviewer(
     core: Core, actor: Actor, data: ReviewerIn, *, user: str | None = None
 ) -> ReviewerOut:
     """Add a reviewer to the registry, and link an existing user to them if named."""
+    _check_profession(core.rules.reviewer_qualifications, data.profession)
     with core.unit(actor) as unit:
         unit.allow("reviewer.manage")
         if unit.session.execute(select(Reviewer.id).where(Reviewer.code == data.code)).first():
@@ -29,7 +36,39 @@ def add_reviewer(
                 raise NotFound(f"no user {user!r}")
             row.reviewer_id = reviewer.id
         unit.record("reviewer.add", None, reviewer=reviewer.code)
-        return reviewer_out(reviewer, 0, show_name=True)
+        return reviewer_out(core, reviewer, 0, show_name=True)
+
+
+def update_reviewer(core: Core, actor: Actor, code: str, change: ReviewerChange) -> ReviewerOut:
+    """Change the fields given (a deactivated reviewer is offered no new case; the cases they
+    are on stay theirs until reassigned)."""
+    fields = change.model_dump(exclude_unset=True)
+    if not fields:
+        raise InputError("nothing to change", location="body")
+    for name, value in fields.items():
+        if value is None and name not in _CLEARABLE:
+            raise InputError(f"{name} cannot be cleared", location=name)
+    if fields.get("profession") is not None:
+        _check_profession(core.rules.reviewer_qualifications, fields["profession"])
+    with core.unit(actor) as unit:
+        unit.allow("reviewer.manage")
+        reviewer = by_code(unit.session, code)
+        changed = sorted(k for k, v in fields.items() if getattr(reviewer, k) != v)
+        for key in changed:
+            setattr(reviewer, key, fields[key])
+        if changed:
+            action = "reviewer.update"
+            if changed == ["active"]:
+                action = "reviewer.activate" if reviewer.active else "reviewer.deactivate"
+            unit.record(action, None, reviewer=reviewer.code, fields=changed)
+        unit.session.flush()
+        load = loads(unit.session).get(reviewer.id, 0)
+        return reviewer_out(core, reviewer, load, show_name=True)
+
+
+def set_active(core: Core, actor: Actor, code: str, *, active: bool) -> ReviewerOut:
+    """Deactivate a reviewer (no new cases), or make them available again."""
+    return update_reviewer(core, actor, code, ReviewerChange(active=active))
 
 
 def list_reviewers(core: Core, actor: Actor) -> list[ReviewerOut]:
@@ -39,13 +78,56 @@ def list_reviewers(core: Core, actor: Actor) -> list[ReviewerOut]:
         counts = loads(unit.session)
         rows = unit.session.execute(select(Reviewer).order_by(Reviewer.code)).scalars().all()
         return [
-            reviewer_out(r, counts.get(r.id, 0), show_name=actor.role is Role.ADMIN) for r in rows
+            reviewer_out(core, r, counts.get(r.id, 0), show_name=actor.role is Role.ADMIN)
+            for r in rows
         ]
 
 
-def reviewer_out(row: Reviewer, load: int, *, show_name: bool) -> ReviewerOut:
+def requirements(core: Core, profession: str) -> list[str]:
+    """What assignment will require of a reviewer of ``profession``, in words."""
+    _check_profession(core.rules.reviewer_qualifications, profession)
+    return choosing.requirements(core.rules.reviewer_qualifications, profession)
+
+
+def _check_profession(rules: ReviewerQualifications, profession: str) -> None:
+    if profession not in rules.professions:
+        known = ", ".join(rules.professions)
+        raise InputError(
+            f"unknown profession {profession!r}; use one of: {known}", location="profession"
+        )
+
+
+def reviewer_out(core: Core, row: Reviewer, load: int, *, show_name: bool) -> ReviewerOut:
     shown = ReviewerOut.model_validate(row, from_attributes=True)
-    return shown.model_copy(update={"open_cases": load, "name": row.name if show_name else None})
+    problems = choosing.qualification_problems(
+        candidate(row, load), core.rules.reviewer_qualifications
+    )
+    return shown.model_copy(
+        update={
+            "open_cases": load,
+            "name": row.name if show_name else None,
+            "qualification_problems": problems,
+        }
+    )
+
+
+def candidate(row: Reviewer, load: int) -> choosing.Candidate:
+    """A registry row as the assignment rules read it."""
+    return choosing.Candidate(
+        id=row.id,
+        code=row.code,
+        profession=row.profession,
+        license_states=tuple(row.license_states),
+        license_unrestricted=row.license_unrestricted,
+        board_certifications=tuple(row.board_certifications),
+        specialties=tuple(row.specialties),
+        years_active_practice=row.years_active_practice,
+        weekly_clinical_hours=row.weekly_clinical_hours,
+        affiliations=tuple(row.affiliations),
+        max_open_cases=row.max_open_cases,
+        active=row.active,
+        open_cases=load,
+    )
 
 
 def loads(session: Session) -> dict[int, int]:

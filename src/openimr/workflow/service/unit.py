@@ -41,11 +41,20 @@ Proposer = Callable[[CaseFile], Determination]
 
 
 class LetterRenderer(Protocol):
-    """Renders a determination's letter in a format; ``draft`` marks it DRAFT (a letter of a
-    determination not yet signed), ``False`` says it is the signed one."""
+    """Renders a determination's letter in a format (``text``, ``html``, ``pdf``); ``draft``
+    marks it DRAFT (a letter of a determination not yet signed), ``False`` says it is the
+    signed one; a letter to the parties is headed with the employee's name and claim number
+    the application gave, if any."""
 
     def __call__(
-        self, determination: Determination, fmt: str, *, draft: bool | None = None
+        self,
+        determination: Determination,
+        fmt: str,
+        /,
+        *,
+        draft: bool | None = None,
+        employee: str | None = None,
+        claim_number: str | None = None,
     ) -> bytes: ...
 
 

@@ -2,9 +2,9 @@
 
 A thin facade: each method is one unit of work carried out by the module of its concern
 (:mod:`.accounts`, :mod:`.reviewers`, :mod:`.intake`, :mod:`.cases`, :mod:`.documents`,
-:mod:`.assignment`, :mod:`.proposals`, :mod:`.determinations`, :mod:`.letters`,
-:mod:`.audit_log`), over the shared :class:`~.unit.Core`. The API, the command line and the
-reviewer workbench all call these methods; nothing here knows about HTTP.
+:mod:`.assignment`, :mod:`.proposals`, :mod:`.determinations`, :mod:`.quality`,
+:mod:`.letters`, :mod:`.audit_log`), over the shared :class:`~.unit.Core`. The API, the
+command line and the reviewer workbench all call these methods; nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from openimr.workflow.schemas import (
     LetterOut,
     PageImageOut,
     PublishedOut,
+    ReviewerChange,
     ReviewerIn,
     ReviewerOut,
     Role,
@@ -51,6 +52,7 @@ from openimr.workflow.service import (
     intake,
     letters,
     proposals,
+    quality,
     reviewers,
 )
 from openimr.workflow.service.unit import Core, LetterRenderer, Proposer
@@ -133,6 +135,12 @@ class Workflow:
         throttled per ``address`` and per account, and audited)."""
         return accounts.start_session(self.core, token, address)
 
+    def start_password_session(
+        self, name: str, password: str, address: str | None = None
+    ) -> tuple[Actor, str]:
+        """Sign in to the workbench by name and password, under the same throttle."""
+        return accounts.start_password_session(self.core, name, password, address)
+
     def session_actor(self, session_id: str) -> Actor | None:
         return accounts.session_actor(self.core, session_id)
 
@@ -140,9 +148,21 @@ class Workflow:
         accounts.end_session(self.core, session_id)
 
     def create_user(
-        self, actor: Actor, name: str, role: Role, *, reviewer_code: str | None = None
+        self,
+        actor: Actor,
+        name: str,
+        role: Role,
+        *,
+        reviewer_code: str | None = None,
+        password: str | None = None,
     ) -> tuple[int, str]:
-        return accounts.create_user(self.core, actor, name, role, reviewer_code=reviewer_code)
+        return accounts.create_user(
+            self.core, actor, name, role, reviewer_code=reviewer_code, password=password
+        )
+
+    def set_password(self, actor: Actor, name: str, password: str) -> None:
+        """A new workbench password for the user; their open sessions end."""
+        accounts.set_password(self.core, actor, name, password)
 
     def list_users(self, actor: Actor) -> list[UserOut]:
         return accounts.list_users(self.core, actor)
@@ -162,6 +182,17 @@ class Workflow:
 
     def list_reviewers(self, actor: Actor) -> list[ReviewerOut]:
         return reviewers.list_reviewers(self.core, actor)
+
+    def update_reviewer(self, actor: Actor, code: str, change: ReviewerChange) -> ReviewerOut:
+        return reviewers.update_reviewer(self.core, actor, code, change)
+
+    def set_reviewer_active(self, actor: Actor, code: str, *, active: bool) -> ReviewerOut:
+        """Deactivate a reviewer (no new cases; theirs stay until reassigned), or reactivate."""
+        return reviewers.set_active(self.core, actor, code, active=active)
+
+    def reviewer_requirements(self, profession: str) -> list[str]:
+        """What assignment will require of a reviewer of ``profession``, in words."""
+        return reviewers.requirements(self.core, profession)
 
     # -- intake, screening and the case's lifecycle ----------------------------------------
 
@@ -298,6 +329,12 @@ class Workflow:
 
     def preview_letter(self, actor: Actor, case_id: str, fmt: str) -> LetterOut:
         return letters.preview_letter(self.core, actor, case_id, fmt)
+
+    def release_determination(
+        self, actor: Actor, case_id: str, note: str | None = None
+    ) -> CaseDetail:
+        """The medical director's quality review releases the signed determination's letter."""
+        return quality.release(self.core, actor, case_id, note)
 
     def get_letter(
         self, actor: Actor, case_id: str, fmt: str, *, version: int | None = None
