@@ -195,10 +195,16 @@ def _register_users(users_app: typer.Typer) -> None:
     @users_app.command("create")
     def users_create(
         name: Annotated[str, typer.Argument(help="Login name (unique).")],
-        role: Annotated[str, typer.Option(help="intake, reviewer or admin.")],
+        role: Annotated[str, typer.Option(help="intake, reviewer, admin or medical_director.")],
         reviewer: Annotated[
             str | None, typer.Option(help="Registry code of the reviewer this user is.")
         ] = None,
+        password: Annotated[
+            bool,
+            typer.Option(
+                "--password", help="Also set a workbench password (asked for, not echoed)."
+            ),
+        ] = False,
         database_url: DatabaseOption = None,
     ) -> None:
         """Create a user and print their bearer token (shown only this once)."""
@@ -208,12 +214,25 @@ def _register_users(users_app: typer.Typer) -> None:
         try:
             chosen = Role(role)
         except ValueError:
-            raise InputError(
-                f"unknown role {role!r}; use intake, reviewer or admin", location="--role"
-            ) from None
+            names = ", ".join(r.value for r in Role)
+            raise InputError(f"unknown role {role!r}; use {names}", location="--role") from None
+        secret = _ask_password() if password else None
         with _opened(database_url) as workflow:
-            _, token = workflow.create_user(_cli_actor(), name, chosen, reviewer_code=reviewer)
+            _, token = workflow.create_user(
+                _cli_actor(), name, chosen, reviewer_code=reviewer, password=secret
+            )
         typer.echo(token)
+
+    @users_app.command("password")
+    def users_password(
+        name: Annotated[str, typer.Argument(help="Login name.")],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Set a user's workbench password (asked for twice, not echoed); their sessions end."""
+        secret = _ask_password()
+        with _opened(database_url) as workflow:
+            workflow.set_password(_cli_actor(), name, secret)
+        typer.echo(f"password set for {name}")
 
     @users_app.command("list")
     def users_list(
@@ -263,6 +282,32 @@ def _register_users(users_app: typer.Typer) -> None:
         typer.echo(token)
 
 
+def _ask_password() -> str:
+    """A password typed twice on the terminal (or given on standard input, twice)."""
+    from openimr.errors import InputError
+
+    first = typer.prompt("Password", hide_input=True)
+    if typer.prompt("Again", hide_input=True) != first:
+        raise InputError("the two passwords differ", location="password")
+    return str(first)
+
+
+_PROFESSION_HELP = "Kind of licence: md, do, dc, dpm, psychologist, dds, od or lac."
+
+
+def _echo_reviewer(added: Any, requirements: list[str]) -> None:
+    """What assignment will require of the reviewer, and whether they meet it now."""
+    typer.echo("assignment will require:")
+    for line in requirements:
+        typer.echo(f"  - {line}")
+    if added.qualification_problems:
+        typer.echo(f"{added.code} cannot be assigned until:")
+        for problem in added.qualification_problems:
+            typer.echo(f"  - {problem}")
+    else:
+        typer.echo(f"{added.code} meets the qualification rules now.")
+
+
 def _register_reviewers(reviewers_app: typer.Typer) -> None:
     @reviewers_app.command("add")
     def reviewers_add(
@@ -284,9 +329,10 @@ def _register_reviewers(reviewers_app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option(help="Name (kept confidential).")] = None,
         max_open_cases: Annotated[int | None, typer.Option(help="Most open cases at once.")] = None,
         user: Annotated[str | None, typer.Option(help="Link this existing user to them.")] = None,
+        profession: Annotated[str, typer.Option(help=_PROFESSION_HELP)] = "md",
         database_url: DatabaseOption = None,
     ) -> None:
-        """Add a reviewer to the registry."""
+        """Add a reviewer to the registry, and say what assignment will require of them."""
         from pydantic import ValidationError
 
         from openimr.casefile.load import describe_validation_error
@@ -297,6 +343,7 @@ def _register_reviewers(reviewers_app: typer.Typer) -> None:
             data = ReviewerIn(
                 code=code,
                 name=name,
+                profession=profession,
                 license_states=license or [],
                 license_unrestricted=not restricted,
                 board_certifications=certification or [],
@@ -311,7 +358,82 @@ def _register_reviewers(reviewers_app: typer.Typer) -> None:
             raise InputError(message, location=location) from None
         with _opened(database_url) as workflow:
             added = workflow.add_reviewer(_cli_actor(), data, user=user)
+            requirements = workflow.reviewer_requirements(_cli_actor(), added.profession)
         typer.echo(f"added reviewer {added.code} (id {added.id})")
+        _echo_reviewer(added, requirements)
+
+    @reviewers_app.command("edit")
+    def reviewers_edit(
+        code: Annotated[str, typer.Argument(help="Registry code.")],
+        specialty: Annotated[
+            list[str] | None, typer.Option(help="Specialty (repeat; replaces the list).")
+        ] = None,
+        years: Annotated[float | None, typer.Option(help="Years in active practice.")] = None,
+        hours: Annotated[float | None, typer.Option(help="Clinical hours a week.")] = None,
+        license: Annotated[
+            list[str] | None, typer.Option(help="State of licensure (repeat; replaces).")
+        ] = None,
+        restricted: Annotated[
+            bool | None, typer.Option("--restricted/--unrestricted", help="Licence restricted.")
+        ] = None,
+        certification: Annotated[
+            list[str] | None, typer.Option(help="Board certification (repeat; replaces).")
+        ] = None,
+        affiliation: Annotated[
+            list[str] | None, typer.Option(help="Affiliation (repeat; replaces).")
+        ] = None,
+        max_open_cases: Annotated[int | None, typer.Option(help="Most open cases at once.")] = None,
+        profession: Annotated[str | None, typer.Option(help=_PROFESSION_HELP)] = None,
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Change a reviewer's registry entry (only the options given change)."""
+        from pydantic import ValidationError
+
+        from openimr.casefile.load import describe_validation_error
+        from openimr.errors import InputError
+        from openimr.workflow.schemas import ReviewerChange
+
+        given = {
+            "specialties": specialty,
+            "years_active_practice": years,
+            "weekly_clinical_hours": hours,
+            "license_states": license,
+            "license_unrestricted": None if restricted is None else not restricted,
+            "board_certifications": certification,
+            "affiliations": affiliation,
+            "max_open_cases": max_open_cases,
+            "profession": profession,
+        }
+        try:
+            change = ReviewerChange(**{k: v for k, v in given.items() if v is not None})
+        except ValidationError as exc:
+            message, location = describe_validation_error(exc)
+            raise InputError(message, location=location) from None
+        with _opened(database_url) as workflow:
+            changed = workflow.update_reviewer(_cli_actor(), code, change)
+            requirements = workflow.reviewer_requirements(_cli_actor(), changed.profession)
+        typer.echo(f"changed reviewer {changed.code}")
+        _echo_reviewer(changed, requirements)
+
+    @reviewers_app.command("deactivate")
+    def reviewers_deactivate(
+        code: Annotated[str, typer.Argument(help="Registry code.")],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Offer the reviewer no new case; the cases they are on stay theirs until reassigned."""
+        with _opened(database_url) as workflow:
+            row = workflow.set_reviewer_active(_cli_actor(), code, active=False)
+        typer.echo(f"deactivated {row.code}; open cases still assigned to them: {row.open_cases}")
+
+    @reviewers_app.command("activate")
+    def reviewers_activate(
+        code: Annotated[str, typer.Argument(help="Registry code.")],
+        database_url: DatabaseOption = None,
+    ) -> None:
+        """Offer a deactivated reviewer new cases again."""
+        with _opened(database_url) as workflow:
+            row = workflow.set_reviewer_active(_cli_actor(), code, active=True)
+        typer.echo(f"activated {row.code}")
 
     @reviewers_app.command("list")
     def reviewers_list(

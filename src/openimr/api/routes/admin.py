@@ -1,4 +1,5 @@
-"""``/api/v1/audit`` and ``/api/v1/reviewers``: the audit log and the reviewer registry."""
+"""``/api/v1/audit`` and ``/api/v1/reviewers``: the audit log and the reviewer registry
+(adding, editing, deactivating reviewers, and what assignment requires of them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from pydantic import BaseModel
 
 from openimr.api.deps import ActorDep, WorkflowDep
 from openimr.api.errors import responses
-from openimr.workflow.schemas import MAX_COUNT, AuditEntryOut, ReviewerIn, ReviewerOut
+from openimr.workflow.schemas import (
+    MAX_COUNT,
+    AuditEntryOut,
+    ReviewerChange,
+    ReviewerIn,
+    ReviewerOut,
+)
 
 router = APIRouter()
 
@@ -51,6 +58,59 @@ def list_reviewers(workflow: WorkflowDep, actor: ActorDep) -> list[ReviewerOut]:
 def add_reviewer(body: ReviewerIn, workflow: WorkflowDep, actor: ActorDep) -> ReviewerOut:
     """Add a reviewer to the registry (administrators)."""
     return workflow.add_reviewer(actor, body)
+
+
+@router.get(
+    "/reviewers/requirements",
+    response_model=list[str],
+    responses=responses(403, 422),
+    tags=["reviewers"],
+)
+def reviewer_requirements(
+    workflow: WorkflowDep,
+    actor: ActorDep,
+    profession: Annotated[
+        str, Query(max_length=20, description="Kind of licence: md, do, dc, dpm, ...")
+    ] = "md",
+) -> list[str]:
+    """What assignment requires of a reviewer of a profession, in words (staff)."""
+    return workflow.reviewer_requirements(actor, profession)
+
+
+@router.patch(
+    "/reviewers/{code}",
+    response_model=ReviewerOut,
+    responses=responses(403, 404, 422),
+    tags=["reviewers"],
+)
+def update_reviewer(
+    code: str, body: ReviewerChange, workflow: WorkflowDep, actor: ActorDep
+) -> ReviewerOut:
+    """Change the fields given of a registry entry (administrators)."""
+    return workflow.update_reviewer(actor, code, body)
+
+
+@router.post(
+    "/reviewers/{code}/deactivation",
+    response_model=ReviewerOut,
+    responses=responses(403, 404),
+    tags=["reviewers"],
+)
+def deactivate_reviewer(code: str, workflow: WorkflowDep, actor: ActorDep) -> ReviewerOut:
+    """No new case is offered to the reviewer; the cases they are on stay theirs until
+    reassigned (administrators)."""
+    return workflow.set_reviewer_active(actor, code, active=False)
+
+
+@router.post(
+    "/reviewers/{code}/activation",
+    response_model=ReviewerOut,
+    responses=responses(403, 404),
+    tags=["reviewers"],
+)
+def activate_reviewer(code: str, workflow: WorkflowDep, actor: ActorDep) -> ReviewerOut:
+    """Offer the reviewer new cases again (administrators)."""
+    return workflow.set_reviewer_active(actor, code, active=True)
 
 
 class Health(BaseModel):

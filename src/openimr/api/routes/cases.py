@@ -78,6 +78,10 @@ class CloseRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class ReleaseRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class LetterInfo(BaseModel):
     version: int
     format: str
@@ -326,6 +330,20 @@ def terminate(
 ) -> CaseDetail:
     """The claims administrator authorized the disputed treatment (8 CCR 9792.10.6(a))."""
     return workflow.terminate(actor, case_id, body.reason)
+
+
+@router.post(
+    "/{case_id}/quality-review",
+    response_model=CaseDetail,
+    responses=responses(403, 404, 409),
+    summary="The medical director releases a signed determination's letter after review",
+)
+def release(
+    case_id: str, workflow: WorkflowDep, actor: ActorDep, body: ReleaseRequest | None = None
+) -> CaseDetail:
+    """When the organization holds signed determinations for a quality review
+    (``OPENIMR_QUALITY_REVIEW``), their letters are released by this call."""
+    return workflow.release_determination(actor, case_id, body.note if body else None)
 
 
 @router.get(
