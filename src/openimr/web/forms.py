@@ -211,6 +211,7 @@ def _date(form: Any, name: str) -> date | None:
 def application_values(form: Any) -> dict[str, str]:
     """The application fields as typed, to show the form again after an error."""
     names = (
+        "review_type",
         "received_on",
         "ur_decision_served_on",
         "ur_service_method",
@@ -235,7 +236,10 @@ def application(form: Any) -> Application:
     for name in ("signed", "ur_decision_attached"):
         if values[name] not in _TRI:
             raise InputError("answer yes, no or not known", location=name)
+    if values["review_type"] not in {"", "regular", "expedited"}:
+        raise InputError("choose regular or expedited review", location="review_type")
     data: dict[str, Any] = {
+        "review_type": values["review_type"] or None,
         "received_on": _date(form, "received_on"),
         "ur_decision_served_on": _date(form, "ur_decision_served_on"),
         "ur_service_method": values["ur_service_method"] or None,
@@ -266,6 +270,7 @@ def application_defaults(app: dict[str, Any] | None = None) -> dict[str, str]:
         return "" if value is None else ("yes" if value else "no")
 
     return {
+        "review_type": str(app.get("review_type") or ""),
         "received_on": str(app.get("received_on") or ""),
         "ur_decision_served_on": str(app.get("ur_decision_served_on") or ""),
         "ur_service_method": str(app.get("ur_service_method") or ""),

@@ -1,5 +1,7 @@
 """Intake in the workbench: receiving an application, and the intake steps on a case page
-(adding a record, assigning the reviewer, records complete, screening again)."""
+(adding a record, assigning the reviewer or, for administrators, overriding the automatic
+choice with a reason, records complete, screening again after information or a correction,
+withdrawal and termination), and the medical director's release after quality review."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def _intake_page(
     error_field: str | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    if web.actor.role is Role.REVIEWER:
+    if web.actor.role not in {Role.INTAKE, Role.ADMIN}:
         raise AccessDenied("intake is for intake staff and administrators")
     return render(
         web.request,
@@ -169,7 +171,14 @@ async def add_document(request: Request, case_id: str) -> Response:
 async def assign(request: Request, case_id: str) -> Response:
     def act(web: Web, form: FormData) -> None:
         code = forms.text_field(form, "reviewer").strip() or None
-        web.workflow.assign(web.actor, case_id, AssignmentRequest(reviewer=code))
+        reason = forms.text_field(form, "override_reason").strip() or None
+        if reason is not None and len(reason) > 1000:
+            raise InputError(
+                "the reason is longer than 1000 characters", location="override_reason"
+            )
+        web.workflow.assign(
+            web.actor, case_id, AssignmentRequest(reviewer=code, override_reason=reason)
+        )
 
     web, form = await posted(request)
     return await _case_action(web, form, case_id, act, "assigned", anchor="#assignment")
@@ -191,3 +200,43 @@ async def screen(request: Request, case_id: str) -> Response:
 
     web, form = await posted(request)
     return await _case_action(web, form, case_id, act, "screened", anchor="#eligibility")
+
+
+def _close(case_id: str, target: str) -> Callable[[Web, FormData], None]:
+    """Withdraw or terminate with the reason typed (named by its own field on failure)."""
+
+    def act(web: Web, form: FormData) -> None:
+        reason = forms.text_field(form, "reason").strip()
+        field = f"{target}-reason"
+        if not reason:
+            raise InputError("say why the case is closed", location=field)
+        if len(reason) > 2000:
+            raise InputError("the reason is longer than 2000 characters", location=field)
+        close = web.workflow.withdraw if target == "withdraw" else web.workflow.terminate
+        close(web.actor, case_id, reason)
+
+    return act
+
+
+@router.post("/cases/{case_id}/withdrawal")
+async def withdraw(request: Request, case_id: str) -> Response:
+    web, form = await posted(request)
+    return await _case_action(web, form, case_id, _close(case_id, "withdraw"), "withdrawn")
+
+
+@router.post("/cases/{case_id}/termination")
+async def terminate(request: Request, case_id: str) -> Response:
+    web, form = await posted(request)
+    return await _case_action(web, form, case_id, _close(case_id, "terminate"), "terminated")
+
+
+@router.post("/cases/{case_id}/quality-review")
+async def release(request: Request, case_id: str) -> Response:
+    def act(web: Web, form: FormData) -> None:
+        note = forms.text_field(form, "note").strip() or None
+        if note is not None and len(note) > 2000:
+            raise InputError("the note is longer than 2000 characters", location="quality-note")
+        web.workflow.release_determination(web.actor, case_id, note)
+
+    web, form = await posted(request)
+    return await _case_action(web, form, case_id, act, "released", anchor="#letter")

@@ -67,6 +67,9 @@ _NOTICES = {
     "document": "The record was added to the case.",
     "saved": "Your draft was saved.",
     "signed": "The determination is signed. The letter is ready.",
+    "withdrawn": "The application was withdrawn; the case is closed.",
+    "terminated": "The review was terminated; the case is closed.",
+    "released": "The quality review is done; the letter is released.",
 }
 
 
@@ -88,7 +91,7 @@ async def queue(request: Request, show: str = "open") -> Response:
         web.context(
             rows=rows,
             show_all=show_all,
-            title=titles[web.actor.role],
+            title=titles.get(web.actor.role, "All cases"),
             today=web.workflow.today(),
             overdue=sum(1 for r in rows if r.case.overdue and not r.closed),
         ),
@@ -125,7 +128,7 @@ def case_page_response(
         draft.clinical_case_summary if draft else proposal.clinical_case_summary if proposal else ""
     )
     reviewers = []
-    if actor.role is not Role.REVIEWER and detail.status in _ASSIGNABLE_HERE:
+    if actor.role in {Role.INTAKE, Role.ADMIN} and detail.status in _ASSIGNABLE_HERE:
         reviewers = workflow.list_reviewers(actor)
     return render(
         web.request,

@@ -1,16 +1,16 @@
 """Every page of the workbench, gathered into one router under ``/workbench``.
 
 One module per part: :mod:`.signin`, :mod:`.review` (queue, case, draft, sign-off),
-:mod:`.files` (letters, documents) and :mod:`.intake`; :mod:`.session` and :mod:`.failures`
-hold what they share.
+:mod:`.files` (letters, documents), :mod:`.intake`, :mod:`.registry` (reviewers) and
+:mod:`.accounts` (users); :mod:`.session` and :mod:`.failures` hold what they share.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from openimr.web import files, intake, review, signin
+from openimr.web import accounts, files, intake, registry, review, signin
 
 router = APIRouter()
-for part in (signin, review, files, intake):
+for part in (signin, review, files, intake, registry, accounts):
     router.include_router(part.router)

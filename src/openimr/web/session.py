@@ -154,8 +154,10 @@ def login_page(
     next_url: str,
     error: str | None = None,
     status: int = 200,
+    name: str = "",
 ) -> Response:
-    """The sign-in form, with a fresh cookie guarding it (and nothing anyone posted)."""
+    """The sign-in form, with a fresh cookie guarding it (and nothing anyone posted but the
+    name typed, never a password or token)."""
     nonce = secrets.token_urlsafe(32)
     settings = workflow_of(request).settings
     response = render(
@@ -166,6 +168,7 @@ def login_page(
             "csrf": nonce,
             "next_url": next_url,
             "error": error,
+            "name": name,
             "idle_minutes": settings.session_idle_minutes,
             "session_hours": settings.session_hours,
         },

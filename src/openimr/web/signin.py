@@ -1,4 +1,5 @@
-"""Signing in with a bearer token, and out: the sign-in form is guarded by a cookie of its own.
+"""Signing in with a name and password or a bearer token, and out: the sign-in form is guarded
+by a cookie of its own; both ways count failures against the same throttle.
 
 Nothing posted without a session is carried through sign-in: a page that showed such values
 as "your unsaved edits" would let another site fill in a reviewer's determination.
@@ -53,20 +54,45 @@ async def login(request: Request) -> Response:
             error="The sign-in form expired (or cookies are blocked). Please try again.",
         )
     token = forms.text_field(form, "token").strip()
+    name = forms.text_field(form, "name").strip()
+    password = forms.text_field(form, "password")
     workflow = workflow_of(request)
     address = request.client.host if request.client else None
+    by_password = not token and bool(name or password)
+    if not token and not (name and password):
+        return login_page(
+            request,
+            next_url=next_url,
+            status=422,
+            error="Enter your name and password, or paste your access token.",
+            name=name,
+        )
     try:
-        _, session_id = await run_in_threadpool(workflow.start_session, token, address)
+        if by_password:
+            _, session_id = await run_in_threadpool(
+                workflow.start_password_session, name, password, address
+            )
+        else:
+            _, session_id = await run_in_threadpool(workflow.start_session, token, address)
     except TooManyAttempts as exc:
         refused = login_page(
             request,
             next_url=next_url,
             status=429,
             error=f"Too many failed sign-ins. Wait {exc.retry_after} seconds, then try again.",
+            name=name,
         )
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
     except AccessDenied:
+        if by_password:
+            return login_page(
+                request,
+                next_url=next_url,
+                status=401,
+                error="That name and password do not match an active user.",
+                name=name,
+            )
         return login_page(
             request,
             next_url=next_url,

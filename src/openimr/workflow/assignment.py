@@ -155,8 +155,11 @@ def requirements(rules: ReviewerQualifications, profession: str) -> list[str]:
             + (", not restricted" if rules.require_unrestricted_license else "")
         )
     if needed:
+        asked = " and ".join(
+            rules.professions.get(p, p) for p in rules.board_certification.required_for
+        )
         out.append(
-            f"at least {needed} board certification(s), asked of {label} reviewers "
+            f"at least {needed} board certification(s), asked of {asked} reviewers "
             f"({rules.board_certification.source})"
         )
     else:
@@ -183,7 +186,7 @@ def qualification_problems(
     if candidate.profession not in rules.professions:
         problems.append(f"profession {candidate.profession!r} is not one the rules list")
     if rules.require_license and not candidate.license_states:
-        problems.append("no medical licence on record")
+        problems.append("no licence on record")
     if rules.require_unrestricted_license and not candidate.license_unrestricted:
         problems.append("licence is restricted")
     needed = rules.certifications_needed(candidate.profession)

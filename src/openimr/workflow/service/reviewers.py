@@ -83,8 +83,10 @@ def list_reviewers(core: Core, actor: Actor) -> list[ReviewerOut]:
         ]
 
 
-def requirements(core: Core, profession: str) -> list[str]:
+def requirements(core: Core, actor: Actor, profession: str) -> list[str]:
     """What assignment will require of a reviewer of ``profession``, in words."""
+    with core.unit(actor, write=False) as unit:
+        unit.allow("reviewer.list")
     _check_profession(core.rules.reviewer_qualifications, profession)
     return choosing.requirements(core.rules.reviewer_qualifications, profession)
 

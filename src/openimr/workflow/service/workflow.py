@@ -190,9 +190,9 @@ class Workflow:
         """Deactivate a reviewer (no new cases; theirs stay until reassigned), or reactivate."""
         return reviewers.set_active(self.core, actor, code, active=active)
 
-    def reviewer_requirements(self, profession: str) -> list[str]:
+    def reviewer_requirements(self, actor: Actor, profession: str) -> list[str]:
         """What assignment will require of a reviewer of ``profession``, in words."""
-        return reviewers.requirements(self.core, profession)
+        return reviewers.requirements(self.core, actor, profession)
 
     # -- intake, screening and the case's lifecycle ----------------------------------------
 
