@@ -75,7 +75,8 @@ def _ready(
         Application(signed=True, received_on=datetime.fromisoformat(days[0]).date()),
     )
     clock.set(days[1])
-    workflow.assign(ADMIN, detail.id, AssignmentRequest(reviewer=code))
+    choice = AssignmentRequest(reviewer=code, override_reason="the seeded reviewer's queue")
+    workflow.assign(ADMIN, detail.id, choice)
     clock.set(days[2])
     workflow.mark_records_complete(ADMIN, detail.id)
     return detail.id

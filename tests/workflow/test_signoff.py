@@ -217,7 +217,7 @@ def reviewing(workflow: Workflow) -> tuple[Any, str]:
     workflow.add_reviewer(ADMIN, ReviewerIn.model_validate(reviewer_data("R-A")))
     _, token = workflow.create_user(ADMIN, "rev-a", Role.REVIEWER, reviewer_code="R-A")
     case = workflow.create_case(ADMIN, parse_case_data(case_data()), Application(signed=True))
-    workflow.assign(ADMIN, case.id, AssignmentRequest(reviewer="R-A"))
+    workflow.assign(ADMIN, case.id, AssignmentRequest(reviewer="R-A"))  # the only reviewer
     workflow.mark_records_complete(ADMIN, case.id)
     return workflow.authenticate(token), case.id
 
