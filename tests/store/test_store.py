@@ -245,6 +245,45 @@ def test_command_line_lists_revokes_and_rotates_users(database_url):
         database.dispose()
 
 
+def test_command_line_says_what_assignment_requires_and_edits_reviewers(database_url):
+    app, runner = _cli(), CliRunner()
+    url = ["--database-url", database_url]
+    base = ["--specialty", "chiropractic", "--years", "9", "--hours", "30", "--license", "CA"]
+    added = runner.invoke(app, ["reviewers", "add", "R-DC", "--profession", "dc", *base, *url])
+    assert added.exit_code == 0, added.output
+    assert "assignment will require:" in added.output
+    assert "no board certification" in added.output
+    assert "R-DC meets the qualification rules now." in added.output
+    md = runner.invoke(app, ["reviewers", "add", "R-MD", *base, *url])
+    assert "cannot be assigned until:" in md.output and "board certification" in md.output
+    edited = runner.invoke(app, ["reviewers", "edit", "R-MD", "--certification", "ABPMR", *url])
+    assert edited.exit_code == 0 and "R-MD meets the qualification rules now." in edited.output
+    off = runner.invoke(app, ["reviewers", "deactivate", "R-MD", *url])
+    assert off.exit_code == 0 and "deactivated R-MD" in off.output
+    assert "R-MD (inactive)" in runner.invoke(app, ["reviewers", "list", *url]).output
+    bad = runner.invoke(app, ["reviewers", "edit", "R-MD", "--years", "-3", *url])
+    assert isinstance(bad.exception, InputError)  # `openimr` exits 2 with this one line
+    assert bad.exception.location == "years_active_practice"
+
+
+def test_command_line_sets_passwords_typed_twice(database_url):
+    app, runner = _cli(), CliRunner()
+    url = ["--database-url", database_url]
+    secret = "correct horse battery staple"
+    created = runner.invoke(
+        app,
+        ["users", "create", "desk", "--role", "intake", "--password", *url],
+        input=f"{secret}\n{secret}\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert secret not in created.output
+    differ = runner.invoke(app, ["users", "password", "desk", *url], input="a" * 12 + "\nb\n")
+    assert isinstance(differ.exception, InputError) and "differ" in str(differ.exception)
+    short = runner.invoke(app, ["users", "password", "desk", *url], input="short\nshort\n")
+    assert isinstance(short.exception, InputError) and "12 characters" in str(short.exception)
+    assert "\tsessions 0" in runner.invoke(app, ["users", "list", *url]).output
+
+
 def _entries(database: Database, actions: list[str]) -> None:
     with database.session() as session:
         audit_log.record(session, [audit_log.PendingEntry("tester", a) for a in actions])

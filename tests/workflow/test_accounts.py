@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from tests.support import ADMIN, Clock, reviewer_data
 
-from openimr.errors import AccessDenied, ConflictError, NotFound, TooManyAttempts
+from openimr.errors import AccessDenied, ConflictError, InputError, NotFound, TooManyAttempts
 from openimr.settings import Settings
+from openimr.store.db import Database
 from openimr.workflow import Role, Workflow
 from openimr.workflow.schemas import ReviewerIn
 
@@ -128,3 +130,59 @@ def test_a_revoked_token_counts_against_its_account_from_any_address(
     workflow.seal_audit()
     failed = [e for e in workflow.audit_entries(ADMIN) if e.action == "signin.failed"]
     assert {e.detail.get("user_id") for e in failed} == {user_id}
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_a_password_signs_in_and_is_kept_only_as_an_argon2id_hash(
+    workflow: Workflow, database: Database
+) -> None:
+    workflow.create_user(ADMIN, "intake-1", Role.INTAKE, password=PASSWORD)
+    actor, session_id = workflow.start_password_session("intake-1", PASSWORD, "198.51.100.7")
+    assert actor.name == "intake-1" and workflow.session_actor(session_id) is not None
+    with database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT password_hash FROM users")).scalar_one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    (listed,) = workflow.list_users(ADMIN)
+    assert listed.has_password
+    with pytest.raises(InputError) as short:
+        workflow.create_user(ADMIN, "intake-2", Role.INTAKE, password="short")
+    assert short.value.location == "password"
+    starts = [e for e in workflow.audit_entries(ADMIN) if e.action == "session.start"]
+    assert starts[-1].detail["method"] == "password"
+
+
+def test_wrong_passwords_unknown_names_and_revoked_users_are_refused_alike_and_throttled(
+    workflow: Workflow, clock: Clock
+) -> None:
+    workflow.create_user(ADMIN, "intake-1", Role.INTAKE, password=PASSWORD)
+    workflow.create_user(ADMIN, "intake-2", Role.INTAKE)  # no password
+    for name, password in (("intake-1", "wrong password!"), ("nobody", PASSWORD), ("intake-2", "")):
+        with pytest.raises(AccessDenied, match="unknown name or wrong password"):
+            workflow.start_password_session(name, password, "203.0.113.9")
+    for _ in range(2):
+        with pytest.raises(AccessDenied):
+            workflow.start_password_session("intake-1", "still wrong!!", "203.0.113.9")
+    with pytest.raises(TooManyAttempts):  # the same allowance as tokens, per address
+        workflow.start_password_session("intake-1", PASSWORD, "203.0.113.9")
+    assert workflow.start_password_session("intake-1", PASSWORD, "198.51.100.7")[0].name
+    clock.now += timedelta(seconds=30)
+    assert workflow.start_password_session("intake-1", PASSWORD, "203.0.113.9")[0].name
+    workflow.revoke_user(ADMIN, "intake-1")
+    with pytest.raises(AccessDenied):
+        workflow.start_password_session("intake-1", PASSWORD, "198.51.100.7")
+    workflow.seal_audit()
+    failed = [e for e in workflow.audit_entries(ADMIN) if e.action == "signin.failed"]
+    assert PASSWORD not in repr([e.model_dump() for e in failed])
+
+
+def test_a_new_password_ends_the_users_sessions(workflow: Workflow) -> None:
+    workflow.create_user(ADMIN, "intake-1", Role.INTAKE, password=PASSWORD)
+    _, session_id = workflow.start_password_session("intake-1", PASSWORD)
+    workflow.set_password(ADMIN, "intake-1", "another long passphrase")
+    assert workflow.session_actor(session_id) is None
+    with pytest.raises(AccessDenied):
+        workflow.start_password_session("intake-1", PASSWORD)
+    assert workflow.start_password_session("intake-1", "another long passphrase")[0].name
+    assert "user.password_set" in _actions(workflow)

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from openimr.casefile import parse_case_data
 from openimr.errors import IllegalTransition, WorkflowError
-from openimr.workflow.assignment import Candidate, Parties, choose, names_match
+from openimr.workflow.assignment import (
+    Candidate,
+    Parties,
+    choose,
+    names_match,
+    qualification_problems,
+    requirements,
+)
 from openimr.workflow.deadlines import CaseClock, add_business_days, compute
 from openimr.workflow.eligibility import ScreeningFacts, screen
 from openimr.workflow.rules import BusinessDays, specialty_rules, workflow_rules
@@ -245,3 +252,61 @@ def test_state_machine_refuses_unlisted_transitions():
                 reachable.add(nxt)
                 frontier.append(nxt)
     assert reachable == set(CaseStatus)
+
+
+def test_board_certification_is_asked_only_where_the_rules_say() -> None:
+    rules = workflow_rules().reviewer_qualifications
+    assert set(rules.board_certification.required_for) == {"md", "do"}
+    for profession in rules.professions:
+        candidate = _candidate(
+            "X", profession=profession, board_certifications=(), specialties=("chiropractic",)
+        )
+        problems = qualification_problems(candidate, rules)
+        asked = profession in rules.board_certification.required_for
+        assert any("board certification" in p for p in problems) is asked, profession
+        said = " ".join(requirements(rules, profession))
+        assert ("no board certification" in said) is not asked
+
+
+def test_an_override_chooses_past_a_case_limit_never_past_a_rule() -> None:
+    case = _case()
+    rules = workflow_rules().reviewer_qualifications
+
+    def pick(candidates, **kw):  # type: ignore[no-untyped-def]
+        return choose(
+            case, Parties.of(case, Application()), candidates, rules, specialty_rules(), **kw
+        )
+
+    full = _candidate("A", max_open_cases=2, open_cases=2)
+    free = _candidate("B", open_cases=5)
+    unqualified = _candidate("C", years_active_practice=2.0)
+    assert pick([full, free, unqualified]).chosen.code == "B"
+    with pytest.raises(WorkflowError, match="at capacity"):
+        pick([full, free], wanted="A")
+    chosen = pick([full, free], wanted="A", override=True)
+    assert chosen.chosen.code == "A" and chosen.automatic is not None
+    assert chosen.automatic.code == "B"
+    assert "the automatic choice" in " ".join(
+        " ".join(e.reasons) for e in chosen.excluded if e.reviewer == "B"
+    )
+    with pytest.raises(WorkflowError, match="more than 5 required"):
+        pick([full, free, unqualified], wanted="C", override=True)
+    with pytest.raises(WorkflowError, match="override"):
+        pick([_candidate("D"), _candidate("E")], wanted="E")
+    assert pick([_candidate("D"), _candidate("E")], wanted="D").chosen.code == "D"
+
+
+def test_every_specialty_row_gives_its_source() -> None:
+    rules = specialty_rules()
+    assert all(row.source.strip() for row in rules.coverage)
+    spine = rules.specialties_for("Spine surgery evaluation for the lumbar spine")
+    assert {"orthopedic surgery", "neurosurgery"} <= spine
+    assert "orthopedic surgery" in rules.specialties_for("Orthopedic consultation, left knee")
+    assert "occupational medicine" in rules.specialties_for("EMG of the left upper extremity")
+
+
+@given(st.sampled_from(["md", "do", "dc", "dpm", "psychologist", "dds", "od", "lac"]))
+def test_requirements_are_said_for_every_profession(profession: str) -> None:
+    lines = requirements(workflow_rules().reviewer_qualifications, profession)
+    assert any("years in active practice" in line for line in lines)
+    assert any("specialty" in line for line in lines)
