@@ -336,7 +336,7 @@ def test_intake_uploads_a_case_and_assigns_with_reasons(
     page.get_by_role("button", name="Receive and screen").click()
     page.wait_for_url(re.compile(r"done=created"))
     assert "Eligible" in page.locator("#eligibility .outcome").inner_text()
-    page.get_by_role("button", name="Assign", exact=True).click()
+    page.get_by_role("button", name="Assign the best qualified reviewer").click()
     page.wait_for_url(re.compile(r"done=assigned"))
     assignment = page.locator("#assignment").inner_text()
     assert "why this reviewer" in assignment.lower()
