@@ -281,7 +281,7 @@ def test_command_line_sets_passwords_typed_twice(database_url):
     assert isinstance(differ.exception, InputError) and "differ" in str(differ.exception)
     short = runner.invoke(app, ["users", "password", "desk", *url], input="short\nshort\n")
     assert isinstance(short.exception, InputError) and "12 characters" in str(short.exception)
-    assert "\tsessions 0" in runner.invoke(app, ["users", "list", *url]).output
+    assert "\tsessions 0\tpassword set" in runner.invoke(app, ["users", "list", *url]).output
 
 
 def _entries(database: Database, actions: list[str]) -> None:

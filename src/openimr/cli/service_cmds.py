@@ -252,7 +252,8 @@ def _register_users(users_app: typer.Typer) -> None:
             expires = row.token_expires_at.date().isoformat() if row.token_expires_at else "-"
             typer.echo(
                 f"{row.name}\t{row.role.value}\t{row.reviewer or '-'}\t{state}\t"
-                f"token expires {expires}\tsessions {row.open_sessions}"
+                f"token expires {expires}\tsessions {row.open_sessions}\t"
+                f"password {'set' if row.has_password else 'none'}"
             )
 
     @users_app.command("revoke")
