@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.web.support import ADMIN, case_file, csrf_of, sign_in
 
 from openimr.domain import Decision, GuidelineCitation
@@ -235,3 +237,37 @@ def test_the_medical_director_releases_a_signed_determination(
     page = client.get(released.headers["location"]).text
     assert "The quality review is done" in page and "quality review: released (Read)" in page
     assert "Release the letter" not in page
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "profession",
+                "license_states",
+                "specialties",
+                "years_active_practice",
+                "weekly_clinical_hours",
+                "max_open_cases",
+                "board_certifications",
+                "name",
+            ]
+        ),
+        st.text(max_size=30),
+    )
+)
+def test_any_registry_form_is_a_change_or_an_error_naming_its_field(typed: dict[str, str]) -> None:
+    from pydantic import ValidationError
+
+    from openimr.errors import InputError
+    from openimr.web.registry import _FIELDS, _data, _invalid
+    from openimr.workflow.schemas import ReviewerChange
+
+    values = dict.fromkeys(_FIELDS, "") | typed
+    try:
+        try:
+            ReviewerChange.model_validate(_data(values))
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+    except InputError as exc:
+        assert exc.location and exc.location.split("[")[0].split(".")[0] in _FIELDS
