@@ -186,3 +186,10 @@ def test_a_new_password_ends_the_users_sessions(workflow: Workflow) -> None:
         workflow.start_password_session("intake-1", PASSWORD)
     assert workflow.start_password_session("intake-1", "another long passphrase")[0].name
     assert "user.password_set" in _actions(workflow)
+
+
+@pytest.mark.parametrize("name", ["", " ", "a/b", "dr lee", "x" * 201, "ünï"])
+def test_a_login_name_is_refused_unless_it_fits_a_link(workflow: Workflow, name: str) -> None:
+    with pytest.raises(InputError) as refused:
+        workflow.create_user(ADMIN, name, Role.INTAKE)
+    assert refused.value.location == "name"

@@ -11,6 +11,7 @@ allowance.
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,8 @@ from openimr.workflow.schemas import Actor, Role, UserOut
 from openimr.workflow.service import reviewers
 from openimr.workflow.service.unit import Core, Unit
 
+#: Login names: they appear in the workbench's links and the command line's arguments.
+_LOGIN_NAME = re.compile(r"[A-Za-z0-9._@-]{1,200}")
 #: A live session's last-seen time is written at most this often.
 _TOUCH_EVERY = timedelta(minutes=1)
 #: Failures older than this no longer count; no lockout lasts longer than a day.
@@ -269,10 +272,10 @@ def create_user(
 ) -> tuple[int, str]:
     """Create a user; returns the id and the token (shown once, stored only as a hash). A
     password, if given, lets them sign in to the workbench without the token."""
-    if not name.strip():
-        raise InputError("a user needs a name", location="name")
-    if len(name) > 200:
-        raise InputError("a name has at most 200 characters", location="name")
+    if not _LOGIN_NAME.fullmatch(name):
+        raise InputError(
+            "a login name has 1 to 200 letters, digits, '.', '_', '-' or '@'", location="name"
+        )
     hashed = hash_password(password) if password else None
     token = new_token()
     with core.unit(actor) as unit:
