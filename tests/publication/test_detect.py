@@ -46,7 +46,7 @@ def test_unlisted_identifiers_are_detected(
         "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), Knee.",
         "Per the MTUS ACOEM Chapter 12, Table 12-8, page 309, facet injections are not "
         "recommended.",
-        "Case Number CM16-0219557 was assigned on 11/18/2016.",
+        "Case Number CM16-0000777 was assigned on 11/18/2016.",
         "Pain was rated 2-5 out of 10; L4-5 and L5-S1 facets; CPT 97110 x 12 visits.",
         "Tinel's sign, Phalen's test, McMurray test and Spurling maneuver were documented.",
         "Norco, Flexeril, Motrin and Skelaxin were renewed; Lyrica was added.",
