@@ -339,3 +339,8 @@ class PendingAuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     case_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(Text)
+
+
+# The precedent corpus's tables live in their own module; importing it here puts them in this
+# metadata, which the migrations and the schema comparison read.
+from openimr.store import corpus_models as _corpus_models  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from openimr.store.corpus_models import outside_metadata
 from openimr.store.db import Database
 from openimr.store.models import Base
 
@@ -15,6 +16,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=outside_metadata,
     )
     with context.begin_transaction():
         context.run_migrations()
