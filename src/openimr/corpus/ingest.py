@@ -1,0 +1,370 @@
+"""Ingest published letters into the corpus: idempotent, resumable, parallel, never half-stored.
+
+Files are hashed first; a file whose SHA-256 is already in ``corpus_sources`` is unchanged and
+not even parsed, which is what makes a re-run (after a crash, a kill or Ctrl-C) resume where
+it stopped and a second run over the same files write nothing. New files are parsed in a pool
+of worker processes (one per core by default) and written by one writer, this process, in
+batches: each batch is one transaction holding whole letters, so a letter is stored entirely or
+not at all, and a letter is reported as stored only after its transaction committed. A letter
+is keyed by its IMR case number: the same case read again from another file (the PDF and the
+text of one letter) is unchanged when it reads the same, and replaces the stored letter when it
+reads differently (a corrected letter; files are taken in sorted order, so the last one wins).
+A batch the database refuses is written again letter by letter, so one bad letter fails alone.
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
+from openimr.corpus.schemas import IngestFailure, IngestOutcome, IngestSummary
+from openimr.errors import InputError, LetterError, StoreError
+from openimr.store.corpus_models import CorpusItem, CorpusLetter, CorpusSource
+from openimr.store.db import Database
+
+#: File name endings read from a folder (a file named on the command line is read whatever
+#: its name).
+LETTER_SUFFIXES = (".pdf", ".txt", ".text")
+#: Letters per writing transaction, and the longest a batch waits before it is committed.
+BATCH_LETTERS = 200
+BATCH_SECONDS = 0.5
+#: Files hashed and looked up at a time.
+_CHUNK = 2000
+
+_LETTERS = CorpusLetter.__table__
+_ITEMS = CorpusItem.__table__
+_SOURCES = CorpusSource.__table__
+
+Outcome = Callable[[IngestOutcome], None]
+
+# The reader of this process (a worker's is made once, or inherited from the parent on fork).
+_reader: LetterReader | None = None
+
+
+def _process_reader() -> LetterReader:
+    global _reader
+    if _reader is None:
+        _reader = LetterReader()
+    return _reader
+
+
+def discover(arguments: Sequence[str]) -> list[Path]:
+    """The files named: files as given, folders searched for letters, globs expanded.
+
+    Sorted and without repeats, so the order (and which of two versions wins) is the same on
+    every run. An argument that names nothing is an :class:`InputError` naming it.
+    """
+    found: dict[str, Path] = {}
+    for argument in arguments:
+        path = Path(argument).expanduser()
+        if path.is_file():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = [
+                p for p in path.rglob("*") if p.suffix.lower() in LETTER_SUFFIXES and p.is_file()
+            ]
+        elif glob.has_magic(argument):
+            candidates = []
+            for match in glob.glob(os.path.expanduser(argument), recursive=True):
+                each = Path(match)
+                if each.is_file():
+                    candidates.append(each)
+                elif each.is_dir():
+                    candidates += [
+                        p
+                        for p in each.rglob("*")
+                        if p.suffix.lower() in LETTER_SUFFIXES and p.is_file()
+                    ]
+            if not candidates:
+                raise InputError("no file matches", source=argument)
+        else:
+            raise InputError("no such file or folder", source=argument)
+        for candidate in candidates:
+            found.setdefault(str(candidate.resolve()), candidate)
+    return [found[key] for key in sorted(found)]
+
+
+def _read_one(path: str) -> tuple[str, LetterRecord | None, str | None]:
+    """Worker: one file read into a record, or the reason it cannot be."""
+    try:
+        return path, _process_reader().read_path(Path(path)), None
+    except LetterError as exc:
+        return path, None, exc.detail
+    except Exception as exc:  # a bug in reading one letter must not stop the batch
+        return path, None, f"internal error while reading ({type(exc).__name__})"
+
+
+class _Writer:
+    """The one writer: batches of whole letters, each batch one transaction."""
+
+    def __init__(self, database: Database, summary: IngestSummary, on_outcome: Outcome) -> None:
+        self.database = database
+        self.summary = summary
+        self.on_outcome = on_outcome
+        self.pending: list[tuple[str, LetterRecord]] = []
+        self.started = time.monotonic()
+        self.sqlite = database.is_sqlite
+
+    def add(self, source: str, record: LetterRecord) -> None:
+        if not self.pending:
+            self.started = time.monotonic()
+        self.pending.append((source, record))
+        if len(self.pending) >= BATCH_LETTERS or time.monotonic() - self.started >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        try:
+            with self.database.engine.begin() as connection:
+                outcomes = [self._write(connection, source, record) for source, record in batch]
+        except SQLAlchemyError:
+            outcomes = [self._write_alone(source, record) for source, record in batch]
+        for outcome in outcomes:
+            self.report(outcome)
+
+    def _write_alone(self, source: str, record: LetterRecord) -> IngestOutcome:
+        try:
+            with self.database.engine.begin() as connection:
+                return self._write(connection, source, record)
+        except SQLAlchemyError as exc:
+            return IngestOutcome(
+                source=source,
+                status="failed",
+                key=record.key,
+                reason=f"the database refused the letter ({type(exc).__name__})",
+            )
+
+    def report(self, outcome: IngestOutcome) -> None:
+        if outcome.status == "stored":
+            self.summary.stored += 1
+        elif outcome.status == "unchanged":
+            self.summary.unchanged += 1
+        else:
+            self.summary.failed += 1
+            self.summary.failures.append(
+                IngestFailure(source=outcome.source, reason=outcome.reason or "failed")
+            )
+        self.on_outcome(outcome)
+
+    def _write(self, connection: Connection, source: str, record: LetterRecord) -> IngestOutcome:
+        existing = connection.execute(
+            select(_LETTERS.c.id, _LETTERS.c.record_sha256).where(_LETTERS.c.key == record.key)
+        ).first()
+        if existing is not None and existing.record_sha256 == record.letter["record_sha256"]:
+            self._remember_source(connection, record.file_sha256, existing.id)
+            return IngestOutcome(source=source, status="unchanged", key=record.key)
+        letter = {**record.letter, "ingested_at": datetime.now(UTC)}
+        if existing is None:
+            letter_id = connection.execute(
+                insert(_LETTERS).returning(_LETTERS.c.id), letter
+            ).scalar_one()
+        else:  # a different reading of the same case: the newer file replaces it
+            letter_id = existing.id
+            self._forget_items(connection, letter_id)
+            connection.execute(update(_LETTERS).where(_LETTERS.c.id == letter_id).values(letter))
+        rows = [{**item, "letter_id": letter_id} for item in record.items]
+        ids = (
+            connection.execute(
+                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        summary = record.letter["summary"]
+        documents = [
+            {
+                "id": item_id,
+                "request": row["request"],
+                "rationale": row["rationale"],
+                "summary": summary,
+            }
+            for item_id, row in zip(ids, rows, strict=True)
+        ]
+        connection.execute(text(_INSERT_SQLITE if self.sqlite else _INSERT_POSTGRES), documents)
+        self._remember_source(connection, record.file_sha256, letter_id)
+        return IngestOutcome(source=source, status="stored", key=record.key)
+
+    def _forget_items(self, connection: Connection, letter_id: int) -> None:
+        if self.sqlite:  # a contentless FTS5 row is deleted by giving back what it indexed
+            old = connection.execute(
+                select(_ITEMS.c.id, _ITEMS.c.request, _ITEMS.c.rationale, _LETTERS.c.summary)
+                .join(_LETTERS, _LETTERS.c.id == _ITEMS.c.letter_id)
+                .where(_ITEMS.c.letter_id == letter_id)
+            ).all()
+            if old:
+                connection.execute(
+                    text(_DELETE_SQLITE),
+                    [
+                        {
+                            "id": r.id,
+                            "request": r.request,
+                            "rationale": r.rationale,
+                            "summary": r.summary,
+                        }
+                        for r in old
+                    ],
+                )
+        else:
+            connection.execute(
+                text(
+                    "DELETE FROM corpus_search WHERE item_id IN "
+                    "(SELECT id FROM corpus_items WHERE letter_id = :letter)"
+                ),
+                {"letter": letter_id},
+            )
+        connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
+
+    def _remember_source(self, connection: Connection, sha256: str, letter_id: int) -> None:
+        known = connection.execute(
+            select(_SOURCES.c.letter_id).where(_SOURCES.c.sha256 == sha256)
+        ).first()
+        if known is None:
+            connection.execute(insert(_SOURCES), {"sha256": sha256, "letter_id": letter_id})
+        elif known.letter_id != letter_id:
+            connection.execute(
+                update(_SOURCES).where(_SOURCES.c.sha256 == sha256).values(letter_id=letter_id)
+            )
+
+
+_INSERT_SQLITE = (
+    "INSERT INTO corpus_search (rowid, request, rationale, summary) "
+    "VALUES (:id, :request, :rationale, :summary)"
+)
+_DELETE_SQLITE = (
+    "INSERT INTO corpus_search (corpus_search, rowid, request, rationale, summary) "
+    "VALUES ('delete', :id, :request, :rationale, :summary)"
+)
+# The request weighs most, then the rationale, then the letter's case summary.
+_INSERT_POSTGRES = (
+    "INSERT INTO corpus_search (item_id, document) VALUES (:id, "
+    "setweight(to_tsvector('english', :request), 'A') || "
+    "setweight(to_tsvector('english', :rationale), 'B') || "
+    "setweight(to_tsvector('english', :summary), 'C'))"
+)
+
+
+def _known_sources(database: Database, hashes: list[str]) -> set[str]:
+    known: set[str] = set()
+    with database.engine.connect() as connection:
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            known |= set(
+                connection.execute(
+                    select(_SOURCES.c.sha256).where(_SOURCES.c.sha256.in_(part))
+                ).scalars()
+            )
+    return known
+
+
+def _chunks(items: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def ingest(
+    database: Database,
+    files: Sequence[Path],
+    *,
+    workers: int | None = None,
+    on_outcome: Outcome | None = None,
+) -> IngestSummary:
+    """Store the letters in ``files`` (see :func:`discover`); returns the run's counts.
+
+    ``workers`` parsing processes (default: one per core; 1 parses in this process).
+    ``on_outcome`` hears of every file once, a stored one only after its commit. On
+    ``KeyboardInterrupt`` the open batch is rolled back and the interrupt propagates; what was
+    reported as stored stays stored.
+    """
+    summary = IngestSummary()
+    report = on_outcome or (lambda _outcome: None)
+    writer = _Writer(database, summary, report)
+    count = workers or default_workers()
+    reader = _process_reader()  # loaded before forking, so workers inherit it
+    pool = _pool(count) if count > 1 else None
+    try:
+        for chunk in _chunks(files, _CHUNK):
+            todo = _new_files(database, chunk, writer)
+            results: Iterable[tuple[str, LetterRecord | None, str | None]]
+            if pool is None:
+                results = (_read_with(reader, path) for path in todo)
+            else:
+                results = pool.map(_read_one, todo, chunksize=8)
+            for source, record, reason in results:
+                if record is None:
+                    writer.report(IngestOutcome(source=source, status="failed", reason=reason))
+                else:
+                    writer.add(source, record)
+            writer.flush()
+    except StoreError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the corpus could not be written ({type(exc).__name__})") from None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return summary
+
+
+def _read_with(reader: LetterReader, path: str) -> tuple[str, LetterRecord | None, str | None]:
+    try:
+        return path, reader.read_path(Path(path)), None
+    except LetterError as exc:
+        return path, None, exc.detail
+    except Exception as exc:
+        return path, None, f"internal error while reading ({type(exc).__name__})"
+
+
+def _new_files(database: Database, chunk: Sequence[Path], writer: _Writer) -> list[str]:
+    """The files of ``chunk`` not read before; the others are reported unchanged at once."""
+    hashed: list[tuple[Path, str]] = []
+    for path in chunk:
+        try:
+            hashed.append((path, file_sha256(path)))
+        except LetterError as exc:
+            writer.report(IngestOutcome(source=str(path), status="failed", reason=exc.detail))
+    known = _known_sources(database, [sha for _path, sha in hashed])
+    todo: list[str] = []
+    for path, sha in hashed:
+        if sha in known:
+            writer.report(IngestOutcome(source=str(path), status="unchanged"))
+        else:
+            todo.append(str(path))
+    return todo
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def ingest_records(
+    database: Database, records: Iterable[tuple[str, LetterRecord]]
+) -> IngestSummary:
+    """Store records already read (benchmarks and tests build corpora this way)."""
+    summary = IngestSummary()
+    writer = _Writer(database, summary, lambda _outcome: None)
+    for source, record in records:
+        writer.add(source, record)
+    writer.flush()
+    return summary

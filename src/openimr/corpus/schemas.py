@@ -1,0 +1,135 @@
+"""What the corpus takes and gives: typed queries and results for the CLI, API and workbench.
+
+Queries are strict (a misspelt facet is refused, not ignored); results are plain data with
+stable field order, so the same corpus and query always serialize to the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DecisionValue = Literal["upheld", "overturned"]
+#: What ``stats`` counts by: an item facet.
+StatsKey = Literal[
+    "topic", "region", "decision", "year", "family", "section", "specialty", "ur_family"
+]
+STATS_KEYS: tuple[str, ...] = StatsKey.__args__  # type: ignore[attr-defined]
+#: What turnaround is grouped by: a letter's own fields.
+TurnaroundKey = Literal["year", "specialty", "priority", "layout"]
+TURNAROUND_KEYS: tuple[str, ...] = TurnaroundKey.__args__  # type: ignore[attr-defined]
+#: Largest page of search results.
+MAX_LIMIT = 500
+_MAX_INT = 2**31 - 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Facets(_Strict):
+    """Exact-match filters on items; ``None`` means any. Text facets compare case-insensitively."""
+
+    topic: str | None = Field(default=None, max_length=80)
+    region: str | None = Field(default=None, max_length=40)
+    decision: DecisionValue | None = None
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    family: str | None = Field(default=None, max_length=24)
+    section: str | None = Field(default=None, max_length=200)
+    specialty: str | None = Field(default=None, max_length=120)
+    ur_family: str | None = Field(default=None, max_length=24)
+
+
+class CorpusQuery(Facets):
+    """A search: words to rank by (optional), facets, and a page."""
+
+    text: str | None = Field(default=None, max_length=1000)
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=_MAX_INT)
+
+
+class DecisionHit(BaseModel):
+    """One item decided in a published letter."""
+
+    case_number: str | None
+    decision_date: date | None
+    year: int | None
+    layout: str
+    specialty: str | None
+    position: int
+    request: str
+    topic: str
+    region: str | None
+    decision: DecisionValue
+    family: str
+    document: str | None
+    chapter: str | None
+    section: str | None
+    pages: str | None
+    ur_family: str | None
+    ur_audit: list[str]
+    rationale: str
+    #: Relevance to the query's words (higher is better; ``None`` without words).
+    score: float | None
+
+
+class DecisionPage(BaseModel):
+    """A page of search results and how many matched in all."""
+
+    total: int
+    limit: int
+    offset: int
+    hits: list[DecisionHit]
+
+
+class StatsRow(BaseModel):
+    """Items counted under one key, overturned among them, the rate and its Wilson 95 % interval."""
+
+    key: str
+    items: int
+    overturned: int
+    rate: float
+    low: float
+    high: float
+
+
+class TurnaroundRow(BaseModel):
+    """Days from the application received to the decision, for letters under one key."""
+
+    key: str
+    letters: int
+    median_days: float
+    mean_days: float
+    p90_days: float
+
+
+class IngestFailure(BaseModel):
+    """A file not stored, and why (the reason names the problem, never the letter's content)."""
+
+    source: str
+    reason: str
+
+
+class IngestOutcome(BaseModel):
+    """What happened to one file."""
+
+    source: str
+    status: Literal["stored", "unchanged", "failed"]
+    key: str | None = None
+    reason: str | None = None
+
+
+class IngestSummary(BaseModel):
+    """Counts of a run; ``failures`` lists each failed file with its reason."""
+
+    stored: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[IngestFailure] = Field(default_factory=list)
+    interrupted: bool = False
+
+    def line(self) -> str:
+        """The one summary line scripts read."""
+        return f"{self.stored} stored, {self.unchanged} unchanged, {self.failed} failed"

@@ -1,0 +1,225 @@
+"""Search the corpus: full text ranked by relevance, combined with exact facets, in pages.
+
+SQLite ranks with FTS5's BM25 (request weighted over rationale over the case summary);
+PostgreSQL with ``ts_rank_cd`` over weighted ``tsvector`` documents under a GIN index. The
+query's words are matched all together (a word's forms by stemming); a phrase in double quotes
+must appear as written, and ``OR`` between words accepts either. Without words, results are
+the newest decisions first. Both backends order ties by item id, so a page is stable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, text
+from sqlalchemy.sql import Subquery
+
+from openimr.corpus.schemas import CorpusQuery, DecisionHit, DecisionPage, Facets
+from openimr.domain import GuidelineFamily
+from openimr.errors import InputError
+from openimr.store.corpus_models import CorpusItem, CorpusLetter
+from openimr.store.db import Database
+
+_ITEMS = CorpusItem.__table__
+_LETTERS = CorpusLetter.__table__
+_TOKEN = re.compile(r'"[^"]*"?|[^\s"]+')
+_WORD = re.compile(r"[^\W_]+")
+_FAMILIES = {family.value.lower(): family.value for family in GuidelineFamily}
+
+
+def fts5_query(words: str) -> str:
+    """A user's words as an FTS5 query: each word quoted (no operator injection), phrases kept,
+    ``OR`` kept between words. Raises :class:`InputError` when there is no word to look for."""
+    parts: list[str] = []
+    for token in _TOKEN.findall(words):
+        if token == "OR":
+            if parts and parts[-1] != "OR":
+                parts.append("OR")
+            continue
+        found = _WORD.findall(token)
+        if not found:
+            continue
+        parts.append('"' + " ".join(found) + '"')
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    if not parts:
+        raise InputError("the query has no word to search for", source="query")
+    return " ".join(parts)
+
+
+def _family(value: str, field: str) -> str:
+    try:
+        return _FAMILIES[value.strip().lower()]
+    except KeyError:
+        raise InputError(
+            f"unknown guideline family {value!r} (one of {', '.join(_FAMILIES.values())})",
+            source=field,
+        ) from None
+
+
+def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the facets that are set (on ``corpus_items``)."""
+    c = _ITEMS.c
+    conditions: list[ColumnElement[bool]] = []
+    if facets.topic:
+        conditions.append(c.topic == facets.topic.strip().lower())
+    if facets.region:
+        conditions.append(c.region == facets.region.strip().lower())
+    if facets.decision:
+        conditions.append(c.decision == facets.decision)
+    if facets.year is not None:
+        conditions.append(c.year == facets.year)
+    if facets.family:
+        conditions.append(c.family == _family(facets.family, "family"))
+    if facets.ur_family:
+        conditions.append(c.ur_family == _family(facets.ur_family, "ur_family"))
+    if facets.section:
+        conditions.append(func.lower(c.section) == facets.section.strip().lower())
+    if facets.specialty:
+        conditions.append(func.lower(c.specialty) == facets.specialty.strip().lower())
+    return conditions
+
+
+def matching(database: Database, words: str) -> tuple[Subquery, ColumnElement[Any]]:
+    """The items matching ``words`` with their relevance (higher is better), as a subquery."""
+    if database.is_sqlite:
+        query = fts5_query(words)
+        # bm25() is lower for better matches; weights: request, rationale, summary.
+        ranked = (
+            select(
+                literal_column("corpus_search.rowid").label("item_id"),
+                (-func.bm25(literal_column("corpus_search"), 4.0, 1.0, 0.5)).label("score"),
+            )
+            .select_from(text("corpus_search"))
+            .where(text("corpus_search MATCH :fts"))
+        )
+        ranked = ranked.params(fts=query)
+    else:
+        fts5_query(words)  # the same refusal of a query without words on both backends
+        tsquery = func.websearch_to_tsquery("english", words)
+        document = literal_column("corpus_search.document")
+        ranked = (
+            select(
+                literal_column("corpus_search.item_id").label("item_id"),
+                func.ts_rank_cd(document, tsquery).label("score"),
+            )
+            .select_from(text("corpus_search"))
+            .where(document.op("@@")(tsquery))
+        )
+    sub = ranked.subquery("ranked")
+    return sub, sub.c.score
+
+
+def _columns() -> list[Any]:
+    i, letter = _ITEMS.c, _LETTERS.c
+    return [
+        letter.case_number,
+        i.decision_date,
+        i.year,
+        letter.layout,
+        i.specialty,
+        i.position,
+        i.request,
+        i.topic,
+        i.region,
+        i.decision,
+        i.family,
+        i.document,
+        i.chapter,
+        i.section,
+        i.pages,
+        i.ur_family,
+        i.ur_audit,
+        i.rationale,
+    ]
+
+
+def _hit(row: Any, score: float | None) -> DecisionHit:
+    data = dict(row._mapping)
+    data.pop("score", None)
+    data.pop("id", None)
+    return DecisionHit(**data, score=None if score is None else round(float(score), 6))
+
+
+def search(database: Database, query: CorpusQuery) -> DecisionPage:
+    """One page of the decisions matching ``query``, best first (newest first without words)."""
+    conditions = facet_conditions(query)
+    i = _ITEMS.c
+    base: Select[Any]
+    if query.text and query.text.strip():
+        ranked, score = matching(database, query.text)
+        base = (
+            select(*_columns(), i.id, score.label("score"))
+            .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
+            .join(_LETTERS, _LETTERS.c.id == i.letter_id)
+            .where(and_(True, *conditions))
+            .order_by(score.desc(), i.id)
+        )
+        counted = (
+            select(func.count())
+            .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
+            .where(and_(True, *conditions))
+        )
+        with_score = True
+    else:
+        base = (
+            select(*_columns(), i.id)
+            .select_from(_ITEMS.join(_LETTERS, _LETTERS.c.id == i.letter_id))
+            .where(and_(True, *conditions))
+            .order_by(i.decision_date.desc().nulls_last(), i.id.desc())
+        )
+        counted = select(func.count()).select_from(_ITEMS).where(and_(True, *conditions))
+        with_score = False
+    page = base.limit(query.limit).offset(query.offset)
+    with database.engine.connect() as connection:
+        total = connection.execute(counted).scalar_one()
+        rows = connection.execute(page).all()
+    hits = [_hit(row, row.score if with_score else None) for row in rows]
+    return DecisionPage(total=total, limit=query.limit, offset=query.offset, hits=hits)
+
+
+#: Words of four letters or more that every letter uses (shorter words are never used).
+_STOP = frozenset(
+    {
+        "been", "from", "have", "that", "their", "there", "they", "this", "were", "which",
+        "with", "will", "patient", "applicant", "worker", "injured", "employee", "request",
+        "requested", "reported", "reports", "noted", "dated", "date",
+    }
+)  # fmt: skip
+
+
+def similar(
+    database: Database,
+    topic: str,
+    region: str | None,
+    facts_text: str,
+    limit: int = 10,
+) -> list[DecisionHit]:
+    """Published decisions on the same topic (and region, when one is given and enough match),
+    ranked by how many of the facts' distinctive words their letters share.
+
+    The facts' words are joined with OR (a long text has no letter containing every word);
+    the twenty longest distinct words are used, longer words being the more distinctive.
+    """
+    words = sorted(
+        {w.lower() for w in _WORD.findall(facts_text) if len(w) > 3 and w.lower() not in _STOP},
+        key=lambda w: (-len(w), w),
+    )[:20]
+    limit = max(1, min(limit, 100))
+    regions: Sequence[str | None] = [region, None] if region else [None]
+    hits: list[DecisionHit] = []
+    seen: set[tuple[str | None, int]] = set()
+    for each in regions:
+        if len(hits) >= limit:
+            break
+        query = CorpusQuery(
+            text=" OR ".join(words) if words else None, topic=topic, region=each, limit=limit
+        )
+        for hit in search(database, query).hits:
+            marker = (hit.case_number, hit.position)
+            if marker not in seen and len(hits) < limit:
+                seen.add(marker)
+                hits.append(hit)
+    return hits
