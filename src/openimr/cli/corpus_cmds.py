@@ -100,6 +100,17 @@ def _query(**values: Any) -> CorpusQuery:
         raise InputError(first["msg"], source=option) from None
 
 
+@contextmanager
+def _options_named() -> Iterator[None]:
+    """A facet the corpus refuses is named as the option that gave it (``--ur-family``)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.source in {"family", "ur_family"}:
+            raise InputError(exc.detail, source="--" + exc.source.replace("_", "-")) from None
+        raise
+
+
 def _ingest_progress(total: int) -> Any:
     from rich.console import Console
     from rich.progress import (
@@ -152,13 +163,14 @@ def ingest_command(
         progress.advance(task)
         if outcome.status == "failed":
             progress.console.print(
-                f"{outcome.source}: {outcome.reason}", markup=False, highlight=False
+                f"{outcome.source}: {outcome.reason}", markup=False, highlight=False, soft_wrap=True
             )
         elif verbose:
             progress.console.print(
                 f"{outcome.status} {outcome.key or '-'} {outcome.source}",
                 markup=False,
                 highlight=False,
+                soft_wrap=True,
             )
         if verbose or outcome.status == "failed":
             sys.stderr.flush()
@@ -225,7 +237,7 @@ def search_command(
         limit=_integer(limit, "--limit", 0, 10**9),
         offset=_integer(offset, "--offset", 0, 2**31 - 1),
     )
-    with _opened(database_url) as database:
+    with _opened(database_url) as database, _options_named():
         page = search(database, typed)
     if fmt is SearchFormat.json:
         write_output(None, "".join(hit.model_dump_json() + "\n" for hit in page.hits))
@@ -307,7 +319,7 @@ def stats_command(
         specialty=specialty,
         ur_family=ur_family,
     )
-    with _opened(database_url) as database:
+    with _opened(database_url) as database, _options_named():
         rows: Sequence[BaseModel] = (
             turnaround_rows(database, by, typed)  # type: ignore[arg-type]
             if turnaround
