@@ -103,20 +103,30 @@ def _build(values: dict[str, object], items: list[ParsedItem], source: str | Non
         ) from None
 
 
+#: A line that is a case number, labelled or not (the value's shape is the case-number field's).
+_CASE_LINE = re.compile(
+    r"(?m)^[ \t]*(?:(?:IMR\s*)?Case\s*(?:Number|No\.?|#)\s*:?\s*)?(?P<v>[^\s,;]+)[ \t]*$"
+)
+
+
 def _blank_repeated_case_lines(text: str) -> str:
-    """Blank a running header that repeats the case number on later pages (keeps lines)."""
+    """Blank a running header that repeats the case number on later pages (keeps lines).
+
+    One compiled pattern finds lines that are a case number; those naming this letter's are
+    blanked (compiling a pattern per letter cost more than reading the rest of the letter).
+    """
     first = FIELD_PATTERNS["case_id"].search(text)
     if first is None:
         return text
-    repeated = re.compile(
-        r"(?m)^[ \t]*(?:(?:IMR\s*)?Case\s*(?:Number|No\.?|#)\s*:?\s*)?"
-        + re.escape(first.group("v"))
-        + r"[ \t]*$"
-    )
+    number = first.group("v")
     end = text.find("\n", first.end())
-    if end < 0:
+    if end < 0 or number not in text[end:]:
         return text
-    return text[:end] + repeated.sub("", text[end:])
+
+    def blank(match: re.Match[str]) -> str:
+        return "" if match.group("v") == number else match.group(0)
+
+    return text[:end] + _CASE_LINE.sub(blank, text[end:])
 
 
 def parse_text(text: str, *, source: str | None = None, kind: str = "text") -> ParsedLetter:
