@@ -105,30 +105,39 @@ def _read_one(path: str) -> tuple[str, LetterRecord | None, str | None]:
 
 
 class _Writer:
-    """The one writer: batches of whole letters, each batch one transaction."""
+    """The one writer: batches of whole letters, each batch one transaction.
+
+    A batch is written with a handful of statements whatever its size (existing letters and
+    files looked up together, new letters, items, index documents and files inserted
+    together), since per-letter statements cost more than parsing the letters.
+    """
 
     def __init__(self, database: Database, summary: IngestSummary, on_outcome: Outcome) -> None:
         self.database = database
         self.summary = summary
         self.on_outcome = on_outcome
         self.pending: list[tuple[str, LetterRecord]] = []
+        self.pending_keys: set[str] = set()
         self.started = time.monotonic()
         self.sqlite = database.is_sqlite
 
     def add(self, source: str, record: LetterRecord) -> None:
+        if record.key in self.pending_keys:  # the same case twice: the first is written first
+            self.flush()
         if not self.pending:
             self.started = time.monotonic()
         self.pending.append((source, record))
+        self.pending_keys.add(record.key)
         if len(self.pending) >= BATCH_LETTERS or time.monotonic() - self.started >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        batch, self.pending = self.pending, []
+        batch, self.pending, self.pending_keys = self.pending, [], set()
         try:
             with self.database.engine.begin() as connection:
-                outcomes = [self._write(connection, source, record) for source, record in batch]
+                outcomes = self._write(connection, batch)
         except SQLAlchemyError:
             outcomes = [self._write_alone(source, record) for source, record in batch]
         for outcome in outcomes:
@@ -137,7 +146,7 @@ class _Writer:
     def _write_alone(self, source: str, record: LetterRecord) -> IngestOutcome:
         try:
             with self.database.engine.begin() as connection:
-                return self._write(connection, source, record)
+                return self._write(connection, [(source, record)])[0]
         except SQLAlchemyError as exc:
             return IngestOutcome(
                 source=source,
@@ -158,43 +167,88 @@ class _Writer:
             )
         self.on_outcome(outcome)
 
-    def _write(self, connection: Connection, source: str, record: LetterRecord) -> IngestOutcome:
-        existing = connection.execute(
-            select(_LETTERS.c.id, _LETTERS.c.record_sha256).where(_LETTERS.c.key == record.key)
-        ).first()
-        if existing is not None and existing.record_sha256 == record.letter["record_sha256"]:
-            self._remember_source(connection, record.file_sha256, existing.id)
-            return IngestOutcome(source=source, status="unchanged", key=record.key)
-        letter = {**record.letter, "ingested_at": datetime.now(UTC)}
-        if existing is None:
-            letter_id = connection.execute(
-                insert(_LETTERS).returning(_LETTERS.c.id), letter
-            ).scalar_one()
-        else:  # a different reading of the same case: the newer file replaces it
-            letter_id = existing.id
-            self._forget_items(connection, letter_id)
-            connection.execute(update(_LETTERS).where(_LETTERS.c.id == letter_id).values(letter))
-        rows = [{**item, "letter_id": letter_id} for item in record.items]
-        ids = (
-            connection.execute(
-                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+    def _write(
+        self, connection: Connection, batch: list[tuple[str, LetterRecord]]
+    ) -> list[IngestOutcome]:
+        """Write a batch of letters with distinct keys; one outcome per letter, in order."""
+        existing = {
+            row.key: (row.id, row.record_sha256)
+            for part in _parts([record.key for _s, record in batch])
+            for row in connection.execute(
+                select(_LETTERS.c.key, _LETTERS.c.id, _LETTERS.c.record_sha256).where(
+                    _LETTERS.c.key.in_(part)
+                )
             )
-            .scalars()
-            .all()
-        )
-        summary = record.letter["summary"]
-        documents = [
-            {
-                "id": item_id,
-                "request": row["request"],
-                "rationale": row["rationale"],
-                "summary": summary,
-            }
-            for item_id, row in zip(ids, rows, strict=True)
-        ]
-        connection.execute(text(_INSERT_SQLITE if self.sqlite else _INSERT_POSTGRES), documents)
-        self._remember_source(connection, record.file_sha256, letter_id)
-        return IngestOutcome(source=source, status="stored", key=record.key)
+        }
+        sources = {
+            row.sha256: row.letter_id
+            for part in _parts([record.file_sha256 for _s, record in batch])
+            for row in connection.execute(
+                select(_SOURCES.c.sha256, _SOURCES.c.letter_id).where(_SOURCES.c.sha256.in_(part))
+            )
+        }
+        now = datetime.now(UTC)
+        outcomes: list[IngestOutcome] = []
+        fresh: list[LetterRecord] = []
+        letter_ids: dict[str, int] = {}
+        for source, record in batch:
+            found = existing.get(record.key)
+            if found is not None and found[1] == record.letter["record_sha256"]:
+                letter_ids[record.key] = found[0]
+                outcomes.append(IngestOutcome(source=source, status="unchanged", key=record.key))
+                continue
+            if found is not None:  # a different reading of the same case: the newer replaces it
+                letter_ids[record.key] = found[0]
+                self._forget_items(connection, found[0])
+                connection.execute(
+                    update(_LETTERS)
+                    .where(_LETTERS.c.id == found[0])
+                    .values({**record.letter, "ingested_at": now})
+                )
+            else:
+                fresh.append(record)
+            outcomes.append(IngestOutcome(source=source, status="stored", key=record.key))
+        if fresh:
+            ids = connection.execute(
+                insert(_LETTERS).returning(_LETTERS.c.id, sort_by_parameter_order=True),
+                [{**record.letter, "ingested_at": now} for record in fresh],
+            ).scalars()
+            letter_ids.update(zip((r.key for r in fresh), ids, strict=True))
+        rows: list[dict[str, object]] = []
+        summaries: list[str] = []
+        for outcome, (_source, record) in zip(outcomes, batch, strict=True):
+            if outcome.status == "stored":
+                for item in record.items:
+                    rows.append({**item, "letter_id": letter_ids[record.key]})
+                    summaries.append(record.letter["summary"])
+        if rows:
+            ids = connection.execute(
+                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+            documents = [
+                {"id": item_id, "request": row["request"], "rationale": row["rationale"],
+                 "summary": summary}
+                for item_id, row, summary in zip(ids, rows, summaries, strict=True)
+            ]  # fmt: skip
+            connection.execute(text(_INSERT_SQLITE if self.sqlite else _INSERT_POSTGRES), documents)
+        new_sources: dict[str, int] = {}
+        for _source, record in batch:
+            letter_id = letter_ids[record.key]
+            known = sources.get(record.file_sha256)
+            if known is None:
+                new_sources[record.file_sha256] = letter_id
+            elif known != letter_id:
+                connection.execute(
+                    update(_SOURCES)
+                    .where(_SOURCES.c.sha256 == record.file_sha256)
+                    .values(letter_id=letter_id)
+                )
+        if new_sources:
+            connection.execute(
+                insert(_SOURCES),
+                [{"sha256": sha, "letter_id": letter} for sha, letter in new_sources.items()],
+            )
+        return outcomes
 
     def _forget_items(self, connection: Connection, letter_id: int) -> None:
         if self.sqlite:  # a contentless FTS5 row is deleted by giving back what it indexed
@@ -207,15 +261,11 @@ class _Writer:
                 connection.execute(
                     text(_DELETE_SQLITE),
                     [
-                        {
-                            "id": r.id,
-                            "request": r.request,
-                            "rationale": r.rationale,
-                            "summary": r.summary,
-                        }
+                        {"id": r.id, "request": r.request, "rationale": r.rationale,
+                         "summary": r.summary}
                         for r in old
                     ],
-                )
+                )  # fmt: skip
         else:
             connection.execute(
                 text(
@@ -226,16 +276,10 @@ class _Writer:
             )
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
 
-    def _remember_source(self, connection: Connection, sha256: str, letter_id: int) -> None:
-        known = connection.execute(
-            select(_SOURCES.c.letter_id).where(_SOURCES.c.sha256 == sha256)
-        ).first()
-        if known is None:
-            connection.execute(insert(_SOURCES), {"sha256": sha256, "letter_id": letter_id})
-        elif known.letter_id != letter_id:
-            connection.execute(
-                update(_SOURCES).where(_SOURCES.c.sha256 == sha256).values(letter_id=letter_id)
-            )
+
+def _parts(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 _INSERT_SQLITE = (

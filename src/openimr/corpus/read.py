@@ -85,7 +85,34 @@ class LetterReader:
         self.vocabulary = vocabulary or load_vocabulary()
         # Published requests and UR citations repeat word for word across letters.
         self._normalize = lru_cache(maxsize=20_000)(self._normalize_uncached)
-        self._ur = lru_cache(maxsize=20_000)(self._ur_uncached)
+        self._ur_memo: dict[tuple[object, ...], tuple[str | None, tuple[str, ...]]] = {}
+        self._signature = lru_cache(maxsize=20_000)(self._signature_uncached)
+
+    def _signature_uncached(self, on: date | None) -> tuple[tuple[bool, bool], ...]:
+        """What the audit of a UR citation reads from its date: for each document, whether
+        the date is before it took effect and whether it is after it ended."""
+        if on is None:
+            return ()
+        return tuple(
+            (
+                bool(d.effective_from and on < d.effective_from),
+                bool(d.effective_to and on > d.effective_to),
+            )
+            for d in self.knowledge.sources.documents
+        )
+
+    def _ur(
+        self, text: str | None, topic_id: str, ur_date: date | None
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """The UR citation's family and audit codes; dates with the same documents in and out
+        of force give the same codes, so the audit is cached by that, not by the day."""
+        key = (text, topic_id, self._signature(ur_date))
+        found = self._ur_memo.get(key)
+        if found is None:
+            found = self._ur_uncached(text, topic_id, ur_date)
+            if len(self._ur_memo) < 50_000:
+                self._ur_memo[key] = found
+        return found
 
     def _normalize_uncached(self, request: str) -> NormalizedItem:
         return normalize_request(request, self.knowledge, self.vocabulary)
