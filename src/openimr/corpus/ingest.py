@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
 from openimr.corpus.schemas import IngestFailure, IngestOutcome, IngestSummary
+from openimr.corpus.search import reading
 from openimr.errors import InputError, LetterError, StoreError
 from openimr.store.corpus_models import CorpusItem, CorpusLetter, CorpusSource
 from openimr.store.db import Database
@@ -301,7 +302,7 @@ _INSERT_POSTGRES = (
 
 def _known_sources(database: Database, hashes: list[str]) -> set[str]:
     known: set[str] = set()
-    with database.engine.connect() as connection:
+    with reading(database) as connection:
         for start in range(0, len(hashes), 500):
             part = hashes[start : start + 500]
             known |= set(

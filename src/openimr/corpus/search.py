@@ -10,10 +10,11 @@ the newest decisions first. Both backends order ties by item id, so a page is st
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, select, text
 from sqlalchemy.sql import Subquery
 
 from openimr.corpus.schemas import CorpusQuery, DecisionHit, DecisionPage, Facets
@@ -27,6 +28,14 @@ _LETTERS = CorpusLetter.__table__
 _TOKEN = re.compile(r'"[^"]*"?|[^\s"]+')
 _WORD = re.compile(r"[^\W_]+")
 _FAMILIES = {family.value.lower(): family.value for family in GuidelineFamily}
+
+
+@contextmanager
+def reading(database: Database) -> Iterator[Connection]:
+    """A read-only connection: on SQLite a deferred transaction, so that searches neither take
+    the write lock nor wait for an ingest that holds it."""
+    with database.engine.connect() as connection:
+        yield connection.execution_options(sqlite_begin="DEFERRED")
 
 
 def fts5_query(words: str) -> str:
@@ -173,7 +182,7 @@ def search(database: Database, query: CorpusQuery) -> DecisionPage:
         counted = select(func.count()).select_from(_ITEMS).where(and_(True, *conditions))
         with_score = False
     page = base.limit(query.limit).offset(query.offset)
-    with database.engine.connect() as connection:
+    with reading(database) as connection:
         total = connection.execute(counted).scalar_one()
         rows = connection.execute(page).all()
     hits = [_hit(row, row.score if with_score else None) for row in rows]

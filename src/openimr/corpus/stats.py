@@ -24,7 +24,7 @@ from openimr.corpus.schemas import (
     TurnaroundKey,
     TurnaroundRow,
 )
-from openimr.corpus.search import facet_conditions, matching
+from openimr.corpus.search import facet_conditions, matching, reading
 from openimr.store.corpus_models import CorpusItem, CorpusLetter
 from openimr.store.db import Database
 
@@ -69,7 +69,7 @@ def overturn_rates(
         .where(and_(True, *facet_conditions(query)))
         .group_by(column)
     )
-    with database.engine.connect() as connection:
+    with reading(database) as connection:
         counted = connection.execute(statement).all()
     merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for key, items, over in counted:
@@ -119,7 +119,7 @@ def turnaround(
         .distinct()
     )
     groups: dict[str, list[int]] = defaultdict(list)
-    with database.engine.connect() as connection:
+    with reading(database) as connection:
         for _letter, key, days in connection.execute(statement):
             groups[UNKNOWN if key is None or key == "" else str(key)].append(int(days))
     rows = []
