@@ -156,6 +156,9 @@ def test_discover_reads_folders_globs_and_refuses_what_names_nothing(tmp_path: P
         discover([str(tmp_path / "missing")])
     with pytest.raises(InputError, match="no file matches"):
         discover([str(tmp_path / "*.nothing")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no letter"):
+        discover([str(tmp_path / "empty")])
 
 
 def test_sigkill_mid_ingest_loses_nothing_reported_and_leaves_no_partial_letter(

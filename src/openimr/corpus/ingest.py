@@ -17,6 +17,7 @@ from __future__ import annotations
 import glob
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -74,6 +75,10 @@ def discover(arguments: Sequence[str]) -> list[Path]:
             candidates = [
                 p for p in path.rglob("*") if p.suffix.lower() in LETTER_SUFFIXES and p.is_file()
             ]
+            if not candidates:
+                raise InputError(
+                    "no letter (.pdf, .txt or .text file) in the folder", source=argument
+                )
         elif glob.has_magic(argument):
             candidates = []
             for match in glob.glob(os.path.expanduser(argument), recursive=True):
@@ -400,7 +405,15 @@ def _new_files(database: Database, chunk: Sequence[Path], writer: _Writer) -> li
 def _pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_writer
+    )
+
+
+def _leave_interrupts_to_the_writer() -> None:
+    """Workers ignore Ctrl-C: the writer rolls back its open batch and stops the pool, rather
+    than every worker printing its own interruption."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def ingest_records(
