@@ -153,39 +153,52 @@ def _hit(row: Any, score: float | None) -> DecisionHit:
 
 
 def search(database: Database, query: CorpusQuery) -> DecisionPage:
-    """One page of the decisions matching ``query``, best first (newest first without words)."""
+    """One page of the decisions matching ``query``, best first (newest first without words).
+
+    The page's item ids are chosen first, reading only the items table (and the index); the
+    letters' columns are then read for those ids alone.
+    """
     conditions = facet_conditions(query)
     i = _ITEMS.c
-    base: Select[Any]
+    chosen: Select[Any]
+    counted: Select[Any]
     if query.text and query.text.strip():
         ranked, score = matching(database, query.text)
-        base = (
-            select(*_columns(), i.id, score.label("score"))
-            .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
-            .join(_LETTERS, _LETTERS.c.id == i.letter_id)
-            .where(and_(True, *conditions))
-            .order_by(score.desc(), i.id)
-        )
-        counted = (
-            select(func.count())
-            .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
-            .where(and_(True, *conditions))
-        )
-        with_score = True
+        if conditions:
+            chosen = (
+                select(i.id, score)
+                .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
+                .where(and_(*conditions))
+                .order_by(score.desc(), i.id)
+            )
+            counted = (
+                select(func.count())
+                .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
+                .where(and_(*conditions))
+            )
+        else:
+            chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
+            counted = select(func.count()).select_from(ranked)
     else:
-        base = (
-            select(*_columns(), i.id)
-            .select_from(_ITEMS.join(_LETTERS, _LETTERS.c.id == i.letter_id))
+        chosen = (
+            select(i.id, literal_column("NULL").label("score"))
             .where(and_(True, *conditions))
             .order_by(i.decision_date.desc().nulls_last(), i.id.desc())
         )
         counted = select(func.count()).select_from(_ITEMS).where(and_(True, *conditions))
-        with_score = False
-    page = base.limit(query.limit).offset(query.offset)
     with reading(database) as connection:
         total = connection.execute(counted).scalar_one()
-        rows = connection.execute(page).all()
-    hits = [_hit(row, row.score if with_score else None) for row in rows]
+        page = connection.execute(chosen.limit(query.limit).offset(query.offset)).all()
+        scores = {row[0]: row[1] for row in page}
+        details = {
+            row.id: row
+            for row in connection.execute(
+                select(*_columns(), i.id)
+                .select_from(_ITEMS.join(_LETTERS, _LETTERS.c.id == i.letter_id))
+                .where(i.id.in_(list(scores)))
+            )
+        } if scores else {}  # fmt: skip
+    hits = [_hit(details[item_id], score) for item_id, score in scores.items()]
     return DecisionPage(total=total, limit=query.limit, offset=query.offset, hits=hits)
 
 
