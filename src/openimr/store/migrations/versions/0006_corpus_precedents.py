@@ -79,16 +79,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_corpus_items")),
     )
-    for name, columns in (
-        ("ix_corpus_items_letter_id_position", ["letter_id", "position"]),
-        ("ix_corpus_items_topic_decision", ["topic", "decision"]),
-        ("ix_corpus_items_region", ["region"]),
-        ("ix_corpus_items_family", ["family"]),
-        ("ix_corpus_items_year", ["year"]),
-        ("ix_corpus_items_specialty", ["specialty"]),
-        ("ix_corpus_items_decision_date", ["decision_date"]),
-    ):
-        op.create_index(name, "corpus_items", columns)
+    op.create_index("ix_corpus_items_letter_id_position", "corpus_items", ["letter_id", "position"])
+    op.create_index("ix_corpus_items_decision_date", "corpus_items", ["decision_date"])
+    for facet in ("topic", "region", "family", "year", "specialty", "section", "ur_family"):
+        op.create_index(f"ix_corpus_items_{facet}_decision", "corpus_items", [facet, "decision"])
     op.create_table(
         "corpus_sources",
         sa.Column("sha256", sa.String(length=64), nullable=False),
