@@ -241,12 +241,14 @@ def bench_scale(count: int, url: str | None, keep: Path | None, queries: int) ->
     else:
         with database.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
-            size = connection.execute(
-                text(
-                    "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY['corpus_letters', "
-                    "'corpus_items', 'corpus_sources', 'corpus_search']::regclass[]) AS c"
-                )
-            ).scalar_one()
+            size = int(
+                connection.execute(
+                    text(
+                        "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY['corpus_letters', "
+                        "'corpus_items', 'corpus_sources', 'corpus_search']::regclass[]) AS c"
+                    )
+                ).scalar_one()
+            )
     rng = random.Random(20261207)
     search_times = []
     totals = []

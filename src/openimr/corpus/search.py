@@ -91,33 +91,38 @@ def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def matching(database: Database, words: str) -> tuple[Subquery, ColumnElement[Any]]:
-    """The items matching ``words`` with their relevance (higher is better), as a subquery."""
+def matching(
+    database: Database, words: str, *, ranked: bool = True
+) -> tuple[Subquery, ColumnElement[Any]]:
+    """The items matching ``words`` with their relevance (higher is better), as a subquery.
+
+    With ``ranked=False`` the relevance is not computed (a count needs only the ids).
+    """
     if database.is_sqlite:
         query = fts5_query(words)
         # bm25() is lower for better matches; weights: request, rationale, summary.
-        ranked = (
-            select(
-                literal_column("corpus_search.rowid").label("item_id"),
-                (-func.bm25(literal_column("corpus_search"), 4.0, 1.0, 0.5)).label("score"),
-            )
+        score = (
+            -func.bm25(literal_column("corpus_search"), 4.0, 1.0, 0.5)
+            if ranked
+            else literal_column("NULL")
+        )
+        chosen = (
+            select(literal_column("corpus_search.rowid").label("item_id"), score.label("score"))
             .select_from(text("corpus_search"))
             .where(text("corpus_search MATCH :fts"))
+            .params(fts=query)
         )
-        ranked = ranked.params(fts=query)
     else:
         fts5_query(words)  # the same refusal of a query without words on both backends
         tsquery = func.websearch_to_tsquery("english", words)
         document = literal_column("corpus_search.document")
-        ranked = (
-            select(
-                literal_column("corpus_search.item_id").label("item_id"),
-                func.ts_rank_cd(document, tsquery).label("score"),
-            )
+        score = func.ts_rank_cd(document, tsquery) if ranked else literal_column("NULL")
+        chosen = (
+            select(literal_column("corpus_search.item_id").label("item_id"), score.label("score"))
             .select_from(text("corpus_search"))
             .where(document.op("@@")(tsquery))
         )
-    sub = ranked.subquery("ranked")
+    sub = chosen.subquery("ranked")
     return sub, sub.c.score
 
 
@@ -164,6 +169,7 @@ def search(database: Database, query: CorpusQuery) -> DecisionPage:
     counted: Select[Any]
     if query.text and query.text.strip():
         ranked, score = matching(database, query.text)
+        found, _none = matching(database, query.text, ranked=False)
         if conditions:
             chosen = (
                 select(i.id, score)
@@ -173,12 +179,12 @@ def search(database: Database, query: CorpusQuery) -> DecisionPage:
             )
             counted = (
                 select(func.count())
-                .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
+                .select_from(_ITEMS.join(found, found.c.item_id == i.id))
                 .where(and_(*conditions))
             )
         else:
             chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
-            counted = select(func.count()).select_from(ranked)
+            counted = select(func.count()).select_from(found)
     else:
         chosen = (
             select(i.id, literal_column("NULL").label("score"))

@@ -61,7 +61,7 @@ def overturn_rates(
     source: Any = _ITEMS
     words = getattr(query, "text", None)
     if words and words.strip():
-        ranked, _score = matching(database, words)
+        ranked, _score = matching(database, words, ranked=False)
         source = _ITEMS.join(ranked, ranked.c.item_id == _ITEMS.c.id)
     statement = (
         select(column, func.count(), overturned)
@@ -110,7 +110,7 @@ def turnaround(
     source: Any = _ITEMS.join(_LETTERS, _LETTERS.c.id == _ITEMS.c.letter_id)
     words = getattr(query, "text", None)
     if words and words.strip():
-        ranked, _score = matching(database, words)
+        ranked, _score = matching(database, words, ranked=False)
         source = source.join(ranked, ranked.c.item_id == _ITEMS.c.id)
     statement = (
         select(_LETTERS.c.id, key_column, _LETTERS.c.turnaround_days)
