@@ -4,7 +4,7 @@ The full-text index is dialect-specific: an FTS5 table (contentless, Porter stem
 SQLite; a ``tsvector`` per item under a GIN index on PostgreSQL.
 
 Revision ID: 0006_corpus
-Revises: 0005
+Revises: 0006_intake
 Create Date: 2026-12-07 08:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_corpus"
-down_revision = "0005"
+down_revision = "0006_intake"
 branch_labels = None
 depends_on = None
 
