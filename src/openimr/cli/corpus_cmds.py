@@ -151,13 +151,40 @@ def ingest_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="A line on stderr for every file, once committed.")
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run as a Dask job on this scheduler (tcp://HOST:PORT)."),
+    ] = None,
+    distributed: Annotated[
+        str | None,
+        typer.Option("--distributed", help="Run as a Dask job on a local cluster of N workers."),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option("--batch", help="Letters per Dask task (default: from files and workers)."),
+    ] = None,
 ) -> None:
     """Store published letters in the corpus (idempotent; a re-run resumes)."""
-    from openimr.corpus.ingest import discover, ingest
+    from openimr.corpus.distributed import discover_sources, local_paths
+    from openimr.corpus.ingest import ingest
 
     count = _integer(workers, "--workers", 1, 256)
-    files = discover(paths)
-    progress, task = _ingest_progress(len(files))
+    cluster = _integer(distributed, "--distributed", 1, 256)
+    per_task = _integer(batch, "--batch", 1, 100_000)
+    if scheduler is not None and cluster is not None:
+        raise InputError("give --scheduler or --distributed, not both", source="--distributed")
+    job = scheduler is not None or cluster is not None
+    if job and count is not None:
+        raise InputError("parsing processes are the cluster's workers in a job", source="--workers")
+    if not job and per_task is not None:
+        raise InputError("only with --scheduler or --distributed", source="--batch")
+    if scheduler is not None:
+        from openimr.corpus.distributed import scheduler_address
+
+        scheduler = scheduler_address(scheduler)
+    sources = discover_sources(paths) if job else None
+    local = local_paths(paths) if sources is None else []
+    progress, task = _ingest_progress(len(local) if sources is None else len(sources))
 
     def heard(outcome: IngestOutcome) -> None:
         progress.advance(task)
@@ -178,9 +205,14 @@ def ingest_command(
     from openimr.corpus.schemas import IngestSummary
 
     summary = IngestSummary()
-    with _opened(database_url) as database, progress:
+    with _opened(database_url) as database:
+        on_outcome = _counting(summary, heard)
         try:
-            summary = ingest(database, files, workers=count, on_outcome=_counting(summary, heard))
+            if sources is None:
+                with progress:
+                    summary = ingest(database, local, workers=count, on_outcome=on_outcome)
+            else:
+                _ingest_job(database, sources, scheduler, cluster, per_task, progress, on_outcome)
         except KeyboardInterrupt:
             summary.interrupted = True
     sys.stdout.write(summary.line() + ("  (interrupted)" if summary.interrupted else "") + "\n")
@@ -189,6 +221,29 @@ def ingest_command(
         raise typer.Exit(130)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _ingest_job(
+    database: Database,
+    sources: list[str],
+    scheduler: str | None,
+    workers: int | None,
+    batch: int | None,
+    progress: Any,
+    on_outcome: Any,
+) -> None:
+    """The ingest as a Dask job, on the scheduler named or on a local cluster started here."""
+    from openimr.corpus.distributed import (
+        connected,
+        database_url_for_workers,
+        ingest_distributed,
+        local_cluster,
+    )
+
+    url = database_url_for_workers(database)
+    cluster = connected(scheduler) if scheduler is not None else local_cluster(workers or 1)
+    with cluster as client, progress:
+        ingest_distributed(client, url, sources, batch=batch, on_outcome=on_outcome)
 
 
 def _counting(summary: Any, heard: Any) -> Any:
