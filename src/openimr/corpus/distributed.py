@@ -453,7 +453,7 @@ def connected(address: str) -> Iterator[Client]:
     from distributed import Client
 
     try:
-        client = Client(scheduler_address(address), timeout=30, set_as_default=False)
+        client = Client(scheduler_address(address), timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ComponentUnavailable(
             f"the Dask scheduler at {address} did not answer ({type(exc).__name__})"
