@@ -135,10 +135,14 @@ def test_outcomes_are_heard_in_file_order(client: Any, tmp_path: Path) -> None:
         database.dispose()
 
 
-def test_sources_from_paths_file_urls_globs_and_fsspec_urls(tmp_path: Path) -> None:
+def test_sources_from_paths_file_urls_globs_and_fsspec_urls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths = write_corpus(tmp_path / "a", 3, seed=23)
     plain = discover_sources([str(tmp_path / "a")])
     assert plain == [str(p) for p in sorted(paths, key=lambda p: str(p.resolve()))]
+    monkeypatch.chdir(tmp_path)
+    assert discover_sources(["a"]) == plain  # absolute: workers have working folders of their own
     assert discover_sources([f"file://{tmp_path / 'a'}", str(tmp_path / "a" / "*" / "*")]) == plain
     assert discover_sources([f"local://{tmp_path / 'a'}"]) == plain  # fsspec's local filesystem
     assert discover_sources([f"local://{tmp_path / 'a'}/**/*.txt"]) == plain

@@ -91,15 +91,15 @@ def discover_sources(arguments: Sequence[str]) -> list[str]:
             for url in _discover_url(argument):
                 if url.startswith("file://"):  # fsspec's local filesystem: a path
                     path = Path(url.removeprefix("file://"))
-                    remote.setdefault(str(path.resolve()), str(path))
+                    remote.setdefault(str(path.resolve()), os.path.abspath(path))
                 else:
                     remote.setdefault(url, url)
         else:
             local.append(argument)
     found: dict[str, str] = {}
     if local:
-        for path in discover(local):
-            found[str(path.resolve())] = str(path)
+        for path in discover(local):  # absolute: a worker's working folder is its own
+            found[str(path.resolve())] = os.path.abspath(path)
     found.update(remote)
     return [found[key] for key in sorted(found)]
 
@@ -211,19 +211,28 @@ def _failed(source: str, reason: str) -> _Entry:
     return _Entry(source, outcome=IngestOutcome(source=source, status="failed", reason=reason))
 
 
+#: Files up to this size are kept in memory between hashing and parsing; larger ones (scanned
+#: PDFs) are read again, so a batch never holds more than this per file.
+_KEEP_BYTES = 1 << 20
+
+
 def read_batch(database_url: str, sources: list[str]) -> list[_Entry]:
     """Task: hash the batch's files, skip those stored before, parse the others."""
     import hashlib
 
     entries: list[_Entry | None] = [None] * len(sources)
-    loaded: list[tuple[int, bytes, str]] = []
+    loaded: list[tuple[int, bytes | None, str]] = []
     for index, source in enumerate(sources):
         try:
             data = _bytes_of(source)
         except LetterError as exc:
             entries[index] = _failed(source, exc.detail)
             continue
-        loaded.append((index, data, hashlib.sha256(data).hexdigest()))
+        except Exception as exc:  # an object store's own errors
+            entries[index] = _failed(source, f"cannot read the file ({type(exc).__name__})")
+            continue
+        kept = data if len(data) <= _KEEP_BYTES else None
+        loaded.append((index, kept, hashlib.sha256(data).hexdigest()))
     try:
         known = _known_sources(_database(database_url), [sha for _i, _d, sha in loaded])
     except Exception as exc:  # the batch is reported, the job goes on
@@ -232,7 +241,7 @@ def read_batch(database_url: str, sources: list[str]) -> list[_Entry]:
             entry or _failed(source, reason) for entry, source in zip(entries, sources, strict=True)
         ]
     reader = _reader()
-    for index, data, sha in loaded:
+    for index, kept, sha in loaded:
         source = sources[index]
         if sha in known:
             entries[index] = _Entry(
@@ -240,6 +249,7 @@ def read_batch(database_url: str, sources: list[str]) -> list[_Entry]:
             )
             continue
         try:
+            data = kept if kept is not None else _bytes_of(source)
             entries[index] = _Entry(source, record=reader.read_bytes(data, _name(source)))
         except LetterError as exc:
             entries[index] = _failed(source, exc.detail)
