@@ -22,6 +22,7 @@ import glob
 import math
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -480,19 +481,35 @@ def local_cluster(workers: int) -> Iterator[Client]:
     Python, so threads would only wait on each other), stopped at the end."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=40,  # logging.ERROR: no start-up chatter on stderr
-    )
+    with _workers_ignore_interrupts():
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,  # logging.CRITICAL: outcomes say what failed, not worker logs
+        )
     client = Client(cluster, set_as_default=False)
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Worker processes started meanwhile ignore Ctrl-C (an ignored signal stays ignored in a
+    new process): the client cancels the job and stops the cluster, rather than every worker
+    printing its own interruption. Only the main thread may change a signal's handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def database_url_for_workers(database: Database) -> str:
