@@ -188,3 +188,21 @@ def test_scheduler_addresses() -> None:
     for bad in ("10.0.0.5:8786", "tcp://host", "tcp://host:0", "tcp://host:70000", "http://h:1"):
         with pytest.raises(InputError):
             scheduler_address(bad)
+
+
+def test_the_command_runs_on_a_running_scheduler(client: Any, tmp_path: Path) -> None:
+    """``--scheduler``: the command connects to a cluster it did not start and leaves it up."""
+    import os
+    import subprocess
+    import sys
+
+    write_corpus(tmp_path / "letters", 6, seed=24)
+    url = f"sqlite+pysqlite:///{tmp_path / 'c.sqlite3'}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "openimr", "corpus", "ingest", str(tmp_path / "letters"),
+               "--scheduler", client.scheduler.address, "--database-url", url]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert (first.returncode, first.stdout) == (0, "6 stored, 0 unchanged, 0 failed\n"), first
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert (again.returncode, again.stdout) == (0, "0 stored, 6 unchanged, 0 failed\n"), again
+    assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
