@@ -1,6 +1,7 @@
 """Publication benchmark: identifiers leaked and clinical words lost over generated letters.
 
     .venv/bin/python bench/publication_bench.py [--letters 10000] [--pdf 50] [--seed 7] [--json]
+        [--held-out]
 
 Each letter is a signed determination whose summary and rationales carry planted identifiers
 of every kind: the parties the case file lists, written as letters write them (full, "Last,
@@ -127,6 +128,64 @@ NICKNAMES = {
     "Chukwuemeka": "Emeka",
     "Oluwaseun": "Seun",
 }
+#: A held-out part, planted only with ``--held-out``: other short forms of the same given names
+#: in sentences of other shapes (names inside clinical sentences among them). Written before the
+#: redactor's nickname handling was last changed and never used to tune it, so that these kinds
+#: measure how the redactor does on forms nobody tuned it for.
+HELD_OUT_NICKNAMES = {
+    "Guadalupe": "Lupe",
+    "Jesús": "Chucho",
+    "Ximena": "Xime",
+    "Rodrigo": "Rodri",
+    "Marisol": "Mari",
+    "Yesenia": "Yesi",
+    "Araceli": "Chela",
+    "Francisco": "Pancho",
+    "Alejandro": "Jandro",
+    "Svetlana": "Sveta",
+    "Oksana": "Ksyusha",
+    "Dmitri": "Mitya",
+    "Vladimir": "Volodya",
+    "Yekaterina": "Katyusha",
+    "Priyanka": "Priya",
+    "Venkatesh": "Venkat",
+    "Raghav": "Raghu",
+    "Sanjeev": "Sanju",
+    "Deepika": "Deepu",
+    "Adaeze": "Ada",
+    "Folake": "Fola",
+    "Chukwuemeka": "Chuks",
+    "Padraig": "Paddy",
+    "Siobhan": "Shiv",
+    "Margaret": "Maggie",
+    "Elizabeth": "Betsy",
+    "Katherine": "Kathy",
+    "William": "Billy",
+    "Robert": "Robbie",
+    "Jonathan": "Johnny",
+    "Ferdinand": "Nando",
+    "Jocelyn": "Joy",
+    "Rommel": "Mel",
+    "Maricel": "Cely",
+    "Kenji": "Ken",
+    "Haruto": "Haru",
+    "Tigran": "Tiko",
+    "Armen": "Armo",
+    "Fatima": "Fati",
+    "Omar": "Omi",
+    "Parisa": "Pari",
+    "Meiling": "Mei",
+}
+HELD_OUT_SENTENCES = [
+    "{} said the brace helped a little with lifting.",
+    "At the follow-up visit {} described numbness in both hands.",
+    "Tinel's sign was positive at the right wrist when {} was examined.",
+    "{}'s lumbar MRI showed a disc protrusion at L4-L5.",
+    "Norco 10/325 was refilled for {} at the last visit.",
+    "Physical therapy notes describe {} as guarded with lumbar flexion.",
+    "The nurse called {} to confirm the appointment.",
+    "On December 2, 2015, {} had a positive McMurray test on the left.",
+]
 ORG_FIRST = [
     "Sierra",
     "Pacific",
@@ -335,7 +394,7 @@ def _name_form(rng: random.Random, given: str, family: str) -> tuple[str, str]:
     if style == "initials":  # of the family name's first capital ("de la Cruz": C)
         capital = next((c for c in family if c.isupper()), family[0])
         return style, f"{given[0]}.{capital}."
-    return style, NICKNAMES.get(given, given)
+    return style, NICKNAMES.get(given, given)  # the given name alone when it has no short form
 
 
 def _date_forms(value: tuple[int, int, int], rng: random.Random) -> str:
@@ -355,8 +414,10 @@ def _words_of(text: str) -> tuple[str, ...]:
     return tuple(w for w in re.findall(r"[^\W\d_]{3,}", text))
 
 
-def generate(index: int, seed: int, base: Any) -> Letter:
-    """One letter: a determination carrying planted identifiers, and the parties file."""
+def generate(index: int, seed: int, base: Any, held_out: bool = False) -> Letter:
+    """One letter: a determination carrying planted identifiers, and the parties file; with
+    ``held_out``, one more sentence naming the claimant by a held-out short form (or the given
+    name alone), drawn from a random stream of its own so the other plantings stay the same."""
     rng = random.Random(seed * 1_000_003 + index)
     _person = _People(rng)
     given, family = _person()
@@ -415,8 +476,11 @@ def generate(index: int, seed: int, base: Any) -> Letter:
     name_words = _words_of(f"{given} {family}")
     for _ in range(3):
         style, written = _name_form(rng, given, family)
-        if style == "nickname":
+        if style == "nickname" and given in NICKNAMES:
             kind = "listed claimant, nickname" + (" (listed alias)" if listed_alias else "")
+            words = _words_of(written)
+        elif style == "nickname":
+            kind = "listed claimant, given name alone"
             words = _words_of(written)
         else:
             kind = f"listed claimant, {style}"
@@ -584,6 +648,14 @@ def generate(index: int, seed: int, base: Any) -> Letter:
     )
     plant("unlisted address", other_address, "Mail went to {} by mistake.")
     sentences.append(clinical_sentence())
+    if held_out:
+        other = random.Random(f"held-out {seed} {index}")
+        nickname = HELD_OUT_NICKNAMES.get(given)
+        template = other.choice(HELD_OUT_SENTENCES)
+        if nickname is not None:
+            plant("listed claimant, nickname (held out)", nickname, template, _words_of(nickname))
+        else:
+            plant("listed claimant, given name alone (held out)", given, template, _words_of(given))
     rng.shuffle(sentences)
     middle = len(sentences) // 2
     summary = " ".join(sentences[:middle]) + "\n\n" + " ".join(sentences[middle:])
@@ -630,7 +702,7 @@ def _clinical_loss(clinical_text: str, output: str) -> tuple[int, int]:
     return lost, sum(before.values())
 
 
-def run(letters: int, pdf: int, seed: int) -> dict[str, Any]:
+def run(letters: int, pdf: int, seed: int, held_out: bool = False) -> dict[str, Any]:
     from openimr.casefile.model import Parties
     from openimr.domain import Determination
     from openimr.letters.parse import parse_letter
@@ -645,7 +717,7 @@ def run(letters: int, pdf: int, seed: int) -> dict[str, Any]:
     seconds = 0.0
     pdf_seconds = 0.0
     for index in range(letters):
-        letter = generate(index, seed, base)
+        letter = generate(index, seed, base, held_out)
         started = time.perf_counter()
         redactor = redactor_for(Parties.model_validate(letter.parties))
         try:
@@ -679,6 +751,7 @@ def run(letters: int, pdf: int, seed: int) -> dict[str, Any]:
     return {
         "letters": letters,
         "seed": seed,
+        "held_out": held_out,
         "python": platform.python_version(),
         "planted": sum(planted_by_kind.values()),
         "leaked": sum(leaked_by_kind.values()),
@@ -703,8 +776,13 @@ def main() -> None:
     parser.add_argument("--pdf", type=int, default=50, help="letters also published as PDF")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="also plant the held-out short forms and sentences (for the final measure only)",
+    )
     args = parser.parse_args()
-    figures = run(args.letters, args.pdf, args.seed)
+    figures = run(args.letters, args.pdf, args.seed, args.held_out)
     if args.json:
         json.dump(figures, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
