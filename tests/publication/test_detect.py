@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from openimr.publication import Redactor
+from openimr.publication import Redactor, redactor_for
+from openimr.publication.vocabulary import load_publication_vocabulary
+
+VOCABULARY = load_publication_vocabulary()
 
 
 @pytest.mark.parametrize(
@@ -57,3 +62,69 @@ def test_unlisted_identifiers_are_detected(
 )
 def test_clinical_text_stays(bare_redactor: Redactor, sentence: str) -> None:
     assert bare_redactor.redact(sentence).text == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Chuy reported that the pain was worse at night.",
+        "Paco's lumbar MRI showed a disc protrusion.",
+        "The nurse called Vova to confirm the appointment.",
+        "The physician examined Lalo on the same day.",
+        "The records of Pepe were read in full.",
+        "At the visit Dima was examined by the surgeon.",
+    ],
+)
+def test_a_first_name_alone_where_a_person_stands_is_detected(
+    bare_redactor: Redactor, sentence: str
+) -> None:
+    redacted = bare_redactor.redact(sentence).text
+    assert "[name]" in redacted
+    assert sentence.split()[0] not in redacted or sentence.startswith(("The", "At"))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hawkin's and Neer's are positive.",
+        "It meets Medicare's definition of durable medical equipment.",
+        "She reported that the pain was worse.",
+        "Applicant stated that she fell; Patient reported relief.",
+        "Therefore the request is not medically necessary.",
+        "Tinel's sign was positive and Norco was refilled.",
+        "The physician examined Norco use and Tinel's sign.",
+    ],
+)
+def test_words_in_a_persons_place_that_are_known_stay(
+    bare_redactor: Redactor, sentence: str
+) -> None:
+    assert bare_redactor.redact(sentence).text == sentence
+
+
+_KNOWN = sorted(w for w in VOCABULARY.known_words if len(w) >= 3 and w.isalpha())
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    word=st.sampled_from(_KNOWN),
+    template=st.sampled_from(
+        ["{} reported relief.", "The surgeon examined {} closely.", "The records of {} were read."]
+    ),
+)
+def test_a_guideline_word_in_a_persons_place_stays(word: str, template: str) -> None:
+    text = template.format(word.capitalize())
+    assert redactor_for(None).redact(text).text == text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    syllables=st.lists(
+        st.sampled_from(["ka", "zu", "vo", "chu", "pe", "ly", "xi", "mbo"]), min_size=2, max_size=3
+    ),
+    template=st.sampled_from(["{} said so.", "We called {} twice.", "{}'s knee hurts."]),
+)
+def test_an_unknown_word_in_a_persons_place_is_removed(syllables: list[str], template: str):
+    name = "".join(syllables).capitalize()
+    assume(name.lower() not in VOCABULARY.known_words and name.lower() not in VOCABULARY.drugs)
+    redacted = redactor_for(None).redact(template.format(name)).text
+    assert name not in redacted

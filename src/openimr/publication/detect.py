@@ -141,6 +141,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         ],
     )
     run = _capitalized_run(vocabulary, name)
+    lone = _lone_name(vocabulary)
     number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
     label_tail = (
         r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
@@ -219,6 +220,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     return [
         person,
         run,
+        lone,
         labelled("CLAIM_NUMBER", r"claim|clm|wcab|adj|case|file|ref|reference"),
         labelled("POLICY_NUMBER", r"policy|pol|member|subscriber|group|insurance|insured|plan"),
         labelled(
@@ -279,6 +281,65 @@ def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
         name="capitalized_run",
         global_regex_flags=_FLAGS,
         patterns=[Pattern("capitalized words", rf"(?<![\p{{L}}'’\-]){two}(?![\p{{L}}'’\-])", 0.4)],
+    )
+
+
+def _lone_name(vocabulary: PublicationVocabulary) -> Any:
+    """One capitalized word where a person stands (before "reported", after "examined", after
+    "the records of", before a possessive) that no vocabulary knows: a first name or nickname
+    used alone ("Chuy reported ..."), which has no title or credential to be found by."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    word = r"\p{Lu}\p{Ll}{2,}"
+    after = r"(?<![\p{L}\p{N}'’\-])"
+    ends = r"(?![\p{L}\p{N}\-])"
+    verbs = _alternatives(vocabulary.person_verbs)
+    objects = _alternatives(vocabulary.person_object_verbs)
+    papers = _alternatives(vocabulary.person_documents)
+    nouns = _alternatives(vocabulary.eponym_nouns)
+    stop = frozenset(STOP_WORDS)
+
+    class LoneNameRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            key = pattern_text.lower()
+            return not (
+                key in stop
+                or key in vocabulary.known_words
+                or key in vocabulary.common_words
+                or key in vocabulary.sentence_words
+                or key in vocabulary.role_words
+                or key in vocabulary.titles
+                or key in vocabulary.credentials
+                or key in vocabulary.particles
+                or vocabulary.clinical(key)
+                or vocabulary.eponym(key)
+            )
+
+    return LoneNameRecognizer(
+        supported_entity="PERSON",
+        name="lone_name",
+        global_regex_flags=_FLAGS,
+        patterns=[
+            Pattern(
+                "before what a person does",
+                rf"{after}{word}{ends}(?=(?:['’]s)?[ \t]+(?i:{verbs})\b)",
+                0.5,
+            ),
+            Pattern(
+                "after what is done to a person",
+                rf"(?<=\b(?i:{objects})[ \t]+){word}{ends}",
+                0.5,
+            ),
+            Pattern(
+                "after a person's papers", rf"(?<=\b(?i:{papers})[ \t]+of[ \t]+){word}{ends}", 0.5
+            ),
+            Pattern(
+                "before a possessive",
+                rf"{after}{word}(?=['’]s[ \t]+(?!(?i:{nouns})\b)\p{{Ll}})",
+                0.5,
+            ),
+        ],
     )
 
 

@@ -1,6 +1,7 @@
 """The identities a case file knows, and every form in which a letter may write them.
 
-A name becomes its parts, its nicknames, "Last, First", initials; a date of birth every usual
+A name becomes its parts, its nicknames (and those of the same name in English: "Rogelio",
+"Roger"), "Last, First", initials; a date of birth every usual
 date format; an address its street line with the short street words; an organization its name
 without "Inc." and its acronym. Each form is a :class:`Variant` the matcher searches for in the
 skeleton of the text (:mod:`openimr.publication.skeleton`).
@@ -9,6 +10,7 @@ skeleton of the text (:mod:`openimr.publication.skeleton`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -18,7 +20,7 @@ from openimr.casefile.model import CaseFile, Parties, Party
 from openimr.publication.skeleton import skeleton_of
 from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
 
-__all__ = ["Identities", "Role", "Variant", "VariantKind", "identities_from"]
+__all__ = ["GivenName", "Identities", "Role", "Variant", "VariantKind", "identities_from"]
 
 
 class Role(StrEnum):
@@ -107,12 +109,23 @@ def _word_skeletons(vocabulary: PublicationVocabulary) -> tuple[frozenset[str], 
     return known
 
 
+@dataclass(frozen=True, slots=True)
+class GivenName:
+    """A listed person's given name (lower case, no accents), so that a short form of it that no
+    table lists ("Venky" for Venkatesh) can still be recognized in a text."""
+
+    folded: str
+    role: Role
+    identity: int
+
+
 @dataclass(frozen=True)
 class Identities:
     """Every identity to remove, with its forms; built once per case."""
 
     variants: tuple[Variant, ...]
     count: int
+    given_names: tuple[GivenName, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -123,6 +136,7 @@ class _Builder:
     def __init__(self, vocabulary: PublicationVocabulary) -> None:
         self.v = vocabulary
         self.variants: dict[tuple[str, int, bool], Variant] = {}
+        self.given_names: dict[tuple[str, int], GivenName] = {}
         self.count = 0
 
     def _add(
@@ -204,13 +218,36 @@ class _Builder:
                 break
         for given_name in parts[:-1] if len(parts) >= 2 else []:
             self._truncations(given_name, role, identity)
+            for piece in given_name.split("-"):
+                folded = _fold(piece)
+                if len(folded) >= 3 and folded.isalpha():
+                    self.given_names[(folded, identity)] = GivenName(folded, role, identity)
+                    self._cognates(folded, role, identity)
         for part in parts:
             pieces = [part, *part.split("-")] if "-" in part else [part]
             for piece in pieces:
                 if len(skeleton_of(piece)) >= 2:
                     self._add(piece, role, identity, VariantKind.TOKEN)
                 for short in self.v.short_forms(piece.replace("’", "'")):
-                    self._add(short, role, identity, VariantKind.TOKEN)
+                    # a nickname that is also a word of the guidelines ("Max") only as a name
+                    weak = short in self.v.known_words
+                    self._add(short, role, identity, VariantKind.TOKEN, weak=weak)
+
+    def _cognates(self, given: str, role: Role, identity: int) -> None:
+        """A given name the nickname table does not know, by the name in the table it is a form
+        of in another language ("Rogelio": "Roger", "Alberto": "Albert"): the two share their
+        first four letters and three quarters of the shorter name. Weak forms, since the match
+        is by spelling alone."""
+        if len(given) < 5 or self.v.short_forms(given):
+            return
+        for name in self.v.names_starting(given[:4]):
+            shared = next(
+                (i for i, (a, b) in enumerate(zip(given, name, strict=False)) if a != b),
+                min(len(given), len(name)),
+            )
+            if shared >= 0.75 * min(len(given), len(name)):
+                for form in sorted({name, *self.v.nicknames.get(name, frozenset())}):
+                    self._add(form.capitalize(), role, identity, VariantKind.TOKEN, weak=True)
 
     def _truncations(self, given: str, role: Role, identity: int) -> None:
         """A long given name shortened at either end ("Emeka", "Seun"): a weak form, since
@@ -372,4 +409,13 @@ def identities_from(
             if record.author and record.author.strip():
                 builder.person(record.author, Role.PROVIDER, [])
     ordered = sorted(builder.variants.values(), key=lambda v: (v.identity, v.skeleton))
-    return Identities(tuple(ordered), builder.count)
+    given = sorted(builder.given_names.values(), key=lambda g: (g.identity, g.folded))
+    return Identities(tuple(ordered), builder.count, tuple(given))
+
+
+def _fold(word: str) -> str:
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKD", word.replace("’", "'").lower())
+        if not unicodedata.combining(c) and c.isalpha()
+    )

@@ -5,15 +5,22 @@ when it starts and ends on word boundaries of the original text. Forms that are 
 or clinical words ("Will", "Phalen") count only where they read as a name: capitalized and
 not at the start of a sentence, next to another part of the same name, or after a title; an
 eponym followed by "sign", "test" and the like is clinical and stays.
+
+A short form of a listed given name that no table lists is found by its shape: a capitalized
+word no vocabulary knows, made of a piece of the given name (a run of three or more of its
+letters, one letter inside it may be dropped: "Beto" in "Alberto") and a diminutive ending or
+none ("Venky", "Kolya", "Lupita").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from openimr.publication.identities import Identities, Role, Variant, VariantKind
+from openimr.publication.identities import GivenName, Identities, Role, Variant, VariantKind
 from openimr.publication.skeleton import skeleton
 from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
 
@@ -30,6 +37,8 @@ _DOTTED = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?")
 _INITIALS = re.compile(r"[A-Z](?:\.\s?[A-Z]){1,3}\.?|[A-Z]{2,4}")
 _NAME_GAP = re.compile(r"[\s,.'’\-]{0,4}")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]\s*|\n)$")
+#: A capitalized word (or one in capitals), without a possessive "'s".
+_CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?![\w\-]))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,11 @@ class KnownMatcher:
         import ahocorasick
 
         self.vocabulary = vocabulary or load_publication_vocabulary()
+        #: every piece of every listed given name -> the first name it is a piece of
+        self._pieces: dict[str, GivenName] = {}
+        for given in identities.given_names:
+            for piece in _pieces(given.folded):
+                self._pieces.setdefault(piece, given)
         self._automaton: Any = None
         by_skeleton: dict[str, list[Variant]] = {}
         for variant in identities.variants:
@@ -72,6 +86,55 @@ class KnownMatcher:
         """Every listed identity in ``text``, as spans of the original text."""
         if self._automaton is None or not text:
             return []
+        found = self._find_forms(text) + self._find_short_forms(text)
+        return sorted(set(found), key=lambda h: (h.start, -h.end, h.role.value))
+
+    def _find_short_forms(self, text: str) -> list[Hit]:
+        """Capitalized words no vocabulary knows that are short forms of a listed given name."""
+        if not self._pieces:
+            return []
+        hits: list[Hit] = []
+        for match in _CAPITALIZED.finditer(text):
+            word = match.group()
+            if not (word[0].isupper() and (word[1:].islower() or word.isupper())):
+                continue
+            key = _fold(word)
+            if len(key) < 3 or self._known(key):
+                continue
+            given = self._short_form_of(key)
+            if given is not None:
+                hits.append(Hit(match.start(), match.end(), given.role, given.identity))
+        return hits
+
+    def _known(self, key: str) -> bool:
+        """A word some vocabulary knows, hence not read as a short form of a name."""
+        v = self.vocabulary
+        return (
+            key in v.known_words
+            or key in v.common_words
+            or key in v.sentence_words
+            or key in v.titles
+            or key in v.credentials
+            or key in v.role_words
+            or key in v.particles
+            or v.clinical(key)
+            or v.eponym(key)
+        )
+
+    def _short_form_of(self, word: str) -> GivenName | None:
+        """The listed given name ``word`` is a piece of (three letters or more, one letter
+        inside the piece may be dropped) with a diminutive ending or none."""
+        given = self._pieces.get(word)
+        if given is not None:
+            return given
+        for ending in self.vocabulary.diminutive_endings:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                given = self._pieces.get(word[: -len(ending)])
+                if given is not None:
+                    return given
+        return None
+
+    def _find_forms(self, text: str) -> list[Hit]:
         skel = skeleton(text)
         strong: list[Hit] = []
         weak: list[tuple[Hit, Variant]] = []
@@ -96,7 +159,7 @@ class KnownMatcher:
         for hit, variant in weak:
             if self._weak_counts(text, hit, variant, strong):
                 accepted.append(hit)
-        return sorted(set(accepted), key=lambda h: (h.start, -h.end, h.role.value))
+        return accepted
 
     @staticmethod
     def _shape_fits(variant: Variant, surface: str) -> bool:
@@ -133,3 +196,28 @@ class KnownMatcher:
         if surface.lower() in self.vocabulary.sentence_words:
             return not _SENTENCE_END.search(text[max(0, hit.start - 3) : hit.start])
         return True
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    if word.isascii():
+        return word.lower()
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
+    )
+
+
+def _pieces(given: str) -> set[str]:
+    """Every run of three or more of ``given``'s letters, and each such run with one letter
+    inside it dropped ("berto": "beto"), except the whole name itself."""
+    out: set[str] = set()
+    for start in range(len(given)):
+        for stop in range(start + 3, len(given) + 1):
+            run = given[start:stop]
+            out.add(run)
+            for cut in range(1, len(run) - 1):
+                dropped = run[:cut] + run[cut + 1 :]
+                if len(dropped) >= 3:
+                    out.add(dropped)
+    out.discard(given)
+    return out

@@ -1,12 +1,16 @@
 """The words de-identification reads, loaded once from ``publication/data/vocabulary.yaml``.
 
 Drug names come from the facts vocabulary so that the two never disagree about what a drug is.
+Nicknames come from a curated, sourced table (the ``nicknames`` package: Carlton Northern's
+hand-curated list of English given names and their nicknames, Apache-2.0) rather than a list of
+our own, which could only hold the forms its writers happened to think of.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +41,8 @@ class PublicationVocabulary:
     """Name forms, person cues and the words that are never removed."""
 
     nicknames: dict[str, frozenset[str]]
+    #: The table read backwards: nickname -> the given names it is a nickname of.
+    nickname_of: dict[str, frozenset[str]]
     particles: frozenset[str]
     titles: frozenset[str]
     credentials: frozenset[str]
@@ -55,16 +61,31 @@ class PublicationVocabulary:
     #: Every word of the guideline knowledge and the clinical vocabulary (what letters cite
     #: and describe): a capitalized run of words none of which is here may be a name.
     known_words: frozenset[str] = frozenset()
+    #: Where one capitalized word stands for a person (see the data file).
+    person_verbs: tuple[str, ...] = ()
+    person_object_verbs: tuple[str, ...] = ()
+    person_documents: tuple[str, ...] = ()
+    #: Endings of short forms of given names ("-y", "-ita", "-ya"), longest first.
+    diminutive_endings: tuple[str, ...] = ()
 
     def short_forms(self, given: str) -> frozenset[str]:
         """Nicknames of a given name and, read backwards, the names a nickname stands for."""
-        key = "".join(
-            c for c in unicodedata.normalize("NFKD", given.lower()) if not unicodedata.combining(c)
-        )
+        key = _fold(given)
         out = set(self.nicknames.get(key, frozenset()))
-        out.update(full for full, shorts in self.nicknames.items() if key in shorts)
+        out.update(self.nickname_of.get(key, frozenset()))
         out.discard(key)
         return frozenset(out)
+
+    def names_starting(self, prefix: str) -> list[str]:
+        """The given names of the nickname table that begin with ``prefix``, in order."""
+        names = sorted(self.nicknames)  # the table is built sorted, this costs one pass
+        first = bisect_left(names, prefix)
+        out = []
+        for name in names[first:]:
+            if not name.startswith(prefix):
+                break
+            out.append(name)
+        return out
 
     def clinical(self, word: str) -> bool:
         """A word that names a drug or a guideline, or is one of the kept words."""
@@ -94,6 +115,40 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+def _longest_first(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(sorted(_words(data.get(key), key), key=lambda w: (-len(w), w)))
+
+
+def _nickname_table() -> dict[str, frozenset[str]]:
+    """Given name -> its nicknames, from the ``nicknames`` package's ``has_nickname`` rows."""
+    from nicknames import name_triplets
+
+    table: dict[str, set[str]] = {}
+    for row in name_triplets():
+        if row.relationship == "has_nickname":
+            full, short = _fold(row.name1), _fold(row.name2)
+            if full and short and full != short:
+                table.setdefault(full, set()).add(short)
+    return {full: frozenset(shorts) for full, shorts in sorted(table.items())}
+
+
+def _inverted(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    inverse: dict[str, set[str]] = {}
+    for full, shorts in table.items():
+        for short in shorts:
+            inverse.setdefault(short, set()).add(full)
+    return {short: frozenset(fulls) for short, fulls in sorted(inverse.items())}
+
+
+def _fold(name: str) -> str:
+    """Lower case without accents: the key a given name is looked up by."""
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKD", name.strip().lower())
+        if not unicodedata.combining(c)
+    )
 
 
 def _knowledge_words() -> set[str]:
@@ -133,8 +188,10 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         _words(data.get("organization_suffixes"), "organization_suffixes"),
         key=lambda c: (-len(c), c),
     )
+    nicknames = _nickname_table()
     return PublicationVocabulary(
-        nicknames=_forms(data.get("nicknames"), "nicknames"),
+        nicknames=nicknames,
+        nickname_of=_inverted(nicknames),
         particles=_words(data.get("particles"), "particles"),
         titles=_words(data.get("titles"), "titles"),
         credentials=_words(data.get("credentials"), "credentials"),
@@ -152,4 +209,13 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         role_words=frozenset(w for cue in cues for w in cue.split())
         | _words(data.get("role_words"), "role_words"),
         known_words=frozenset(_knowledge_words()),
+        person_verbs=_longest_first(data, "person_verbs"),
+        person_object_verbs=_longest_first(data, "person_object_verbs"),
+        person_documents=_longest_first(data, "person_documents"),
+        diminutive_endings=tuple(
+            sorted(
+                _words(data.get("diminutive_endings"), "diminutive_endings"),
+                key=lambda e: (-len(e), e),
+            )
+        ),
     )
