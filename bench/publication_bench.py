@@ -300,6 +300,17 @@ CLINICAL = [
     "Range of motion of the shoulder was limited in abduction with a positive Neer sign.",
     "Acupuncture 2 times a week for 3 weeks was requested for chronic neck pain.",
 ]
+#: Clinical sentences with the claimant's name inside, written by this file: the name in any of
+#: its forms sits beside eponyms, drugs and dates, which must stay.
+NAMED_CLINICAL = [
+    "On {service}, {name} had a positive Tinel's sign and a positive Phalen's test at the right "
+    "wrist.",
+    "Medications for {name} included Norco 10/325, Flexeril and gabapentin.",
+    "Spurling maneuver reproduced neck pain in {name} with tingling into the thumb.",
+    "A McMurray test was positive when {name} was examined; Lachman was negative.",
+    "The MRI of {service} for {name} showed a broad-based L4-L5 disc protrusion.",
+    "Tramadol was stopped because {name} had nausea; naproxen was continued.",
+]
 RATIONALE = [
     "The MTUS Chronic Pain Medical Treatment Guidelines support continued opioids only with "
     "documented functional improvement, which the records do not show.",
@@ -649,6 +660,17 @@ def generate(index: int, seed: int, base: Any, held_out: bool = False) -> Letter
     )
     plant("unlisted address", other_address, "Mail went to {} by mistake.")
     sentences.append(clinical_sentence())
+    inside = random.Random(f"inside {seed} {index}")  # its own stream: the rest stays the same
+    style, written = _name_form(inside, given, family)
+    words = name_words if style not in ("initials", "ocr", "spaced", "break") else ()
+    if style == "nickname":
+        words = _words_of(written)
+        style = "nickname" if given in NICKNAMES else "given name alone"
+    template = inside.choice(NAMED_CLINICAL)
+    service = f"{MONTHS[inside.randrange(12)]} {inside.randrange(1, 29)}, 2016"
+    planted.append(Planted(f"listed claimant inside a clinical sentence, {style}", written, words))
+    sentences.append(template.format(name=written, service=service))
+    clinical.append(template.format(name="", service=service))
     if held_out:
         other = random.Random(f"held-out {seed} {index}")
         nickname = HELD_OUT_NICKNAMES.get(given)

@@ -128,3 +128,25 @@ def test_an_unknown_word_in_a_persons_place_is_removed(syllables: list[str], tem
     assume(name.lower() not in VOCABULARY.known_words and name.lower() not in VOCABULARY.drugs)
     redacted = redactor_for(None).redact(template.format(name)).text
     assert name not in redacted
+
+
+def test_a_name_found_once_is_removed_wherever_the_letter_writes_it(
+    bare_redactor: Redactor,
+) -> None:
+    text = (
+        "Chuy reported that the pain was worse. Medications for Chuy included Norco.\n\n"
+        "Omar Al-Sayed witnessed the fall; the statement by Al-Sayed's cousin agreed."
+    )
+    redacted = bare_redactor.redact(text).text
+    assert "Chuy" not in redacted
+    assert "Sayed" not in redacted
+    assert "Norco" in redacted
+    assert redacted.count("[name]") == 4
+
+
+def test_a_known_word_beside_a_detected_name_is_not_carried_elsewhere(
+    bare_redactor: Redactor,
+) -> None:
+    text = "Dr. Rajesh Kumar examined the knee. The knee had a positive McMurray test."
+    redacted = bare_redactor.redact(text).text
+    assert redacted == "Dr. [name] examined the knee. The knee had a positive McMurray test."

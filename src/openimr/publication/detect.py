@@ -284,12 +284,29 @@ def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
     )
 
 
+def _unknown(vocabulary: PublicationVocabulary, key: str) -> bool:
+    """A lower-cased word that no vocabulary knows, nor spaCy's English stop words."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return not (
+        key in STOP_WORDS
+        or key in vocabulary.known_words
+        or key in vocabulary.common_words
+        or key in vocabulary.sentence_words
+        or key in vocabulary.role_words
+        or key in vocabulary.titles
+        or key in vocabulary.credentials
+        or key in vocabulary.particles
+        or vocabulary.clinical(key)
+        or vocabulary.eponym(key)
+    )
+
+
 def _lone_name(vocabulary: PublicationVocabulary) -> Any:
     """One capitalized word where a person stands (before "reported", after "examined", after
     "the records of", before a possessive) that no vocabulary knows: a first name or nickname
     used alone ("Chuy reported ..."), which has no title or credential to be found by."""
     from presidio_analyzer import Pattern, PatternRecognizer
-    from spacy.lang.en.stop_words import STOP_WORDS
 
     word = r"\p{Lu}\p{Ll}{2,}"
     after = r"(?<![\p{L}\p{N}'’\-])"
@@ -298,23 +315,10 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
     objects = _alternatives(vocabulary.person_object_verbs)
     papers = _alternatives(vocabulary.person_documents)
     nouns = _alternatives(vocabulary.eponym_nouns)
-    stop = frozenset(STOP_WORDS)
 
     class LoneNameRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
-            key = pattern_text.lower()
-            return not (
-                key in stop
-                or key in vocabulary.known_words
-                or key in vocabulary.common_words
-                or key in vocabulary.sentence_words
-                or key in vocabulary.role_words
-                or key in vocabulary.titles
-                or key in vocabulary.credentials
-                or key in vocabulary.particles
-                or vocabulary.clinical(key)
-                or vocabulary.eponym(key)
-            )
+            return _unknown(vocabulary, pattern_text.lower())
 
     return LoneNameRecognizer(
         supported_entity="PERSON",
@@ -436,6 +440,13 @@ class Detector:
                 start, end = trimmed
             out.append(Detection(start, end, label, float(result.score)))
         return sorted(out, key=lambda d: (d.start, -d.end, d.label))
+
+    def unknown(self, word: str) -> bool:
+        """A capitalized word (or one in capitals) that no vocabulary knows: not a guideline,
+        facts, drug, eponym, title, credential, role, common word or English stop word."""
+        if not word[:1].isupper() or not (word[1:].islower() or word.isupper()):
+            return False
+        return _unknown(self.vocabulary, word.lower())
 
     def _not_a_name(self, word: str) -> bool:
         """A clinical or guideline word, or a word that names a role, never a person's name."""

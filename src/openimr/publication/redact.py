@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from openimr.publication.detect import Detector, detector
+from openimr.publication.detect import Detection, Detector, detector
 from openimr.publication.identities import Identities
 from openimr.publication.known import KnownMatcher
 
@@ -21,6 +21,10 @@ __all__ = ["Redaction", "Redactor", "placeholder"]
 
 _JOIN = re.compile(r"[\s,.'’\-]{0,3}")
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z ]{2,24}\]")
+#: A capitalized word, whole (not the start of a longer or hyphenated one).
+_NAME_WORD = re.compile(r"(?<![\w'’\-])[^\W\d_]+(?:[\-'’][^\W\d_]+)*(?![\w\-])")
+_PIECE = re.compile(r"[\-'’]")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def placeholder(label: str) -> str:
@@ -54,7 +58,9 @@ class Redactor:
     def spans(self, text: str) -> list[_Span]:
         """Where identifiers are, merged: listed identities win over detections they overlap."""
         found = [_Span(h.start, h.end, h.role.value, True) for h in self.known.find(text)]
-        found += [_Span(d.start, d.end, d.label, False) for d in self.detector.detect(text)]
+        detected = self.detector.detect(text)
+        found += [_Span(d.start, d.end, d.label, False) for d in detected]
+        found += self._elsewhere(text, detected)
         found = [s for s in found if not _inside_placeholder(text, s)]
         found.sort(key=lambda s: (s.start, -s.end, not s.listed))
         merged: list[_Span] = []
@@ -77,6 +83,33 @@ class Redactor:
                     continue
             merged.append(span)
         return merged
+
+    def _elsewhere(self, text: str, detected: list[Detection]) -> list[_Span]:
+        """A word of a detected name that no vocabulary knows is that name wherever else the
+        text writes it capitalized ("Chuy reported ..." and "Medications for Chuy ..."): a
+        name found once where a person stands is still a name where nothing marks it."""
+        names = {
+            word
+            for d in detected
+            if d.label == "name"
+            for word in (_POSSESSIVE.sub("", w) for w in _NAME_WORD.findall(text[d.start : d.end]))
+            if self._unknown_name(word)
+        }
+        if not names:
+            return []
+        spans = []
+        for match in _NAME_WORD.finditer(text):
+            word = _POSSESSIVE.sub("", match.group())  # "Chuy's knee": the name is "Chuy"
+            if word in names:
+                spans.append(_Span(match.start(), match.start() + len(word), "name", False))
+        return spans
+
+    def _unknown_name(self, word: str) -> bool:
+        """Every piece of ``word`` ("Al-Sayed": "Sayed"), particles aside, is unknown."""
+        pieces = [
+            p for p in _PIECE.split(word) if p.lower() not in self.detector.vocabulary.particles
+        ]
+        return bool(pieces) and all(len(p) >= 3 and self.detector.unknown(p) for p in pieces)
 
     def redact(self, text: str) -> Redaction:
         """``text`` with every identifier replaced by its placeholder."""
