@@ -1,7 +1,7 @@
 """Publication benchmark: identifiers leaked and clinical words lost over generated letters.
 
     .venv/bin/python bench/publication_bench.py [--letters 10000] [--pdf 50] [--seed 7] [--json]
-        [--held-out]
+        [--held-out] [--examples N] [--jobs N]
 
 Each letter is a signed determination whose summary and rationales carry planted identifiers
 of every kind: the parties the case file lists, written as letters write them (full, "Last,
@@ -725,9 +725,27 @@ def _clinical_loss(clinical_text: str, output: str) -> tuple[int, int]:
     return lost, sum(before.values())
 
 
-def run(
-    letters: int, pdf: int, seed: int, held_out: bool = False, examples: int = 0
-) -> dict[str, Any]:
+@dataclass
+class _Tally:
+    """What one process measured over its share of the letters."""
+
+    planted: Counter[str] = field(default_factory=Counter)
+    leaked: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    lost: int = 0
+    clinical: int = 0
+    refused: int = 0
+    parse_checked: int = 0
+    parse_mismatches: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    pdf_letters: int = 0
+    pdf_seconds: float = 0.0
+
+
+def _measure(
+    indices: range, pdf: int, seed: int, held_out: bool = False, examples: int = 0
+) -> _Tally:
     from openimr.casefile.model import Parties
     from openimr.domain import Determination
     from openimr.letters.parse import parse_letter
@@ -736,36 +754,31 @@ def run(
 
     base = Determination.model_validate_json(FIXTURE.read_text("utf-8"))
     detector()  # build the analyzer before timing
-    planted_by_kind: Counter[str] = Counter()
-    leaked_by_kind: Counter[str] = Counter()
-    leaked_examples: dict[str, list[str]] = {}
-    lost = clinical = refused = parse_mismatch = 0
-    seconds = cpu_seconds = 0.0
-    pdf_seconds = 0.0
-    for index in range(letters):
+    tally = _Tally()
+    for index in indices:
         letter = generate(index, seed, base, held_out)
         started, cpu_started = time.perf_counter(), time.process_time()
         redactor = redactor_for(Parties.model_validate(letter.parties))
         try:
             published = publish(letter.determination, redactor, "text")
         except PublicationError:
-            refused += 1
-            seconds += time.perf_counter() - started
-            cpu_seconds += time.process_time() - cpu_started
+            tally.refused += 1
+            tally.seconds += time.perf_counter() - started
+            tally.cpu_seconds += time.process_time() - cpu_started
             continue
-        seconds += time.perf_counter() - started
-        cpu_seconds += time.process_time() - cpu_started
+        tally.seconds += time.perf_counter() - started
+        tally.cpu_seconds += time.process_time() - cpu_started
         output = published.content.decode("utf-8")
         for planted in letter.planted:
-            planted_by_kind[planted.kind] += 1
+            tally.planted[planted.kind] += 1
             if leaked(planted, output):
-                leaked_by_kind[planted.kind] += 1
-                shown = leaked_examples.setdefault(planted.kind, [])
+                tally.leaked[planted.kind] += 1
+                shown = tally.examples.setdefault(planted.kind, [])
                 if len(shown) < examples:
                     shown.append(planted.written)
         a, b = _clinical_loss(letter.clinical_text, output)
-        lost += a
-        clinical += b
+        tally.lost += a
+        tally.clinical += b
         if index % 20 == 0:
             parsed = parse_letter(published.content)
             same = [i.decision for i in parsed.items] == [
@@ -773,33 +786,78 @@ def run(
             ] and [[c.family for c in i.citations] for i in parsed.items] == [
                 [c.family for c in i.citations] for i in letter.determination.items
             ]
-            parse_mismatch += not same
+            tally.parse_checked += 1
+            tally.parse_mismatches += not same
         if index < pdf:
             started = time.perf_counter()
             publish(letter.determination, redactor, "pdf")
-            pdf_seconds += time.perf_counter() - started
-    kinds = sorted(planted_by_kind)
+            tally.pdf_seconds += time.perf_counter() - started
+            tally.pdf_letters += 1
+    return tally
+
+
+def run(
+    letters: int,
+    pdf: int,
+    seed: int,
+    held_out: bool = False,
+    examples: int = 0,
+    jobs: int = 1,
+) -> dict[str, Any]:
+    """The figures over ``letters`` letters, measured in ``jobs`` processes (each takes every
+    ``jobs``-th letter; rates are per process, so per core)."""
+    if jobs <= 1:
+        tallies = [_measure(range(letters), pdf, seed, held_out, examples)]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [
+                pool.submit(_measure, range(job, letters, jobs), pdf, seed, held_out, examples)
+                for job in range(jobs)
+            ]
+            tallies = [f.result() for f in futures]
+    total = _Tally()
+    for tally in tallies:
+        total.planted.update(tally.planted)
+        total.leaked.update(tally.leaked)
+        for kind, shown in tally.examples.items():
+            total.examples.setdefault(kind, []).extend(shown)
+        total.lost += tally.lost
+        total.clinical += tally.clinical
+        total.refused += tally.refused
+        total.parse_checked += tally.parse_checked
+        total.parse_mismatches += tally.parse_mismatches
+        total.seconds += tally.seconds
+        total.cpu_seconds += tally.cpu_seconds
+        total.pdf_letters += tally.pdf_letters
+        total.pdf_seconds += tally.pdf_seconds
+    kinds = sorted(total.planted)
+    examples_shown = {k: v[:examples] for k, v in sorted(total.examples.items())}
     return {
         "letters": letters,
         "seed": seed,
         "held_out": held_out,
+        "jobs": jobs,
         "python": platform.python_version(),
-        "planted": sum(planted_by_kind.values()),
-        "leaked": sum(leaked_by_kind.values()),
-        "leaked_by_kind": {k: f"{leaked_by_kind[k]}/{planted_by_kind[k]}" for k in kinds},
-        **({"leaked_examples": leaked_examples} if examples else {}),
-        "refused_letters": refused,
-        "clinical_words": clinical,
-        "clinical_words_removed": lost,
-        "clinical_words_removed_pct": round(100 * lost / max(1, clinical), 4),
-        "parse_checked": (letters + 19) // 20,
-        "parse_mismatches": parse_mismatch,
-        "text_letters_per_second_one_core": round(letters / seconds, 1),
-        # CPU time of this process only: what one core does when other work shares the machine
-        "text_letters_per_cpu_second": round(letters / cpu_seconds, 1),
-        "pdf_letters": min(pdf, letters),
-        "pdf_letters_per_second_one_core": round(min(pdf, letters) / pdf_seconds, 2)
-        if pdf_seconds
+        "planted": sum(total.planted.values()),
+        "leaked": sum(total.leaked.values()),
+        "leaked_by_kind": {k: f"{total.leaked[k]}/{total.planted[k]}" for k in kinds},
+        **({"leaked_examples": examples_shown} if examples else {}),
+        "refused_letters": total.refused,
+        "clinical_words": total.clinical,
+        "clinical_words_removed": total.lost,
+        "clinical_words_removed_pct": round(100 * total.lost / max(1, total.clinical), 4),
+        "parse_checked": total.parse_checked,
+        "parse_mismatches": total.parse_mismatches,
+        # summed over processes: the time one core spends on a letter
+        "text_letters_per_second_one_core": round(letters / total.seconds, 1),
+        # CPU time of the measuring processes only: what one core does when other work shares
+        # the machine
+        "text_letters_per_cpu_second": round(letters / total.cpu_seconds, 1),
+        "pdf_letters": total.pdf_letters,
+        "pdf_letters_per_second_one_core": round(total.pdf_letters / total.pdf_seconds, 2)
+        if total.pdf_seconds
         else None,
     }
 
@@ -818,8 +876,11 @@ def main() -> None:
     parser.add_argument(
         "--examples", type=int, default=0, help="show up to N leaked values of each kind"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="processes sharing the letters (rates stay per core)"
+    )
     args = parser.parse_args()
-    figures = run(args.letters, args.pdf, args.seed, args.held_out, args.examples)
+    figures = run(args.letters, args.pdf, args.seed, args.held_out, args.examples, args.jobs)
     if args.json:
         json.dump(figures, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
