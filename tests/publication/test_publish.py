@@ -10,10 +10,17 @@ import io
 import pypdf
 import pytest
 
+from openimr.casefile.model import Parties
 from openimr.domain import Determination
 from openimr.letters.parse import parse_letter
 from openimr.letters.render import LetterSettings
-from openimr.publication import PublicationError, Redactor, publish, publish_determination
+from openimr.publication import (
+    PublicationError,
+    Redactor,
+    publish,
+    publish_determination,
+    redactor_for,
+)
 
 LEAKY_SUMMARY = (
     "Ms. María García-Hernández (DOB 03/14/1971, claim 05-123456-789) works for Acme Roofing "
@@ -125,3 +132,38 @@ def test_a_letter_that_would_leak_is_refused(
 def test_publishing_is_deterministic(redactor: Redactor, determination: Determination) -> None:
     first = publish(_leaky(determination), redactor, "text").content
     assert publish(_leaky(determination), redactor, "text").content == first
+
+
+@pytest.mark.parametrize(
+    ("listed", "nickname"),
+    [("Robert Whitfield", "Bob"), ("Venkatesh Raghunathan", "Venky"), ("Jesús Baltazar", "Chuy")],
+)
+def test_letters_naming_the_worker_by_a_short_form_publish_clean_and_parse_the_same(
+    determination: Determination, listed: str, nickname: str
+) -> None:
+    redactor = redactor_for(Parties.model_validate({"claimant": {"name": listed}}))
+    items = [
+        item.model_copy(
+            update={
+                "rationale": item.rationale + f" Medications for {nickname} included Norco."
+                f" {nickname} reported that Tinel's sign was positive."
+            }
+        )
+        for item in determination.items
+    ]
+    named = determination.model_copy(
+        update={
+            "clinical_case_summary": f"{nickname}'s MRI was read. "
+            + determination.clinical_case_summary,
+            "items": items,
+        }
+    )
+    published = publish(named, redactor, "text")
+    text = published.content.decode("utf-8")
+    assert nickname not in text
+    assert "Tinel's sign" in text and "Norco" in text
+    parsed = parse_letter(published.content)
+    assert [i.decision for i in parsed.items] == [i.decision for i in named.items]
+    assert [[c.family for c in i.citations] for i in parsed.items] == [
+        [c.family for c in i.citations] for i in named.items
+    ]
