@@ -150,3 +150,23 @@ def test_a_known_word_beside_a_detected_name_is_not_carried_elsewhere(
     text = "Dr. Rajesh Kumar examined the knee. The knee had a positive McMurray test."
     redacted = bare_redactor.redact(text).text
     assert redacted == "Dr. [name] examined the knee. The knee had a positive McMurray test."
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    syllables=st.lists(
+        st.sampled_from(["ka", "zu", "vo", "chu", "pe", "ly", "xi", "mbo"]), min_size=2, max_size=3
+    ),
+    neutral=st.sampled_from(
+        ["Medications for {} included Norco.", "Pain in {} was 7/10.", "Tinel's sign: {}, left."]
+    ),
+)
+def test_a_name_in_a_persons_place_is_also_removed_where_nothing_marks_it(
+    syllables: list[str], neutral: str
+) -> None:
+    name = "".join(syllables).capitalize()
+    assume(name.lower() not in VOCABULARY.known_words and name.lower() not in VOCABULARY.drugs)
+    text = f"{name} reported relief. " + neutral.format(name)
+    redacted = redactor_for(None).redact(text).text
+    assert name not in redacted
+    assert redacted.count("[name]") == 2
