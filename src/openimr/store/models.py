@@ -204,6 +204,38 @@ class CaseDeadline(Base):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class CaseQueue(Base):
+    """What the case queue searches, filters and sorts by, one row per case: kept beside the
+    case so that a page of hundreds or thousands of cases is one indexed query, never a read
+    of every case file or proposal."""
+
+    __tablename__ = "case_queue"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    #: Case numbers, the claimant's names and the claim numbers, folded (lower case, no
+    #: accents, single spaces) and again without punctuation; searched by substring.
+    search_text: Mapped[str] = mapped_column(Text)
+    #: The earliest deadline not yet met; null once every deadline is met.
+    next_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    #: The confidence of the least sure item of the latest proposal; null before one exists.
+    least_confidence: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+
+
+class CaseItem(Base):
+    """A disputed treatment of a case as the queue shows it: the request, and the latest
+    proposal's topic, decision and confidence (null before a proposal exists)."""
+
+    __tablename__ = "case_items"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    request: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    topic_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class Assignment(Base):
     """A reviewer put on a case, with the explanation of the choice."""
 
@@ -321,6 +353,9 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_log_case_id_seq", AuditEntry.case_id, AuditEntry.seq)
+#: The queue's default order within a page of received dates, and a reviewer's cases.
+Index("ix_cases_received_on_id", Case.received_on, Case.id)
+Index("ix_assignments_reviewer_id_case_id", Assignment.reviewer_id, Assignment.case_id)
 
 
 class PendingAuditEntry(Base):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from openimr.casefile import clean_text
 from openimr.domain import Decision, Determination, GuidelineCitation
+from openimr.workflow.states import CaseStatus
 
 #: Counts, versions and offsets fit a 32-bit signed integer: no registry, case list, audit log
 #: or version history comes near it, and every database column holding them takes it.
@@ -400,6 +401,75 @@ class CaseSummary(_Out):
         "sure the engine is of its least sure item (a calibrated probability that a reviewer "
         "decides the same); null before a proposal exists.",
     )
+
+
+#: The most cases one page of a case list holds.
+MAX_PAGE_SIZE = 500
+#: The longest search a case list takes (case and claim numbers, names).
+MAX_SEARCH_CHARS = 200
+
+
+class CaseSort(StrEnum):
+    """How a case list is ordered; a leading ``-`` reverses the order."""
+
+    DEADLINE = "deadline"
+    DEADLINE_DESC = "-deadline"
+    RECEIVED = "received"
+    RECEIVED_DESC = "-received"
+    CASE = "case"
+    CASE_DESC = "-case"
+    CONFIDENCE = "confidence"
+    CONFIDENCE_DESC = "-confidence"
+
+
+class CaseQuery(_In):
+    """Search, filters, order and page of a case list (the API's query parameters, and the
+    workbench queue's)."""
+
+    q: str | None = Field(
+        default=None,
+        max_length=MAX_SEARCH_CHARS,
+        description="Part of a case number (IMR or external), of the claimant's name or of a "
+        "claim number; case, accents, spaces and punctuation do not matter.",
+    )
+    status: list[CaseStatus] = Field(
+        default_factory=list, max_length=len(CaseStatus), description="Only cases in these states."
+    )
+    review_type: Literal["regular", "expedited"] | None = None
+    topic: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="Only cases with a disputed treatment of this topic (as proposed).",
+    )
+    reviewer: str | None = Field(
+        default=None, max_length=50, description="Only cases assigned to this reviewer code."
+    )
+    overdue: bool | None = Field(default=None, description="Only (not) overdue cases.")
+    sort: CaseSort = CaseSort.RECEIVED_DESC
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0, le=MAX_COUNT)
+
+
+class QueueItem(_Out):
+    """A disputed treatment as a queue shows it, with the latest proposal on it."""
+
+    request: str
+    topic: str | None
+    topic_title: str | None
+    decision: Decision | None
+    confidence: float | None
+
+
+class CasePage(_Out):
+    """One page of a case list, the number of cases matching, and (for the workbench queue)
+    each case's disputed treatments with the proposals on them."""
+
+    cases: list[CaseSummary]
+    total: int
+    limit: int
+    offset: int
+    items: dict[str, list[QueueItem]] = Field(default_factory=dict)
 
 
 class CaseDetail(CaseSummary):

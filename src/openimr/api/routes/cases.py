@@ -26,6 +26,7 @@ from openimr.workflow.schemas import (
     AssignmentRequest,
     AssignmentResult,
     CaseDetail,
+    CaseQuery,
     CaseSummary,
     DeadlineView,
     DeterminationEdit,
@@ -210,18 +211,33 @@ async def create_case(request: Request, workflow: WorkflowDep, actor: ActorDep) 
 @router.get(
     "",
     response_model=list[CaseSummary],
-    responses=responses(403),
-    summary="List cases (no health information); reviewers see only their own",
+    responses={
+        **responses(403),
+        200: {
+            "description": "One page of the cases matching, in the order asked for",
+            "headers": {
+                "X-Total-Count": {
+                    "description": "How many cases match in all (every page)",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
+    },
+    summary="List, search, filter, sort and page cases (no health information); reviewers see "
+    "only their own",
 )
 def list_cases(
     workflow: WorkflowDep,
     actor: ActorDep,
-    status: Annotated[str | None, Query(description="Only cases in this status.")] = None,
-    overdue: Annotated[bool | None, Query(description="Only (not) overdue cases.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 0,
+    response: Response,
+    query: Annotated[CaseQuery, Query()],
 ) -> list[CaseSummary]:
-    return workflow.list_cases(actor, status=status, overdue=overdue, limit=limit, offset=offset)
+    """Search by case number, claimant or claim number (`q`); filter by status (repeat it for
+    several), review type, treatment topic, reviewer and overdue; sort (`-` reverses); page
+    with `limit` (at most 500) and `offset`. An unknown parameter is refused, naming it."""
+    found = workflow.queue(actor, query)
+    response.headers["X-Total-Count"] = str(found.total)
+    return found.cases
 
 
 @router.get("/{case_id}", response_model=CaseDetail, responses=responses(403, 404))

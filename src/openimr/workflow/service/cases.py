@@ -6,11 +6,11 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openimr.casefile import CaseFile, RecordKind, parse_case_data
-from openimr.errors import InputError, StoreError
+from openimr.errors import StoreError
 from openimr.store.audit_log import canonical_json
 from openimr.store.models import (
     Assignment,
@@ -35,9 +35,9 @@ from openimr.workflow.schemas import (
     DocumentKind,
     DocumentOut,
     EligibilityResult,
-    Role,
     ScreeningOut,
 )
+from openimr.workflow.service import queue_index
 from openimr.workflow.service.unit import Core, Unit, sha256_hex
 from openimr.workflow.states import CLOSED, CaseStatus
 
@@ -146,7 +146,9 @@ def deadlines(core: Core, case: Case) -> list[DeadlineView]:
 
 def store_deadlines(core: Core, session: Session, case: Case) -> None:
     """Keep the computed deadlines as rows so that the overdue list is one query."""
-    views = {v.name: v for v in deadlines(core, case)}
+    computed = deadlines(core, case)
+    queue_index.index_deadlines(session, case, computed)
+    views = {v.name: v for v in computed}
     rows = {
         row.name: row
         for row in session.execute(
@@ -299,41 +301,3 @@ def get_case(core: Core, actor: Actor, case_id: str) -> CaseDetail:
         case = unit.case(case_id, "case.read")
         unit.record("case.read", case.id)
         return detail(unit, case, effective_case_file(unit.session, case))
-
-
-def list_cases(
-    core: Core,
-    actor: Actor,
-    *,
-    status: str | None = None,
-    overdue: bool | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[CaseSummary]:
-    """Cases without health information, newest first; reviewers see only theirs."""
-    if status is not None and status not in {s.value for s in CaseStatus}:
-        raise InputError(f"unknown status {status!r}", location="status")
-    with core.unit(actor, write=False) as unit:
-        unit.allow("case.list")
-        query = select(Case).order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
-        if status is not None:
-            query = query.where(Case.status == status)
-        if actor.role is Role.REVIEWER:
-            query = query.where(
-                exists().where(
-                    Assignment.case_id == Case.id,
-                    Assignment.reviewer_id == (actor.reviewer_id or -1),
-                    Assignment.active.is_(True),
-                )
-            )
-        late = exists().where(
-            CaseDeadline.case_id == Case.id,
-            CaseDeadline.met_on.is_(None),
-            CaseDeadline.due_on < core.today(),
-        ) & Case.status.not_in([s.value for s in CLOSED])
-        if overdue is True:
-            query = query.where(late)
-        elif overdue is False:
-            query = query.where(~late)
-        cases = unit.session.execute(query).scalars().all()
-        return [summary(core, unit.session, case) for case in cases]

@@ -18,7 +18,7 @@ from openimr.errors import InputError, WorkflowError
 from openimr.store.models import Case, CaseEvent, CaseScreening
 from openimr.workflow.eligibility import ScreeningFacts, dispute_key, screen
 from openimr.workflow.schemas import Actor, Application, CaseDetail, DocumentKind, EligibilityResult
-from openimr.workflow.service import documents, proposals
+from openimr.workflow.service import documents, proposals, queue_index
 from openimr.workflow.service.cases import (
     canonical_bytes,
     changed_facts,
@@ -80,6 +80,7 @@ def create_case(
             media = original_media_type or "application/octet-stream"
             documents.store(unit, case, DocumentKind.ORIGINAL, original, media, filename, None, {})
         unit.record("case.create", case.id, case_file_sha256=case.case_file_sha256)
+        queue_index.index_case(session, case, case_file)
         facts = ScreeningFacts.resolve(
             case_file, application, received_on=received, duplicates=duplicates
         )
@@ -151,6 +152,7 @@ def screen_case(
                 )
             case.received_on = app.received_on
         case.dispute_key = dispute_key(case_file, app)
+        queue_index.index_case(unit.session, case, case_file)
         duplicates = tuple(
             unit.session.execute(
                 select(Case.id)

@@ -21,6 +21,7 @@ from openimr.store import audit_log
 from openimr.store.audit_log import PendingEntry
 from openimr.store.models import Case, Proposal
 from openimr.workflow.schemas import Actor
+from openimr.workflow.service import queue_index
 from openimr.workflow.service.cases import effective_case_file
 from openimr.workflow.service.unit import Core, Proposer
 from openimr.workflow.states import ASSIGNABLE, REVIEWABLE
@@ -175,6 +176,7 @@ def _compute(core: Core, case_id: str, digest: str, version: str, by: str) -> in
                 )
                 session.add(proposal)
                 session.flush()
+                queue_index.index_proposal(session, case_id, content)
         except IntegrityError:  # computed at the same time elsewhere: keep theirs
             stored = stored_proposal(session, case_id, digest, version)
             if stored is None:

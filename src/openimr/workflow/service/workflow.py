@@ -28,6 +28,8 @@ from openimr.workflow.schemas import (
     AssignmentResult,
     AuditEntryOut,
     CaseDetail,
+    CasePage,
+    CaseQuery,
     CaseSummary,
     DeterminationEdit,
     DeterminationView,
@@ -53,6 +55,7 @@ from openimr.workflow.service import (
     letters,
     proposals,
     quality,
+    queue,
     reviewers,
 )
 from openimr.workflow.service.unit import Core, LetterRenderer, Proposer
@@ -244,9 +247,18 @@ class Workflow:
         limit: int = 100,
         offset: int = 0,
     ) -> list[CaseSummary]:
-        return cases.list_cases(
+        return queue.list_cases(
             self.core, actor, status=status, overdue=overdue, limit=limit, offset=offset
         )
+
+    def queue(self, actor: Actor, query: CaseQuery, *, with_items: bool = False) -> CasePage:
+        """A page of cases searched, filtered and sorted; ``with_items`` adds the disputed
+        treatments and the proposals on them (an audited read)."""
+        return queue.page(self.core, actor, query, with_items=with_items)
+
+    def next_case(self, actor: Actor, query: CaseQuery, after: str | None = None) -> str | None:
+        """The case to open after ``after`` in the order of ``query`` (None when none is left)."""
+        return queue.next_case(self.core, actor, query, after)
 
     # -- documents and assignment ----------------------------------------------------------
 

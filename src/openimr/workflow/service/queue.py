@@ -1,0 +1,207 @@
+"""A page of the case list: search, filters, order and paging in one query over the queue's
+index (:mod:`.queue_index`), then the page's summaries from a few batched reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from openimr.errors import InputError
+from openimr.store.models import Assignment, Case, CaseItem, CaseQueue, Reviewer
+from openimr.workflow.schemas import (
+    MAX_PAGE_SIZE,
+    Actor,
+    AssignmentKind,
+    CasePage,
+    CaseQuery,
+    CaseSort,
+    CaseSummary,
+    QueueItem,
+    Role,
+)
+from openimr.workflow.service.cases import deadlines
+from openimr.workflow.service.queue_index import compact, fold
+from openimr.workflow.service.unit import Core
+from openimr.workflow.states import CLOSED, CaseStatus
+
+_CLOSED = [s.value for s in CLOSED]
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(core: Core, actor: Actor, query: CaseQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if actor.role is Role.REVIEWER:  # reviewers see only the cases assigned to them
+        where.append(
+            exists().where(
+                Assignment.case_id == Case.id,
+                Assignment.reviewer_id == (actor.reviewer_id or -1),
+                Assignment.active.is_(True),
+            )
+        )
+    if query.status:
+        where.append(Case.status.in_([s.value for s in query.status]))
+    if query.review_type is not None:
+        where.append(Case.review_type == query.review_type)
+    if query.reviewer is not None:
+        where.append(
+            exists().where(
+                Assignment.case_id == Case.id,
+                Assignment.active.is_(True),
+                Assignment.reviewer_id == Reviewer.id,
+                Reviewer.code == query.reviewer,
+            )
+        )
+    if query.topic is not None:
+        where.append(exists().where(CaseItem.case_id == Case.id, CaseItem.topic == query.topic))
+    if query.q is not None and query.q.strip():
+        folded, squeezed = fold(query.q), compact(query.q)
+        match = CaseQueue.search_text.like(_like(folded), escape="\\")
+        if squeezed and squeezed != folded:
+            match = match | CaseQueue.search_text.like(_like(squeezed), escape="\\")
+        where.append(match)
+    if query.overdue is not None:
+        late = (CaseQueue.next_due_on < core.today()) & Case.status.not_in(_CLOSED)
+        where.append(late if query.overdue else ~late)
+    return where
+
+
+def _order(sort: CaseSort) -> list[Any]:
+    """The ORDER BY of ``sort``; cases without the sorted value come last either way, and the
+    case id breaks ties so that pages never overlap."""
+    reverse = sort.value.startswith("-")
+    key = CaseSort(sort.value.lstrip("-"))
+
+    def by(column: Any) -> Any:
+        return (column.desc() if reverse else column.asc()).nulls_last()
+
+    if key is CaseSort.DEADLINE:
+        columns = [by(CaseQueue.next_due_on), by(Case.received_on)]
+    elif key is CaseSort.RECEIVED:
+        columns = [by(Case.received_on)]
+    elif key is CaseSort.CASE:
+        columns = [by(func.coalesce(Case.external_id, Case.id))]
+    else:
+        columns = [by(CaseQueue.least_confidence), CaseQueue.next_due_on.asc().nulls_last()]
+    return [*columns, Case.id.desc() if reverse else Case.id.asc()]
+
+
+def _matching(core: Core, actor: Actor, query: CaseQuery, *columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
+        .select_from(Case)
+        .outerjoin(CaseQueue, CaseQueue.case_id == Case.id)
+        .where(*_conditions(core, actor, query))
+    )
+
+
+def _reviewers(session: Session, ids: list[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(Assignment.case_id, Reviewer.code)
+        .join(Reviewer, Reviewer.id == Assignment.reviewer_id)
+        .where(
+            Assignment.case_id.in_(ids),
+            Assignment.active.is_(True),
+            Assignment.kind == AssignmentKind.PRIMARY,
+        )
+    ).all()
+    return {case_id: code for case_id, code in rows}
+
+
+def _items(session: Session, ids: list[str]) -> dict[str, list[QueueItem]]:
+    found: dict[str, list[QueueItem]] = defaultdict(list)
+    for row in session.execute(
+        select(CaseItem).where(CaseItem.case_id.in_(ids)).order_by(CaseItem.position)
+    ).scalars():
+        found[row.case_id].append(QueueItem.model_validate(row, from_attributes=True))
+    return {case_id: found[case_id] for case_id in ids if case_id in found}
+
+
+def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False) -> CasePage:
+    """The cases ``query`` asks for, one page of them, and how many match in all.
+
+    ``with_items`` adds each case's disputed treatments and the proposals on them, health
+    information: the read is audited (the ids of the cases shown, never the search)."""
+    with core.unit(actor, write=with_items) as unit:
+        unit.allow("case.list")
+        session = unit.session
+        total = session.execute(_matching(core, actor, query, func.count())).scalar_one()
+        rows = session.execute(
+            _matching(core, actor, query, Case, CaseQueue.least_confidence)
+            .order_by(*_order(query.sort))
+            .limit(query.limit)
+            .offset(query.offset)
+        ).all()
+        ids = [case.id for case, _ in rows]
+        reviewers = _reviewers(session, ids) if ids else {}
+        summaries = []
+        for case, least in rows:
+            due = deadlines(core, case)
+            summaries.append(
+                CaseSummary(
+                    id=case.id,
+                    external_id=case.external_id,
+                    status=case.status,
+                    review_type=case.review_type,
+                    version=case.version,
+                    received_on=case.received_on,
+                    deadlines=due,
+                    overdue=any(d.overdue for d in due),
+                    reviewer=reviewers.get(case.id),
+                    least_confidence=least,
+                )
+            )
+        items = _items(session, ids) if with_items and ids else {}
+        if with_items and ids:
+            unit.record("queue.read", None, cases=ids)
+        return CasePage(
+            cases=summaries, total=total, limit=query.limit, offset=query.offset, items=items
+        )
+
+
+def next_case(core: Core, actor: Actor, query: CaseQuery, after: str | None) -> str | None:
+    """The case to open after ``after`` in the order of ``query``: the one following it, else
+    the first that is not ``after`` (it may have left the list, e.g. once signed)."""
+    with core.unit(actor, write=False) as unit:
+        unit.allow("case.list")
+        ids = list(
+            unit.session.execute(
+                _matching(core, actor, query, Case.id)
+                .order_by(*_order(query.sort))
+                .limit(MAX_PAGE_SIZE)
+            ).scalars()
+        )
+    if after in ids:
+        position = ids.index(after)
+        rest = ids[position + 1 :] + ids[:position]
+        return rest[0] if rest else None
+    return ids[0] if ids else None
+
+
+def list_cases(
+    core: Core,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    overdue: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CaseSummary]:
+    """Cases without health information, newest first; reviewers see only theirs."""
+    if status is not None and status not in {s.value for s in CaseStatus}:
+        raise InputError(f"unknown status {status!r}", location="status")
+    query = CaseQuery(
+        status=[CaseStatus(status)] if status is not None else [],
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    return page(core, actor, query).cases
