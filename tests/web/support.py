@@ -141,3 +141,30 @@ def csrf_of(html: str) -> str:
 
 def day(offset: int) -> str:
     return (NOW.date() + timedelta(days=offset)).isoformat()
+
+
+#: Names for a crowded queue (not people: combinations of common given and family names).
+GIVEN = ("Ana", "Luis", "Mei", "Omar", "Rosa", "Tuan", "Grace", "Ivan", "Nia", "Pedro")
+FAMILY = ("García", "Nguyen", "Smith", "Okafor", "Kim", "Haddad", "Lopez", "Novak", "Patel")
+
+
+def crowd(workflow: Workflow, count: int) -> list[str]:
+    """``count`` more applications received between Feb. 4 and 19, 2014, each with its own
+    case number (QX-0000...), claimant and claim number (ADJ-000 0000...); every seventh is
+    expedited. They wait for intake (eligible) or, for a few, for information."""
+    base = case_file("low-back.json")
+    ids = []
+    for n in range(count):
+        name = f"{GIVEN[n % len(GIVEN)]} {FAMILY[(n // len(GIVEN)) % len(FAMILY)]}-{n}"
+        data = {
+            **base,
+            "case_id": f"QX-{n:04d}",
+            "review_type": "expedited" if n % 7 == 3 else "regular",
+            "parties": {"claimant": {"name": name}},
+        }
+        received = datetime(2014, 2, 4 + n % 16).date()
+        application = Application(
+            signed=True, received_on=received, claim_number=f"ADJ-{n:03d} {n * 7 % 10000:04d}"
+        )
+        ids.append(workflow.create_case(ADMIN, parse_case_data(data), application).id)
+    return ids

@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import re
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from openimr.domain import Decision, GuidelineCitation, GuidelineFamily, ItemDetermination
 from openimr.web import views
 from openimr.web.forms import DraftValues, ItemValues, determination_edit
-from openimr.web.views import item_differences, word_diff
+from openimr.web.views import item_differences, word_changes
 
 ITEM = ItemDetermination(
     request="Physical therapy 12 visits",
@@ -25,17 +28,36 @@ ITEM = ItemDetermination(
 )
 
 
-def test_word_diff_marks_changes_and_cuts_long_unchanged_text() -> None:
+def test_word_changes_strike_and_mark_on_two_sides_and_cut_long_unchanged_text() -> None:
     before = " ".join(f"word{i}" for i in range(200)) + " end."
     after = before.replace("word150", "changed150") + " Added sentence."
-    out = str(word_diff(before, after))
-    assert "<del>word150</del><ins>changed150</ins>" in out
-    assert "<ins> Added sentence.</ins>" in out
-    assert out.count('class="elided"') == 2  # before the first change and between the two
-    assert "word0 " not in out and "word149" in out and "word151" in out
-    assert html.unescape(re.sub(r"<del>.*?</del>|<[^>]+>|…", "", word_diff("a < b", "a < c"))) == (
-        "a < c"
+    changes = word_changes(before, after)
+    old, new = str(changes.before), str(changes.after)
+    assert "<del>word150</del>" in old and "<ins>" not in old
+    assert "<ins>changed150</ins>" in new and "<del>" not in new
+    assert new.endswith("<ins> Added sentence.</ins>")
+    assert old.count('class="elided"') == 2  # before the first change and between the two
+    assert "word0 " not in old and "word149" in old and "word151" in old
+    escaped = word_changes("a < b", "a < c")
+    assert html.unescape(re.sub(r"<[^>]+>|…", "", escaped.after)) == "a < c"
+    assert html.unescape(re.sub(r"<[^>]+>|…", "", escaped.before)) == "a < b"
+
+
+def test_a_rewritten_phrase_is_one_struck_and_one_marked_run_not_alternating_words() -> None:
+    changes = word_changes(
+        "The patient has improved with therapy.", "The worker has not improved with therapy."
     )
+    assert str(changes.before) == "The <del>patient has</del> improved with therapy."
+    assert str(changes.after) == "The <ins>worker has not</ins> improved with therapy."
+    assert word_changes("same text", "same text") == word_changes("same text", "same text")
+
+
+@given(st.text(alphabet="ab <&\n", max_size=40), st.text(alphabet="ab <&\n", max_size=40))
+def test_each_side_reads_back_as_its_own_text(before: str, after: str) -> None:
+    changes = word_changes(before, after)
+    for marked, text in ((changes.before, before), (changes.after, after)):
+        if "elided" not in marked:
+            assert html.unescape(re.sub(r"<[^>]+>", "", str(marked))) == text
 
 
 def test_differences_name_only_the_fields_that_changed() -> None:

@@ -76,9 +76,12 @@ def environment() -> jinja2.Environment:
         confidence_label=views.confidence_label,
         read_first_below=views.READ_FIRST_BELOW,
         days_phrase=views.days_phrase,
+        proposal_values=views.proposal_values,
         Role=Role,
     )
     env.filters["date"] = views.format_date
+    env.filters["local_date"] = views.local_date
+    env.filters["local_time"] = views.local_time
     env.filters["sentence"] = views.sentence
     return env
 

@@ -75,29 +75,6 @@ _NOTICES = {
 
 router = workbench_router()
 
-# -- queue ---------------------------------------------------------------------------------
-
-
-@router.get("/")
-async def queue(request: Request, show: str = "open") -> Response:
-    web = await signed_in(request)
-    cases = await run_in_threadpool(web.workflow.list_cases, web.actor, limit=1000)
-    show_all = show == "all"
-    rows = views.queue(cases, web.actor.role, show_all=show_all)
-    titles = {Role.REVIEWER: "Your cases", Role.INTAKE: "Intake work", Role.ADMIN: "All cases"}
-    return render(
-        request,
-        "queue.html.j2",
-        web.context(
-            rows=rows,
-            show_all=show_all,
-            title=titles.get(web.actor.role, "All cases"),
-            today=web.workflow.today(),
-            overdue=sum(1 for r in rows if r.case.overdue and not r.closed),
-        ),
-    )
-
-
 # -- the case page -------------------------------------------------------------------------
 
 

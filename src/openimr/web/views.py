@@ -6,12 +6,15 @@ and each item's differences from the engine's proposal are computed in these fun
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
@@ -19,12 +22,15 @@ from openimr.domain import Determination, ItemDetermination
 from openimr.knowledge.citations import format_citation
 from openimr.web.forms import DraftValues, ItemValues
 from openimr.web.highlight import Span, anchor_id, locate, page_count, render_record
+from openimr.workflow.rules import workflow_rules
 from openimr.workflow.schemas import (
+    CasePage,
     CaseSummary,
     DeadlineView,
     DeterminationStatus,
     DeterminationView,
     ItemReview,
+    QueueItem,
     Role,
 )
 from openimr.workflow.states import CLOSED, REVIEWABLE, CaseStatus
@@ -99,6 +105,34 @@ def format_date(value: date | str | None) -> str:
     return value.strftime("%b %d, %Y").replace(" 0", " ") if value else "not stated"
 
 
+@cache
+def zone() -> ZoneInfo:
+    """California, where deadlines are counted and letters dated (the rules' time zone)."""
+    return ZoneInfo(workflow_rules().timezone)
+
+
+def local(moment: datetime) -> datetime:
+    """A stored moment (UTC; SQLite gives it back without its zone) in California."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone())
+
+
+def local_date(moment: datetime | None) -> str:
+    """The California date of a stored moment, month first: the day it was in California,
+    which is the next UTC day for anything done after 4 or 5 p.m. there."""
+    return format_date(local(moment).date()) if moment is not None else "not stated"
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored moment as California date and time, with PST or PDT."""
+    if moment is None:
+        return "not stated"
+    shown = local(moment)
+    clock = shown.strftime("%I:%M %p").lstrip("0")
+    return f"{format_date(shown.date())}, {clock} {shown.tzname()}"
+
+
 def sentence(text: str) -> str:
     """A message from the workflow as a sentence (they start in lower case)."""
     return text[:1].upper() + text[1:]
@@ -125,6 +159,8 @@ class QueueRow:
     next_deadline: DeadlineView | None
     next_step: str
     closed: bool
+    #: The disputed treatments, least sure proposal first (what the physician reads first).
+    items: list[QueueItem] = field(default_factory=list)
 
 
 def next_deadline(deadlines: Sequence[DeadlineView]) -> DeadlineView | None:
@@ -133,32 +169,35 @@ def next_deadline(deadlines: Sequence[DeadlineView]) -> DeadlineView | None:
     return min(open_, key=lambda d: (d.due_on, d.name)) if open_ else None
 
 
-def queue(cases: Sequence[CaseSummary], role: Role, *, show_all: bool) -> list[QueueRow]:
-    """The queue for ``role``: overdue first, then by the next deadline, then oldest first."""
+def _least_sure_first(items: Sequence[QueueItem]) -> list[QueueItem]:
+    order = sorted(
+        enumerate(items),
+        key=lambda pair: (pair[1].confidence is None, pair[1].confidence or 0.0, pair[0]),
+    )
+    return [item for _, item in order]
+
+
+def queue(page: CasePage, role: Role) -> list[QueueRow]:
+    """The rows of a page of the queue, in the order the workflow gave them."""
     closed_states = {s.value for s in CLOSED}
     rows = []
-    for case in cases:
+    for case in page.cases:
         closed = case.status in closed_states
-        if not show_all:
-            if role is Role.INTAKE and case.status not in {s.value for s in INTAKE_WORK}:
-                continue
-            if closed:
-                continue
         due = None if closed else next_deadline(case.deadlines)
         try:
             step = _NEXT_STEP.get(role, _NEXT_STEP[Role.INTAKE]).get(CaseStatus(case.status), "")
         except ValueError:
             step = ""
-        rows.append(QueueRow(case, status_label(case.status), due, "" if closed else step, closed))
-    rows.sort(
-        key=lambda r: (
-            r.closed,
-            not r.case.overdue,
-            r.next_deadline.due_on if r.next_deadline else date.max,
-            r.case.received_on,
-            r.case.id,
+        rows.append(
+            QueueRow(
+                case,
+                status_label(case.status),
+                due,
+                "" if closed else step,
+                closed,
+                _least_sure_first(page.items.get(case.id, [])),
+            )
         )
-    )
     return rows
 
 
@@ -369,22 +408,62 @@ def _unchanged(tokens: list[str], *, first: bool, last: bool) -> str:
     return f"{head}{_ELIDED}{tail}"
 
 
-def word_diff(before: str, after: str) -> Markup:
-    """``after`` with words removed since ``before`` in ``<del>`` and added ones in ``<ins>``;
-    long unchanged stretches are cut so that a small edit to a long rationale stands out."""
-    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    opcodes = matcher.get_opcodes()
+@dataclass(frozen=True)
+class WordChanges:
+    """A text's change shown on two sides, never interleaved: the old text with the removed
+    words struck (``<del>``), then the new text with the added words marked (``<ins>``)."""
+
+    before: Markup
+    after: Markup
+
+
+#: A change, an unchanged stretch of at most one short word, and a change read as one
+#: rewritten phrase: "patient has improved" -> "worker has not improved" strikes "patient has"
+#: and marks "worker has not", rather than alternating fragments.
+_GAP_WORD_CHARS = 4
+
+
+def _small_gap(tokens: list[str]) -> bool:
+    words = [t for t in tokens if not t.isspace()]
+    return not words or (len(words) == 1 and len(words[0]) <= _GAP_WORD_CHARS)
+
+
+def _blocks(a: list[str], b: list[str]) -> list[tuple[bool, int, int, int, int]]:
+    """(changed, i1, i2, j1, j2) runs of ``a`` -> ``b``, with changes separated only by a
+    small gap merged into one."""
+    opcodes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    blocks: list[tuple[bool, int, int, int, int]] = []
     for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
-        if op == "equal":
-            out.append(_unchanged(a[i1:i2], first=index == 0, last=index == len(opcodes) - 1))
+        changed = op != "equal"
+        inner = 0 < index < len(opcodes) - 1
+        if not changed and inner and _small_gap(a[i1:i2]):
+            changed = True
+        if changed and blocks and blocks[-1][0]:
+            _, p1, _, q1, _ = blocks.pop()
+            blocks.append((True, p1, i2, q1, j2))
+        else:
+            blocks.append((changed, i1, i2, j1, j2))
+    return blocks
+
+
+def word_changes(before: str, after: str) -> WordChanges:
+    """How ``after`` changes ``before``, word by word (difflib), shown on two sides; long
+    unchanged stretches are cut so that a small edit to a long rationale stands out."""
+    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    old: list[str] = []
+    new: list[str] = []
+    blocks = _blocks(a, b)
+    for index, (changed, i1, i2, j1, j2) in enumerate(blocks):
+        if not changed:
+            edge = {"first": index == 0, "last": index == len(blocks) - 1}
+            old.append(_unchanged(a[i1:i2], **edge))
+            new.append(_unchanged(b[j1:j2], **edge))
             continue
-        if op in {"delete", "replace"}:
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if op in {"insert", "replace"}:
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
-    return Markup("".join(out))
+        if i2 > i1:
+            old.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            new.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return WordChanges(Markup("".join(old)), Markup("".join(new)))
 
 
 @dataclass
@@ -392,7 +471,7 @@ class FieldDiff:
     label: str
     before: str
     after: str
-    inline: Markup | None = None
+    inline: WordChanges | None = None
 
 
 def item_differences(before: ItemValues | None, after: ItemValues) -> list[FieldDiff]:
@@ -412,7 +491,7 @@ def item_differences(before: ItemValues | None, after: ItemValues) -> list[Field
                 "Rationale",
                 before.rationale,
                 after.rationale,
-                word_diff(before.rationale, after.rationale),
+                word_changes(before.rationale, after.rationale),
             )
         )
     return diffs
@@ -530,6 +609,16 @@ def item_views(
             item.unsaved = item_differences(saved_values, values)
         out.append(item)
     return out
+
+
+def proposal_values(items: Sequence[ItemView]) -> dict[str, dict[str, str]]:
+    """Each item's form values as proposed, by item index: what "accept the proposal" puts
+    back into the form."""
+    return {
+        str(item.index): dataclasses.asdict(item.proposal_values)
+        for item in items
+        if item.proposal_values is not None
+    }
 
 
 def can_edit(role: Role, status: str, view: DeterminationView | None) -> bool:

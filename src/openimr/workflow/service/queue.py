@@ -167,6 +167,20 @@ def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False
         )
 
 
+def topics(core: Core, actor: Actor) -> list[tuple[str, str]]:
+    """The treatment topics of the cases ``actor`` may list, with their titles, by title."""
+    with core.unit(actor, write=False) as unit:
+        unit.allow("case.list")
+        rows = unit.session.execute(
+            select(CaseItem.topic, func.max(CaseItem.topic_title))
+            .join(Case, Case.id == CaseItem.case_id)
+            .where(CaseItem.topic.is_not(None), *_conditions(core, actor, CaseQuery()))
+            .group_by(CaseItem.topic)
+        ).all()
+    named = [(str(topic), str(title or topic)) for topic, title in rows]
+    return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
 def next_case(core: Core, actor: Actor, query: CaseQuery, after: str | None) -> str | None:
     """The case to open after ``after`` in the order of ``query``: the one following it, else
     the first that is not ``after`` (it may have left the list, e.g. once signed)."""

@@ -256,6 +256,10 @@ class Workflow:
         treatments and the proposals on them (an audited read)."""
         return queue.page(self.core, actor, query, with_items=with_items)
 
+    def queue_topics(self, actor: Actor) -> list[tuple[str, str]]:
+        """The treatment topics (id, title) of the cases ``actor`` may list."""
+        return queue.topics(self.core, actor)
+
     def next_case(self, actor: Actor, query: CaseQuery, after: str | None = None) -> str | None:
         """The case to open after ``after`` in the order of ``query`` (None when none is left)."""
         return queue.next_case(self.core, actor, query, after)
