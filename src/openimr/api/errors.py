@@ -73,9 +73,10 @@ def install(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         first = problems[0] if problems else {}
-        location = [
-            str(p) for p in first.get("loc", ()) if p not in ("body", "query", "header", "path")
-        ]
+        loc = tuple(first.get("loc", ()))
+        if loc[:1] == ("query",):  # a parameter, by its name (not its n-th repetition)
+            loc = loc[:2]
+        location = [str(p) for p in loc if p not in ("body", "query", "header", "path")]
         field = ".".join(location) or None
         message = str(first.get("msg", "invalid request"))
         if len(problems) > 1:

@@ -205,20 +205,38 @@ class CaseDeadline(Base):
 
 
 class CaseQueue(Base):
-    """What the case queue searches, filters and sorts by, one row per case: kept beside the
-    case so that a page of hundreds or thousands of cases is one indexed query, never a read
-    of every case file or proposal."""
+    """What the case queue searches, filters and sorts by, one narrow row per case, so that a
+    page of thousands of cases walks an index of this table and reads only its own cases.
+
+    ``status`` follows every transition of the case; ``due_key`` and ``confidence_key`` are
+    ``next_due_on`` and ``least_confidence`` with the missing ones sorted last (a far date, a
+    value above any probability), which an index can order by on every database.
+    """
 
     __tablename__ = "case_queue"
+    __table_args__ = (
+        Index("ix_case_queue_due", "due_key", "received_on", "case_id"),
+        Index("ix_case_queue_received", "received_on", "case_id"),
+        Index("ix_case_queue_case_key", "case_key", "case_id"),
+        Index("ix_case_queue_confidence", "confidence_key", "due_key", "case_id"),
+    )
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    #: Not indexed on purpose: filtered while an order's index is walked, never sorted after.
+    status: Mapped[str] = mapped_column(String(40))
+    review_type: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    #: The external case number, else the IMR one: the "case number" order.
+    case_key: Mapped[str] = mapped_column(String(200))
     #: Case numbers, the claimant's names and the claim numbers, folded (lower case, no
     #: accents, single spaces) and again without punctuation; searched by substring.
     search_text: Mapped[str] = mapped_column(Text)
-    #: The earliest deadline not yet met; null once every deadline is met.
-    next_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    #: The earliest deadline not yet met; null once every deadline is met or the case closed.
+    next_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_key: Mapped[date] = mapped_column(Date)
     #: The confidence of the least sure item of the latest proposal; null before one exists.
-    least_confidence: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    least_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    confidence_key: Mapped[float] = mapped_column(Float)
 
 
 class CaseItem(Base):
@@ -353,8 +371,7 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_log_case_id_seq", AuditEntry.case_id, AuditEntry.seq)
-#: The queue's default order within a page of received dates, and a reviewer's cases.
-Index("ix_cases_received_on_id", Case.received_on, Case.id)
+#: A reviewer's cases, for the queue's filter.
 Index("ix_assignments_reviewer_id_case_id", Assignment.reviewer_id, Assignment.case_id)
 
 

@@ -163,9 +163,7 @@ def _queue_page(web: Web, request: Request) -> Response:
             sorts=SORTS,
             statuses=[(s.value, views.status_label(s.value)) for s in CaseStatus],
             topics=workflow.queue_topics(web.actor),
-            reviewers=[r.code for r in workflow.list_reviewers(web.actor)]
-            if role in (Role.INTAKE, Role.ADMIN)
-            else [],
+            reviewers=workflow.reviewer_codes(web.actor) if role in (Role.INTAKE, Role.ADMIN) else [],
             show_proposals=role is not Role.INTAKE,
             title=titles[role],
             today=workflow.today(),

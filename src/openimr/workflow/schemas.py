@@ -410,16 +410,15 @@ MAX_SEARCH_CHARS = 200
 
 
 class CaseSort(StrEnum):
-    """How a case list is ordered; a leading ``-`` reverses the order."""
+    """How a case list is ordered: the next deadline first (overdue ones first, closed cases
+    last), the least sure proposal first, by receipt or by case number (``-``: reversed)."""
 
     DEADLINE = "deadline"
-    DEADLINE_DESC = "-deadline"
+    CONFIDENCE = "confidence"
     RECEIVED = "received"
     RECEIVED_DESC = "-received"
     CASE = "case"
     CASE_DESC = "-case"
-    CONFIDENCE = "confidence"
-    CONFIDENCE_DESC = "-confidence"
 
 
 class CaseQuery(_In):

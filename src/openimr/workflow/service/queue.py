@@ -26,9 +26,7 @@ from openimr.workflow.schemas import (
 from openimr.workflow.service.cases import deadlines
 from openimr.workflow.service.queue_index import compact, fold
 from openimr.workflow.service.unit import Core
-from openimr.workflow.states import CLOSED, CaseStatus
-
-_CLOSED = [s.value for s in CLOSED]
+from openimr.workflow.states import CaseStatus
 
 
 def _like(text: str) -> str:
@@ -39,29 +37,30 @@ def _like(text: str) -> str:
 
 def _conditions(core: Core, actor: Actor, query: CaseQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
+    case_id = CaseQueue.case_id
     if actor.role is Role.REVIEWER:  # reviewers see only the cases assigned to them
         where.append(
             exists().where(
-                Assignment.case_id == Case.id,
+                Assignment.case_id == case_id,
                 Assignment.reviewer_id == (actor.reviewer_id or -1),
                 Assignment.active.is_(True),
             )
         )
     if query.status:
-        where.append(Case.status.in_([s.value for s in query.status]))
+        where.append(CaseQueue.status.in_([s.value for s in query.status]))
     if query.review_type is not None:
-        where.append(Case.review_type == query.review_type)
+        where.append(CaseQueue.review_type == query.review_type)
     if query.reviewer is not None:
         where.append(
             exists().where(
-                Assignment.case_id == Case.id,
+                Assignment.case_id == case_id,
                 Assignment.active.is_(True),
                 Assignment.reviewer_id == Reviewer.id,
                 Reviewer.code == query.reviewer,
             )
         )
     if query.topic is not None:
-        where.append(exists().where(CaseItem.case_id == Case.id, CaseItem.topic == query.topic))
+        where.append(exists().where(CaseItem.case_id == case_id, CaseItem.topic == query.topic))
     if query.q is not None and query.q.strip():
         folded, squeezed = fold(query.q), compact(query.q)
         match = CaseQueue.search_text.like(_like(folded), escape="\\")
@@ -69,38 +68,30 @@ def _conditions(core: Core, actor: Actor, query: CaseQuery) -> list[ColumnElemen
             match = match | CaseQueue.search_text.like(_like(squeezed), escape="\\")
         where.append(match)
     if query.overdue is not None:
-        late = (CaseQueue.next_due_on < core.today()) & Case.status.not_in(_CLOSED)
+        # A closed case has no deadline left: its key is the far date.
+        late = CaseQueue.due_key < core.today()
         where.append(late if query.overdue else ~late)
     return where
 
 
 def _order(sort: CaseSort) -> list[Any]:
-    """The ORDER BY of ``sort``; cases without the sorted value come last either way, and the
-    case id breaks ties so that pages never overlap."""
-    reverse = sort.value.startswith("-")
-    key = CaseSort(sort.value.lstrip("-"))
-
-    def by(column: Any) -> Any:
-        return (column.desc() if reverse else column.asc()).nulls_last()
-
-    if key is CaseSort.DEADLINE:
-        columns = [by(CaseQueue.next_due_on), by(Case.received_on)]
-    elif key is CaseSort.RECEIVED:
-        columns = [by(Case.received_on)]
-    elif key is CaseSort.CASE:
-        columns = [by(func.coalesce(Case.external_id, Case.id))]
-    else:
-        columns = [by(CaseQueue.least_confidence), CaseQueue.next_due_on.asc().nulls_last()]
-    return [*columns, Case.id.desc() if reverse else Case.id.asc()]
+    """The ORDER BY of ``sort``, which an index of ``case_queue`` gives in order; the case id
+    breaks ties so that pages never overlap."""
+    if sort is CaseSort.DEADLINE:
+        return [CaseQueue.due_key, CaseQueue.received_on, CaseQueue.case_id]
+    if sort is CaseSort.CONFIDENCE:
+        return [CaseQueue.confidence_key, CaseQueue.due_key, CaseQueue.case_id]
+    if sort is CaseSort.RECEIVED:
+        return [CaseQueue.received_on, CaseQueue.case_id]
+    if sort is CaseSort.RECEIVED_DESC:
+        return [CaseQueue.received_on.desc(), CaseQueue.case_id.desc()]
+    if sort is CaseSort.CASE:
+        return [CaseQueue.case_key, CaseQueue.case_id]
+    return [CaseQueue.case_key.desc(), CaseQueue.case_id.desc()]
 
 
 def _matching(core: Core, actor: Actor, query: CaseQuery, *columns: Any) -> Select[Any]:
-    return (
-        select(*columns)
-        .select_from(Case)
-        .outerjoin(CaseQueue, CaseQueue.case_id == Case.id)
-        .where(*_conditions(core, actor, query))
-    )
+    return select(*columns).select_from(CaseQueue).where(*_conditions(core, actor, query))
 
 
 def _reviewers(session: Session, ids: list[str]) -> dict[str, str]:
@@ -134,13 +125,24 @@ def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False
         unit.allow("case.list")
         session = unit.session
         total = session.execute(_matching(core, actor, query, func.count())).scalar_one()
-        rows = session.execute(
-            _matching(core, actor, query, Case, CaseQueue.least_confidence)
-            .order_by(*_order(query.sort))
-            .limit(query.limit)
-            .offset(query.offset)
-        ).all()
-        ids = [case.id for case, _ in rows]
+        # The page's ids first, sorting narrow rows; then those cases in full.
+        ids = list(
+            session.execute(
+                _matching(core, actor, query, CaseQueue.case_id)
+                .order_by(*_order(query.sort))
+                .limit(query.limit)
+                .offset(query.offset)
+            ).scalars()
+        )
+        found = {
+            case.id: (case, least)
+            for case, least in session.execute(
+                select(Case, CaseQueue.least_confidence)
+                .outerjoin(CaseQueue, CaseQueue.case_id == Case.id)
+                .where(Case.id.in_(ids))
+            ).all()
+        }
+        rows = [found[case_id] for case_id in ids if case_id in found]
         reviewers = _reviewers(session, ids) if ids else {}
         summaries = []
         for case, least in rows:
@@ -168,17 +170,24 @@ def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False
 
 
 def topics(core: Core, actor: Actor) -> list[tuple[str, str]]:
-    """The treatment topics of the cases ``actor`` may list, with their titles, by title."""
+    """The treatment topics (id, title) proposed on any case, by title: the guideline topics
+    in use, which say nothing about any one case (read along the topic index)."""
     with core.unit(actor, write=False) as unit:
         unit.allow("case.list")
         rows = unit.session.execute(
             select(CaseItem.topic, func.max(CaseItem.topic_title))
-            .join(Case, Case.id == CaseItem.case_id)
-            .where(CaseItem.topic.is_not(None), *_conditions(core, actor, CaseQuery()))
+            .where(CaseItem.topic.is_not(None))
             .group_by(CaseItem.topic)
         ).all()
     named = [(str(topic), str(title or topic)) for topic, title in rows]
     return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
+def reviewer_codes(core: Core, actor: Actor) -> list[str]:
+    """The codes of the registry's reviewers, for the queue's reviewer filter."""
+    with core.unit(actor, write=False) as unit:
+        unit.allow("reviewer.list")
+        return list(unit.session.execute(select(Reviewer.code).order_by(Reviewer.code)).scalars())
 
 
 def next_case(core: Core, actor: Actor, query: CaseQuery, after: str | None) -> str | None:
@@ -188,7 +197,7 @@ def next_case(core: Core, actor: Actor, query: CaseQuery, after: str | None) -> 
         unit.allow("case.list")
         ids = list(
             unit.session.execute(
-                _matching(core, actor, query, Case.id)
+                _matching(core, actor, query, CaseQueue.case_id)
                 .order_by(*_order(query.sort))
                 .limit(MAX_PAGE_SIZE)
             ).scalars()

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openimr.casefile import CaseFile
+from openimr.errors import StoreError
 from openimr.store.models import Case, CaseItem, CaseQueue
 from openimr.workflow.schemas import DeadlineView
 from openimr.workflow.states import CLOSED
@@ -61,18 +62,46 @@ def searched_values(case: Case, case_file: CaseFile) -> list[str | None]:
     return values
 
 
-def _row(session: Session, case_id: str, external_id: str | None = None) -> CaseQueue:
+#: Sorts after every deadline: a case with none left (all met, or closed) comes last.
+NO_DEADLINE = date(9999, 12, 31)
+#: Sorts after every confidence (a probability): a case without a proposal comes last.
+NO_CONFIDENCE = 2.0
+
+
+def _row(session: Session, case_id: str) -> CaseQueue:
+    """The case's queue row, made from the case if it has none yet."""
     row = session.get(CaseQueue, case_id)
     if row is None:
-        row = CaseQueue(case_id=case_id, search_text=search_text([case_id, external_id]))
+        case = session.get(Case, case_id)
+        if case is None:
+            raise StoreError(f"no case {case_id} to index")
+        row = CaseQueue(
+            case_id=case.id,
+            status=case.status,
+            review_type=case.review_type,
+            received_on=case.received_on,
+            case_key=(case.external_id or case.id)[:200],
+            search_text=search_text([case.id, case.external_id]),
+            next_due_on=None,
+            due_key=NO_DEADLINE,
+            least_confidence=None,
+            confidence_key=NO_CONFIDENCE,
+        )
         session.add(row)
         session.flush()
     return row
 
 
+def index_status(session: Session, case_id: str, status: str) -> None:
+    """The case moved to ``status`` (every transition calls this)."""
+    _row(session, case_id).status = status
+
+
 def index_case(session: Session, case: Case, case_file: CaseFile) -> None:
     """The case's searched text and its disputed treatments, as the case file states them."""
-    _row(session, case.id).search_text = search_text(searched_values(case, case_file))
+    row = _row(session, case.id)
+    row.search_text = search_text(searched_values(case, case_file))
+    row.status, row.received_on = case.status, case.received_on
     requests = [item.request for item in case_file.disputed_items]
     items = {
         item.position: item
@@ -94,7 +123,8 @@ def index_deadlines(session: Session, case: Case, views: Sequence[DeadlineView])
     """The earliest deadline not yet met (none for a closed case): the queue's order."""
     due = [v.due_on for v in views if v.met_on is None]
     next_due: date | None = None if case.status in CLOSED or not due else min(due)
-    _row(session, case.id, case.external_id).next_due_on = next_due
+    row = _row(session, case.id)
+    row.next_due_on, row.due_key = next_due, next_due or NO_DEADLINE
 
 
 def proposal_items(content: str) -> list[dict[str, Any]]:
@@ -131,4 +161,6 @@ def index_proposal(session: Session, case_id: str, content: str) -> None:
         row.decision = values["decision"]
         row.confidence = values["confidence"]
     confidences = [v["confidence"] for v in found if v["confidence"] is not None]
-    _row(session, case_id).least_confidence = min(confidences) if confidences else None
+    row = _row(session, case_id)
+    row.least_confidence = min(confidences) if confidences else None
+    row.confidence_key = NO_CONFIDENCE if row.least_confidence is None else row.least_confidence

@@ -35,6 +35,7 @@ from openimr.workflow.auth import PERMISSIONS
 from openimr.workflow.engine_lane import EngineLane
 from openimr.workflow.rules import SpecialtyRules, WorkflowRules, specialty_rules, workflow_rules
 from openimr.workflow.schemas import Actor, Role
+from openimr.workflow.service import queue_index
 from openimr.workflow.states import CaseStatus, check_transition
 
 Proposer = Callable[[CaseFile], Determination]
@@ -236,6 +237,7 @@ class Unit:
             )
         )
         self.record("case.transition", case.id, from_status=case.status, to_status=target.value)
+        queue_index.index_status(self.session, case.id, target.value)
         # The UPDATE above already wrote these; tell the ORM so it does not write them again.
         set_committed_value(case, "status", target.value)
         set_committed_value(case, "version", expected + 1)

@@ -257,8 +257,12 @@ class Workflow:
         return queue.page(self.core, actor, query, with_items=with_items)
 
     def queue_topics(self, actor: Actor) -> list[tuple[str, str]]:
-        """The treatment topics (id, title) of the cases ``actor`` may list."""
+        """The treatment topics (id, title) proposed on any case, for the queue's filter."""
         return queue.topics(self.core, actor)
+
+    def reviewer_codes(self, actor: Actor) -> list[str]:
+        """The registry's reviewer codes (for a filter; no counts, no names)."""
+        return queue.reviewer_codes(self.core, actor)
 
     def next_case(self, actor: Actor, query: CaseQuery, after: str | None = None) -> str | None:
         """The case to open after ``after`` in the order of ``query`` (None when none is left)."""

@@ -26,15 +26,23 @@ depends_on = None
 
 #: Frozen copy of the closed states as of this revision.
 _CLOSED = ("ineligible", "letter_issued", "withdrawn", "terminated")
+_NO_DEADLINE = date(9999, 12, 31)
+_NO_CONFIDENCE = 2.0
 
 
 def upgrade() -> None:
     op.create_table(
         "case_queue",
         sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("review_type", sa.String(length=20), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("case_key", sa.String(length=200), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("next_due_on", sa.Date(), nullable=True),
+        sa.Column("due_key", sa.Date(), nullable=False),
         sa.Column("least_confidence", sa.Float(), nullable=True),
+        sa.Column("confidence_key", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_queue_case_id_cases")
         ),
@@ -42,10 +50,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_queue", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_case_queue_next_due_on"), ["next_due_on"], unique=False
+            "ix_case_queue_due", ["due_key", "received_on", "case_id"], unique=False
         )
+        batch_op.create_index("ix_case_queue_received", ["received_on", "case_id"], unique=False)
+        batch_op.create_index("ix_case_queue_case_key", ["case_key", "case_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_case_queue_least_confidence"), ["least_confidence"], unique=False
+            "ix_case_queue_confidence", ["confidence_key", "due_key", "case_id"], unique=False
         )
     op.create_table(
         "case_items",
@@ -63,8 +73,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_items_topic"), ["topic"], unique=False)
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.create_index("ix_cases_received_on_id", ["received_on", "id"], unique=False)
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.create_index(
             "ix_assignments_reviewer_id_case_id", ["reviewer_id", "case_id"], unique=False
@@ -75,14 +83,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.drop_index("ix_assignments_reviewer_id_case_id")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_cases_received_on_id")
     with op.batch_alter_table("case_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_items_topic"))
     op.drop_table("case_items")
     with op.batch_alter_table("case_queue", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_case_queue_least_confidence"))
-        batch_op.drop_index(batch_op.f("ix_case_queue_next_due_on"))
+        for name in ("confidence", "case_key", "received", "due"):
+            batch_op.drop_index(f"ix_case_queue_{name}")
     op.drop_table("case_queue")
 
 
@@ -104,11 +110,8 @@ def _search_text(values: list[Any]) -> str:
 
 def _index_existing_cases() -> None:
     bind = op.get_bind()
-    cases = (
-        bind.execute(sa.text("SELECT id, external_id, status, application FROM cases"))
-        .mappings()
-        .all()
-    )
+    columns = "id, external_id, status, review_type, received_on, application"
+    cases = bind.execute(sa.text(f"SELECT {columns} FROM cases")).mappings().all()
     queue_rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
     for case in cases:
@@ -168,20 +171,36 @@ def _index_existing_cases() -> None:
             ).scalar()
             if isinstance(next_due, str):  # SQLite returns the column's text
                 next_due = date.fromisoformat(next_due[:10])
+        least = min(confidences) if confidences else None
+        received = case["received_on"]
+        if isinstance(received, str):
+            received = date.fromisoformat(received[:10])
         queue_rows.append(
             {
                 "case_id": case["id"],
+                "status": case["status"],
+                "review_type": case["review_type"],
+                "received_on": received,
+                "case_key": (case["external_id"] or case["id"])[:200],
                 "search_text": _search_text(searched),
                 "next_due_on": next_due,
-                "least_confidence": min(confidences) if confidences else None,
+                "due_key": next_due or _NO_DEADLINE,
+                "least_confidence": least,
+                "confidence_key": _NO_CONFIDENCE if least is None else least,
             }
         )
     queue = sa.table(
         "case_queue",
         sa.column("case_id", sa.String),
+        sa.column("status", sa.String),
+        sa.column("review_type", sa.String),
+        sa.column("received_on", sa.Date),
+        sa.column("case_key", sa.String),
         sa.column("search_text", sa.Text),
         sa.column("next_due_on", sa.Date),
+        sa.column("due_key", sa.Date),
         sa.column("least_confidence", sa.Float),
+        sa.column("confidence_key", sa.Float),
     )
     items = sa.table(
         "case_items",
