@@ -261,8 +261,10 @@ def run(url: str, args: argparse.Namespace) -> None:
         ("api, search + status", admin, "/api/v1/cases?q=garcia&status=in_review&limit=50"),
         ("api, offset 9000 by case", admin, "/api/v1/cases?sort=case&limit=50&offset=9000"),
     ]
-    print(f"{workflow.db.engine.dialect.name}: {count} cases ({args.real} made through the ")
-    print(f"workflow in {made:.0f} s, the rest copies); {args.rounds} requests per query")
+    print(
+        f"{workflow.db.engine.dialect.name}: {count} cases, {args.real} of them made through "
+        f"the workflow in {made:.0f} s, the rest copies; {args.rounds} requests per query"
+    )
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ")
     print(f"{'query (ms)':40}{'p50':>9}{'p95':>9}{'cpu p50':>9}{'cpu p95':>9}")
     every: tuple[list[float], list[float]] = ([], [])

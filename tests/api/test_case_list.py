@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.support import ADMIN
 
 from openimr.workflow.schemas import AssignmentRequest
@@ -126,3 +128,23 @@ def test_the_parameters_and_the_total_are_in_the_openapi_document(client):
     assert "X-Total-Count" in operation["responses"]["200"]["headers"]
     limit = next(p for p in operation["parameters"] if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 500
+
+
+_PARAMETERS = ["q", "status", "review_type", "topic", "reviewer", "overdue", "sort", "limit"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from([*_PARAMETERS, "offset", "colour"]),
+        st.text(max_size=12) | st.sampled_from(["-case", "confidence", "7", "true", "-1"]),
+        max_size=4,
+    )
+)
+def test_any_parameters_are_answered_or_refused_naming_one(client, users, params) -> None:
+    response = client.get("/api/v1/cases", params=params, headers=users.admin)
+    assert response.status_code in {200, 422}, response.text
+    if response.status_code == 422:
+        assert response.json()["error"]["field"] in params

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.web.support import ADMIN, crowd, sign_in
 from tests.web.test_pages import _form_fields
 
@@ -132,3 +134,20 @@ def test_dates_are_california_dates_after_five_in_the_afternoon(client, seeded, 
     assert 'Today is <time datetime="2014-02-20">' in client.get("/workbench/").text
     history = client.get(url).text.split('class="history"')[1]
     assert "Feb 20, 2014, 5:30 PM PST" in history
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from(["show", "q", "status", "topic", "overdue", "sort", "page", "x"]),
+        st.text(max_size=10) | st.sampled_from(["all", "yes", "case", "2", "in_review"]),
+        max_size=4,
+    )
+)
+def test_any_queue_parameters_give_the_page_or_a_422(client, seeded, params) -> None:
+    if "openimr_session" not in client.cookies:
+        sign_in(client, seeded.tokens["dr-a"])
+    response = client.get("/workbench/", params=params)
+    assert response.status_code in {200, 422}, response.text

@@ -140,7 +140,7 @@ def _queue_page(web: Web, request: Request) -> Response:
     role = web.actor.role
     query = case_query(params, role)
     workflow = web.workflow
-    found = workflow.queue(web.actor, query, with_items=True)
+    found = workflow.queue(web.actor, query, with_items=True, with_choices=True)
     pages = max(1, -(-found.total // PAGE_SIZE))
     titles = {
         Role.REVIEWER: "Your cases",
@@ -162,8 +162,8 @@ def _queue_page(web: Web, request: Request) -> Response:
             shows=SHOWS,
             sorts=SORTS,
             statuses=[(s.value, views.status_label(s.value)) for s in CaseStatus],
-            topics=workflow.queue_topics(web.actor),
-            reviewers=workflow.reviewer_codes(web.actor) if role in (Role.INTAKE, Role.ADMIN) else [],
+            topics=found.topics,
+            reviewers=found.reviewers,
             show_proposals=role is not Role.INTAKE,
             title=titles[role],
             today=workflow.today(),

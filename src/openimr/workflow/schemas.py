@@ -469,6 +469,9 @@ class CasePage(_Out):
     limit: int
     offset: int
     items: dict[str, list[QueueItem]] = Field(default_factory=dict)
+    #: What the filters offer: the topics proposed on any case (id, title), reviewer codes.
+    topics: list[tuple[str, str]] = Field(default_factory=list)
+    reviewers: list[str] = Field(default_factory=list)
 
 
 class CaseDetail(CaseSummary):

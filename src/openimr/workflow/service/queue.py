@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from openimr.errors import InputError
 from openimr.store.models import Assignment, Case, CaseItem, CaseQueue, Reviewer
+from openimr.workflow.auth import PERMISSIONS
 from openimr.workflow.schemas import (
     MAX_PAGE_SIZE,
     Actor,
@@ -116,33 +117,33 @@ def _items(session: Session, ids: list[str]) -> dict[str, list[QueueItem]]:
     return {case_id: found[case_id] for case_id in ids if case_id in found}
 
 
-def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False) -> CasePage:
+def page(
+    core: Core,
+    actor: Actor,
+    query: CaseQuery,
+    *,
+    with_items: bool = False,
+    with_choices: bool = False,
+) -> CasePage:
     """The cases ``query`` asks for, one page of them, and how many match in all.
 
     ``with_items`` adds each case's disputed treatments and the proposals on them, health
-    information: the read is audited (the ids of the cases shown, never the search)."""
+    information: the read is audited (the ids of the cases shown, never the search).
+    ``with_choices`` adds what the filters offer (topics; reviewer codes for those who may
+    list reviewers), read in the same transaction."""
     with core.unit(actor, write=with_items) as unit:
         unit.allow("case.list")
         session = unit.session
         total = session.execute(_matching(core, actor, query, func.count())).scalar_one()
-        # The page's ids first, sorting narrow rows; then those cases in full.
-        ids = list(
-            session.execute(
-                _matching(core, actor, query, CaseQueue.case_id)
-                .order_by(*_order(query.sort))
-                .limit(query.limit)
-                .offset(query.offset)
-            ).scalars()
-        )
-        found = {
-            case.id: (case, least)
-            for case, least in session.execute(
-                select(Case, CaseQueue.least_confidence)
-                .outerjoin(CaseQueue, CaseQueue.case_id == Case.id)
-                .where(Case.id.in_(ids))
-            ).all()
-        }
-        rows = [found[case_id] for case_id in ids if case_id in found]
+        # The page walks an index of the narrow queue rows and joins its own cases only.
+        rows = session.execute(
+            _matching(core, actor, query, Case, CaseQueue.least_confidence)
+            .join(Case, Case.id == CaseQueue.case_id)
+            .order_by(*_order(query.sort))
+            .limit(query.limit)
+            .offset(query.offset)
+        ).all()
+        ids = [case.id for case, _ in rows]
         reviewers = _reviewers(session, ids) if ids else {}
         summaries = []
         for case, least in rows:
@@ -164,30 +165,35 @@ def page(core: Core, actor: Actor, query: CaseQuery, *, with_items: bool = False
         items = _items(session, ids) if with_items and ids else {}
         if with_items and ids:
             unit.record("queue.read", None, cases=ids)
+        choices: dict[str, Any] = {}
+        if with_choices:
+            choices["topics"] = _topics(session)
+            if actor.role in PERMISSIONS["reviewer.list"]:
+                choices["reviewers"] = _reviewer_codes(session)
         return CasePage(
-            cases=summaries, total=total, limit=query.limit, offset=query.offset, items=items
+            cases=summaries,
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
+            items=items,
+            **choices,
         )
 
 
-def topics(core: Core, actor: Actor) -> list[tuple[str, str]]:
+def _topics(session: Session) -> list[tuple[str, str]]:
     """The treatment topics (id, title) proposed on any case, by title: the guideline topics
     in use, which say nothing about any one case (read along the topic index)."""
-    with core.unit(actor, write=False) as unit:
-        unit.allow("case.list")
-        rows = unit.session.execute(
-            select(CaseItem.topic, func.max(CaseItem.topic_title))
-            .where(CaseItem.topic.is_not(None))
-            .group_by(CaseItem.topic)
-        ).all()
+    rows = session.execute(
+        select(CaseItem.topic, func.max(CaseItem.topic_title))
+        .where(CaseItem.topic.is_not(None))
+        .group_by(CaseItem.topic)
+    ).all()
     named = [(str(topic), str(title or topic)) for topic, title in rows]
     return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
-def reviewer_codes(core: Core, actor: Actor) -> list[str]:
-    """The codes of the registry's reviewers, for the queue's reviewer filter."""
-    with core.unit(actor, write=False) as unit:
-        unit.allow("reviewer.list")
-        return list(unit.session.execute(select(Reviewer.code).order_by(Reviewer.code)).scalars())
+def _reviewer_codes(session: Session) -> list[str]:
+    return list(session.execute(select(Reviewer.code).order_by(Reviewer.code)).scalars())
 
 
 def next_case(core: Core, actor: Actor, query: CaseQuery, after: str | None) -> str | None:

@@ -251,18 +251,18 @@ class Workflow:
             self.core, actor, status=status, overdue=overdue, limit=limit, offset=offset
         )
 
-    def queue(self, actor: Actor, query: CaseQuery, *, with_items: bool = False) -> CasePage:
+    def queue(
+        self,
+        actor: Actor,
+        query: CaseQuery,
+        *,
+        with_items: bool = False,
+        with_choices: bool = False,
+    ) -> CasePage:
         """A page of cases searched, filtered and sorted; ``with_items`` adds the disputed
-        treatments and the proposals on them (an audited read)."""
-        return queue.page(self.core, actor, query, with_items=with_items)
-
-    def queue_topics(self, actor: Actor) -> list[tuple[str, str]]:
-        """The treatment topics (id, title) proposed on any case, for the queue's filter."""
-        return queue.topics(self.core, actor)
-
-    def reviewer_codes(self, actor: Actor) -> list[str]:
-        """The registry's reviewer codes (for a filter; no counts, no names)."""
-        return queue.reviewer_codes(self.core, actor)
+        treatments and the proposals on them (an audited read), ``with_choices`` what the
+        filters offer."""
+        return queue.page(self.core, actor, query, with_items=with_items, with_choices=with_choices)
 
     def next_case(self, actor: Actor, query: CaseQuery, after: str | None = None) -> str | None:
         """The case to open after ``after`` in the order of ``query`` (None when none is left)."""
