@@ -135,15 +135,25 @@ def page(
         unit.allow("case.list")
         session = unit.session
         total = session.execute(_matching(core, actor, query, func.count())).scalar_one()
-        # The page walks an index of the narrow queue rows and joins its own cases only.
-        rows = session.execute(
-            _matching(core, actor, query, Case, CaseQueue.least_confidence)
-            .join(Case, Case.id == CaseQueue.case_id)
-            .order_by(*_order(query.sort))
-            .limit(query.limit)
-            .offset(query.offset)
-        ).all()
-        ids = [case.id for case, _ in rows]
+        # The page's ids walking an index of the narrow queue rows (past any offset without
+        # reading a case), then those cases only.
+        ids = list(
+            session.execute(
+                _matching(core, actor, query, CaseQueue.case_id)
+                .order_by(*_order(query.sort))
+                .limit(query.limit)
+                .offset(query.offset)
+            ).scalars()
+        )
+        found = {
+            case.id: (case, least)
+            for case, least in session.execute(
+                select(Case, CaseQueue.least_confidence)
+                .join(CaseQueue, CaseQueue.case_id == Case.id)
+                .where(Case.id.in_(ids))
+            ).all()
+        }
+        rows = [found[case_id] for case_id in ids if case_id in found]
         reviewers = _reviewers(session, ids) if ids else {}
         summaries = []
         for case, least in rows:
