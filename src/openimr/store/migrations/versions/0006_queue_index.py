@@ -4,7 +4,7 @@ filters and orders use. Cases stored before are indexed here, from their stored 
 case file, latest proposal and deadlines.
 
 Revision ID: 0006_queue
-Revises: 0005
+Revises: 0006_corpus
 Create Date: 2026-12-07 08:00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_queue"
-down_revision = "0005"
+down_revision = "0006_corpus"
 branch_labels = None
 depends_on = None
 
