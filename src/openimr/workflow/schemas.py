@@ -8,7 +8,7 @@ Python without going through HTTP.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -59,6 +59,15 @@ def _checked_characters(value: Any) -> Any:
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _aware(cls, value: Any) -> Any:
+        """Every moment is stored in UTC, but SQLite hands it back naive: say so, as the
+        OpenAPI document's ``date-time`` (RFC 3339) requires and PostgreSQL does."""
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Role(StrEnum):

@@ -10,7 +10,7 @@ import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
 
@@ -298,7 +298,10 @@ def add_document(
     responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}, **responses(403, 404)},
 )
 def get_document(
-    case_id: str, document_id: int, workflow: WorkflowDep, actor: ActorDep
+    case_id: str,
+    document_id: Annotated[int, Path(ge=1, le=MAX_COUNT)],
+    workflow: WorkflowDep,
+    actor: ActorDep,
 ) -> Response:
     """The stored bytes of one document (audited)."""
     info, content = workflow.get_document(actor, case_id, document_id)
