@@ -3,9 +3,12 @@ line's actor, and small valid case files and reviewer entries to vary."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from hypothesis import HealthCheck, settings
 
 from openimr.workflow import Actor, Role
 
@@ -74,3 +77,14 @@ def reviewer_data(code: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+#: Hypothesis profiles of the property and fuzz tests: ``small`` by default (CI), ``long`` for
+#: a longer local run (``OPENIMR_FUZZ_PROFILE=long``); tests with counts of their own keep them.
+settings.register_profile(
+    "small", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+FUZZ = settings.get_profile(os.environ.get("OPENIMR_FUZZ_PROFILE", "small"))
