@@ -6,7 +6,9 @@ Every file is sent with headers that keep it out of caches and from running as a
 
 from __future__ import annotations
 
-from fastapi import Query, Request, Response
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from openimr.web.failures import error_page, workbench_router
@@ -16,6 +18,9 @@ from openimr.workflow.schemas import MAX_COUNT, DeterminationStatus, EvidenceRef
 
 _LETTER_FILES = {"pdf": "pdf", "html": "html", "text": "txt"}
 router = workbench_router()
+#: A stored document's id: a number no larger than the database's (a 4xx page, not an
+#: overflow, past it).
+DocumentId = Annotated[int, Path(ge=1, le=MAX_COUNT)]
 
 
 @router.get("/cases/{case_id}/letter")
@@ -81,7 +86,7 @@ async def publication_file(request: Request, case_id: str, fmt: str) -> Response
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
-async def document_file(request: Request, case_id: str, document_id: int) -> Response:
+async def document_file(request: Request, case_id: str, document_id: DocumentId) -> Response:
     web = await signed_in(request)
     info, content = await run_in_threadpool(
         web.workflow.get_document, web.actor, case_id, document_id
@@ -98,7 +103,7 @@ async def document_file(request: Request, case_id: str, document_id: int) -> Res
 async def document_page(
     request: Request,
     case_id: str,
-    document_id: int,
+    document_id: DocumentId,
     page: int,
     record: int | None = Query(None, ge=0, le=MAX_COUNT),
     start: int | None = Query(None, ge=0, le=MAX_COUNT),

@@ -13,10 +13,11 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from openimr.casefile import parse_case_bytes
-from openimr.casefile.load import MAX_FILE_BYTES
+from openimr.casefile.load import MAX_FILE_BYTES, describe_validation_error
 from openimr.errors import AccessDenied, InputError, NotFound, OpenIMRError, http_status
 from openimr.web import forms
 from openimr.web.failures import workbench_router
@@ -176,9 +177,12 @@ async def assign(request: Request, case_id: str) -> Response:
             raise InputError(
                 "the reason is longer than 1000 characters", location="override_reason"
             )
-        web.workflow.assign(
-            web.actor, case_id, AssignmentRequest(reviewer=code, override_reason=reason)
-        )
+        try:
+            request = AssignmentRequest(reviewer=code, override_reason=reason)
+        except ValidationError as exc:
+            field = "override_reason" if "override_reason" in str(exc) else "reviewer"
+            raise InputError(describe_validation_error(exc)[0], location=field) from None
+        web.workflow.assign(web.actor, case_id, request)
 
     web, form = await posted(request)
     return await _case_action(web, form, case_id, act, "assigned", anchor="#assignment")
