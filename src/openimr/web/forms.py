@@ -39,6 +39,11 @@ def text_field(form: Any, name: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def is_number(raw: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also passes "²", which ``int`` refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _opt(value: str) -> str | None:
     value = value.strip()
     return value or None
@@ -125,7 +130,7 @@ class DraftValues:
     @classmethod
     def from_form(cls, form: Any, count: int) -> DraftValues:
         raw = text_field(form, "version").strip()
-        if not raw.isdigit():
+        if not is_number(raw):
             raise InputError(
                 "the form lost its version number; reload the page", location="version"
             )

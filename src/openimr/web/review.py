@@ -297,7 +297,7 @@ def _sign(web: Web, case_id: str, form: FormData) -> Response:
         web.workflow.sign(
             web.actor,
             case_id,
-            version=int(raw) if raw.isdigit() else None,
+            version=int(raw) if forms.is_number(raw) else None,
             acknowledged_flags=sent.acknowledged,
             reason=sent.reason,
         )
