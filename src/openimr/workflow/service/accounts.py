@@ -40,6 +40,9 @@ _TOUCH_EVERY = timedelta(minutes=1)
 #: Failures older than this no longer count; no lockout lasts longer than a day.
 _FORGET_AFTER = timedelta(days=1)
 _MAX_LOCKOUT = timedelta(days=1)
+#: An ended session's row is kept this long after it ended (``users list``, inquiries), then
+#: deleted: without it sign-ins and failures would pile rows up for ever.
+_KEEP_ENDED = timedelta(days=1)
 
 
 def _actor(user: User) -> Actor:
@@ -102,6 +105,33 @@ def _check_throttle(core: Core, session: Session, keys: list[str]) -> None:
         )
 
 
+def purge_ended(core: Core, session: Session) -> None:
+    """Delete sessions that ended (signed out, revoked, idle or past their limit) more than
+    :data:`_KEEP_ENDED` ago, and throttle rows whose failures are forgotten and that lock
+    nothing out. Run with every sign-in, successful or not, so the tables stay the size of
+    the sessions and lockouts that matter."""
+    now = core.now()
+    idle = timedelta(minutes=core.settings.session_idle_minutes)
+    before = now - _KEEP_ENDED
+    session.execute(
+        delete(WebSession)
+        .where(
+            (WebSession.ended_at < before)
+            | (WebSession.expires_at < before)
+            | (WebSession.last_seen_at < before - idle)
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(SigninThrottle)
+        .where(
+            SigninThrottle.last_failure_at < now - _FORGET_AFTER,
+            SigninThrottle.locked_until.is_(None) | (SigninThrottle.locked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _record_failure(core: Core, keys: list[str], user_id: int | None) -> None:
     """Count a failure against each key, lock out past the allowance (doubling each time), and
     audit it: the account by id when the token named one, the address hashed, never the token."""
@@ -121,6 +151,7 @@ def _record_failure(core: Core, keys: list[str], user_id: int | None) -> None:
             over = row.failures - allowed
             if over >= 0:
                 row.locked_until = now + min(first * 2 ** min(over, 20), _MAX_LOCKOUT)
+        purge_ended(core, session)
         detail: dict[str, object] = {"address_sha256": keys[0]}
         if user_id is not None:
             detail["user_id"] = user_id
@@ -184,6 +215,7 @@ def _open_session(
                 SigninThrottle.key_sha256.in_(_throttle_keys(address, known))
             )
         )
+        purge_ended(core, session)
     session_id = secrets.token_urlsafe(32)
     now = core.now()
     settings = core.settings
