@@ -193,3 +193,51 @@ def test_too_many_items_and_long_names_are_refused() -> None:
     ).encode()
     with pytest.raises(CaseFileError, match=r"records\[0\]\.author"):
         parse_case_bytes(raw, source="case.json")
+
+
+@pytest.mark.parametrize(
+    "raw", ["[a]: 1\n", "{[1]: 2}\n", "? {a: 1}\n: 2\n", "records:\n  [x]: y\n"]
+)
+def test_a_yaml_key_that_is_a_list_or_a_mapping_is_refused(raw: str) -> None:
+    """Found by fuzzing: such a key is valid YAML but cannot be hashed (a TypeError, a 500)."""
+    with pytest.raises(CaseFileError, match="a key must be a name"):
+        parse_case_bytes(raw.encode(), source="case.yaml")
+
+
+YAML_PIECES = [
+    "records:",
+    "disputed_items:",
+    "- ",
+    "request: MRI",
+    "[a]: 1",
+    "{b: [1, {c: 2}]}",
+    "? ",
+    ": ",
+    "&x ",
+    "*x",
+    "!!python/object:os.system ",
+    "!!binary aGk=",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "\n",
+    "\n  ",
+    "\t",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "2016-01-04",
+    "9" * 30,
+    ".inf",
+    "~",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(YAML_PIECES), st.text(max_size=8)), max_size=30))
+def test_yaml_shaped_input_gives_a_case_or_a_case_file_error(pieces: list[str]) -> None:
+    with contextlib.suppress(CaseFileError):
+        parse_case_bytes("".join(pieces).encode("utf-8", "surrogatepass"), source="case.yaml")

@@ -27,11 +27,16 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 
 class _CaseYamlLoader(_YamlLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, refusing a key given twice in one mapping."""
+    """The safe loader, refusing a key given twice in one mapping, and a key that is not a
+    plain value (a list or a mapping as a key is valid YAML, but no field is named so)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = set()
         for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a name, not a list or a mapping", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in keys:
                 mark = key_node.start_mark
