@@ -111,12 +111,14 @@ def worker(target: str, runs: int, corpus: Path, log_file: Path) -> None:
 
     test = {"casefile": casefile, "letter": letter, "document": document}[target]
     options = [f"-runs={runs}", "-seed=1", "-max_len=4096", "-print_final_stats=1"]
+    options.append(f"-artifact_prefix={corpus.parent}/crash-")
     atheris.Setup([sys.argv[0], *options, str(corpus)], test)
     atheris.Fuzz()
 
 
 def run_target(target: str, runs: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{target}-") as tmp:
+        artifacts = Path(tmp) / "crash-"
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         _seeds(target, corpus)
@@ -138,7 +140,10 @@ def run_target(target: str, runs: int) -> dict[str, object]:
         seconds = time.perf_counter() - began
         output = done.stderr
         executed = [int(n) for n in re.findall(r"stat::number_of_executed_units: (\d+)", output)]
-        tracebacks = output.count("Traceback (most recent call last)")
+        # An uncaught exception stops the target (atheris prints it, libFuzzer saves the input).
+        tracebacks = max(
+            output.count("Uncaught Python exception"), 1 if "libFuzzer: " in output else 0
+        )
         logged = log_file.read_text(errors="replace") if log_file.exists() else ""
         return {
             "target": target,
@@ -149,6 +154,7 @@ def run_target(target: str, runs: int) -> dict[str, object]:
             "planted_in_log": PLANTED in logged or PLANTED_DOB in logged,
             "log_lines": len(logged.splitlines()),
             "tail": output[-3000:] if done.returncode else "",
+            "crash": [p.read_bytes()[:2000] for p in Path(tmp).glob(artifacts.name + "*")],
         }
 
 
@@ -179,6 +185,7 @@ def main() -> int:
         if result["exit"] or result["planted_in_log"]:
             failed = True
             print(result["tail"])
+            print("input that failed:", result["crash"])
     return 1 if failed else 0
 
 
