@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from openimr.errors import InputError, OpenIMRError, http_status
 from openimr.web.pages import PREFIX, render
@@ -119,6 +120,10 @@ class WorkbenchRoute(APIRoute):
                     f"A field is missing or invalid: {where}",
                     await quiet(request),
                 )
+            except HTTPException as exc:
+                # Starlette's own refusals while reading the request: a form field past its
+                # size or count, a body past the server's limit (413) as it streams in.
+                return error_page(request, exc.status_code, str(exc.detail), await quiet(request))
             except Exception as exc:
                 # As the server logs a failure: the kind, the route as written and the
                 # request's id; a message or the path's values may hold health information.
