@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from openimr.casefile.load import describe_validation_error
 from openimr.errors import InputError
-from openimr.web import views
+from openimr.web import forms, views
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX, render
 from openimr.web.session import Web, signed_in
@@ -88,7 +88,7 @@ def _params(request: Request) -> QueueParams:
     if unknown:
         raise InputError(f"{unknown[0]}: the queue takes no such parameter", location=unknown[0])
     page_text = raw.get("page", "1").strip() or "1"
-    if not page_text.isdigit() or not 1 <= int(page_text) <= MAX_COUNT // PAGE_SIZE:
+    if not forms.is_number(page_text) or not 1 <= int(page_text) <= MAX_COUNT // PAGE_SIZE:
         raise InputError("page: a page number is a whole number from 1", location="page")
     show = raw.get("show", "todo") or "todo"
     if show not in SHOWS:

@@ -164,7 +164,7 @@ class SignValues:
     @classmethod
     def from_form(cls, form: FormData) -> SignValues:
         acknowledged = sorted(
-            {int(v) for v in form.getlist("ack") if isinstance(v, str) and v.isdigit()}
+            {int(v) for v in form.getlist("ack") if isinstance(v, str) and forms.is_number(v)}
         )
         return cls(acknowledged=acknowledged, reason=forms.text_field(form, "reason"))
 
