@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openimr.domain import GuidelineCitation
+
 DecisionValue = Literal["upheld", "overturned"]
 #: What ``stats`` counts by: an item facet.
 StatsKey = Literal[
@@ -53,6 +55,8 @@ class CorpusQuery(Facets):
 class DecisionHit(BaseModel):
     """One item decided in a published letter."""
 
+    #: The letter's key (its case number, or ``sha256:...`` for a letter printing none).
+    key: str
     case_number: str | None
     decision_date: date | None
     year: int | None
@@ -82,6 +86,43 @@ class DecisionPage(BaseModel):
     limit: int
     offset: int
     hits: list[DecisionHit]
+
+
+class LetterItem(BaseModel):
+    """One disputed item of a published letter, as the letter decided it."""
+
+    position: int
+    request: str
+    reviewed_text: str
+    topic: str
+    region: str | None
+    decision: DecisionValue
+    family: str
+    section: str | None
+    citations: list[GuidelineCitation]
+    ur_guideline: str | None
+    ur_family: str | None
+    ur_audit: list[str]
+    rationale: str
+
+
+class DecisionLetter(BaseModel):
+    """A published letter in full: who decided, when, the case summary and every item."""
+
+    key: str
+    case_number: str | None
+    layout: str
+    priority: str
+    ur_decision_date: date | None
+    application_received: date | None
+    date_assigned: date | None
+    decision_date: date | None
+    turnaround_days: int | None
+    specialty: str | None
+    certifications: list[str]
+    licensure: list[str]
+    summary: str
+    items: list[LetterItem]
 
 
 class StatsRow(BaseModel):

@@ -129,6 +129,7 @@ def matching(
 def _columns() -> list[Any]:
     i, letter = _ITEMS.c, _LETTERS.c
     return [
+        letter.key,
         letter.case_number,
         i.decision_date,
         i.year,
