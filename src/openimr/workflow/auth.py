@@ -101,4 +101,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reviewer.manage": frozenset({Role.ADMIN}),
     "reviewer.list": frozenset({Role.INTAKE, Role.ADMIN}),
     "user.manage": frozenset({Role.ADMIN}),
+    # Published decisions are de-identified public data: every role may read them.
+    "corpus.read": frozenset({Role.INTAKE, Role.ADMIN, Role.REVIEWER}),
 }

@@ -3,8 +3,9 @@
 A thin facade: each method is one unit of work carried out by the module of its concern
 (:mod:`.accounts`, :mod:`.reviewers`, :mod:`.intake`, :mod:`.cases`, :mod:`.documents`,
 :mod:`.assignment`, :mod:`.proposals`, :mod:`.determinations`, :mod:`.quality`,
-:mod:`.letters`, :mod:`.audit_log`), over the shared :class:`~.unit.Core`. The API, the
-command line and the reviewer workbench all call these methods; nothing here knows about HTTP.
+:mod:`.letters`, :mod:`.audit_log`, :mod:`.corpus`), over the shared :class:`~.unit.Core`. The
+API, the command line and the reviewer workbench all call these methods; nothing here knows
+about HTTP.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from typing import Any
 from sqlalchemy import text
 
 from openimr.casefile import CaseFile
+from openimr.corpus.schemas import (
+    CorpusQuery,
+    DecisionHit,
+    DecisionLetter,
+    DecisionPage,
+    StatsRow,
+    TurnaroundRow,
+)
 from openimr.settings import Settings
 from openimr.store import audit_log as audit_store
 from openimr.store.db import Database
@@ -49,6 +58,7 @@ from openimr.workflow.service import (
     assignment,
     audit_log,
     cases,
+    corpus,
     determinations,
     documents,
     intake,
@@ -388,3 +398,36 @@ class Workflow:
 
     def verify_audit_against(self, checkpoint: dict[str, Any]) -> audit_store.VerifyReport:
         return audit_log.verify_audit_against(self.core, checkpoint)
+
+    # -- the precedent corpus (published decisions; any role may read them) ----------------
+
+    def corpus_query(self, **values: Any) -> CorpusQuery:
+        """A corpus search from typed values (``q`` the words); a bad one names its field."""
+        return corpus.corpus_query(**values)
+
+    def search_decisions(self, actor: Actor, query: CorpusQuery) -> DecisionPage:
+        return corpus.search(self.core, actor, query)
+
+    def decision_letter(self, actor: Actor, key: str) -> DecisionLetter:
+        return corpus.letter(self.core, actor, key)
+
+    def decision_rates(self, actor: Actor, by: str, query: CorpusQuery) -> list[StatsRow]:
+        return corpus.rates(self.core, actor, by, query)
+
+    def decision_turnaround(self, actor: Actor, by: str, query: CorpusQuery) -> list[TurnaroundRow]:
+        return corpus.turnaround_rows(self.core, actor, by, query)
+
+    def decision_chart(
+        self,
+        actor: Actor,
+        kind: corpus.ChartKind,
+        by: str,
+        query: CorpusQuery,
+        fmt: corpus.ChartFormat = "svg",
+    ) -> bytes:
+        return corpus.chart(self.core, actor, kind, by, query, fmt)
+
+    def similar_decisions(
+        self, actor: Actor, topic: str, region: str | None, facts: str, limit: int = 5
+    ) -> list[DecisionHit]:
+        return corpus.similar(self.core, actor, topic, region, facts, limit)
