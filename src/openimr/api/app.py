@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from openimr.api import errors
-from openimr.api.routes import admin, cases
+from openimr.api.routes import admin, cases, decisions
 from openimr.domain import Determination
 
 API_PREFIX = "/api/v1"
@@ -20,6 +20,7 @@ def mount_api(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(cases.router, prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(decisions.router, prefix=API_PREFIX)
     _add_determination_schema(app)
 
 
