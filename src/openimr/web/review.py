@@ -27,7 +27,7 @@ from openimr.errors import (
     OpenIMRError,
     http_status,
 )
-from openimr.web import forms, views
+from openimr.web import corpus, forms, views
 from openimr.web.failures import workbench_router
 from openimr.web.pages import PREFIX, render
 from openimr.web.session import Web, posted, signed_in
@@ -123,6 +123,7 @@ def case_page_response(
                 )
             ),
             read_first=views.read_first(items),
+            similar=corpus.similar_panels(web, items, summary_saved),
             summary_value=submitted.summary if submitted is not None else summary_saved,
             summary_unsaved=submitted is not None and submitted.summary != summary_saved,
             summary_saved=summary_saved,

@@ -2,16 +2,16 @@
 
 One module per part: :mod:`.signin`, :mod:`.queue` (the queue, next case), :mod:`.review`
 (case, draft, sign-off), :mod:`.files` (letters, documents), :mod:`.intake`, :mod:`.registry`
-(reviewers) and :mod:`.accounts` (users); :mod:`.session` and :mod:`.failures` hold what they
-share.
+(reviewers), :mod:`.accounts` (users) and :mod:`.corpus` (published decisions); :mod:`.session`
+and :mod:`.failures` hold what they share.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from openimr.web import accounts, files, intake, queue, registry, review, signin
+from openimr.web import accounts, corpus, files, intake, queue, registry, review, signin
 
 router = APIRouter()
-for part in (signin, queue, review, files, intake, registry, accounts):
+for part in (signin, queue, review, files, intake, registry, accounts, corpus):
     router.include_router(part.router)
