@@ -158,11 +158,13 @@ def _hit(row: Any, score: float | None) -> DecisionHit:
     return DecisionHit(**data, score=None if score is None else round(float(score), 6))
 
 
-def search(database: Database, query: CorpusQuery) -> DecisionPage:
+def search(database: Database, query: CorpusQuery, *, count: bool = True) -> DecisionPage:
     """One page of the decisions matching ``query``, best first (newest first without words).
 
     The page's item ids are chosen first, reading only the items table (and the index); the
-    letters' columns are then read for those ids alone.
+    letters' columns are then read for those ids alone. ``count=False`` leaves out counting
+    every match (``total`` is then the page's length): with many OR'ed words and a facet the
+    count costs many times the page.
     """
     conditions = facet_conditions(query)
     i = _ITEMS.c
@@ -194,8 +196,8 @@ def search(database: Database, query: CorpusQuery) -> DecisionPage:
         )
         counted = select(func.count()).select_from(_ITEMS).where(and_(True, *conditions))
     with reading(database) as connection:
-        total = connection.execute(counted).scalar_one()
         page = connection.execute(chosen.limit(query.limit).offset(query.offset)).all()
+        total = connection.execute(counted).scalar_one() if count else len(page)
         scores = {row[0]: row[1] for row in page}
         details = {
             row.id: row
@@ -246,7 +248,7 @@ def similar(
         query = CorpusQuery(
             text=" OR ".join(words) if words else None, topic=topic, region=each, limit=limit
         )
-        for hit in search(database, query).hits:
+        for hit in search(database, query, count=False).hits:
             marker = (hit.case_number, hit.position)
             if marker not in seen and len(hits) < limit:
                 seen.add(marker)
