@@ -102,5 +102,5 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reviewer.list": frozenset({Role.INTAKE, Role.ADMIN}),
     "user.manage": frozenset({Role.ADMIN}),
     # Published decisions are de-identified public data: every role may read them.
-    "corpus.read": frozenset({Role.INTAKE, Role.ADMIN, Role.REVIEWER}),
+    "corpus.read": frozenset(Role),
 }
