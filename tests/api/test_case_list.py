@@ -79,7 +79,11 @@ def test_filters_sort_and_pages_with_the_total(client, users, three):
 
 
 def test_reviewer_and_topic_filters(client, users, workflow, three):
-    workflow.assign(ADMIN, three["CM26-0102"], AssignmentRequest(reviewer="R-B"))
+    workflow.assign(
+        ADMIN,
+        three["CM26-0102"],
+        AssignmentRequest(reviewer="R-B", override_reason="a second case for the other reviewer"),
+    )
     assert _ids(client, users.admin, reviewer="R-B") == ["CM26-0102"]
     assert _ids(client, users.reviewer_b) == ["CM26-0102"]
     assert _ids(client, users.reviewer_a) == []

@@ -123,8 +123,10 @@ def test_dates_are_california_dates_after_five_in_the_afternoon(client, seeded, 
         f"{url}/determination", data=_form_fields(client.get(url).text, "determination-form")
     )
     assert saved.status_code == 303, saved.text
-    sign = _form_fields(client.get(url).text, "sign-form")
-    signed = client.post(f"{url}/sign", data=dict(sign, confirm="on"))
+    before = client.get(url).text
+    sign = _form_fields(before, "sign-form")
+    flagged = re.findall(r'name="ack" value="(\d+)" form="sign-form"', before)
+    signed = client.post(f"{url}/sign", data={**sign, "confirm": "on", "ack": flagged})
     assert signed.status_code == 303, signed.text
     page = client.get(url).text
     assert re.search(r"Signed on <time[^>]*>Feb 20, 2014</time>", page)
