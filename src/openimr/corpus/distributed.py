@@ -39,7 +39,7 @@ from openimr.corpus.ingest import (
     discover,
 )
 from openimr.corpus.read import LetterRecord
-from openimr.corpus.schemas import IngestFailure, IngestOutcome, IngestSummary
+from openimr.corpus.schemas import IngestOutcome, IngestSummary
 from openimr.errors import ComponentUnavailable, InputError, LetterError
 from openimr.letters.extract import MAX_LETTER_BYTES
 
@@ -340,15 +340,7 @@ class _Reporter:
                 self.report(outcome)
 
     def report(self, outcome: IngestOutcome) -> None:
-        if outcome.status == "stored":
-            self.summary.stored += 1
-        elif outcome.status == "unchanged":
-            self.summary.unchanged += 1
-        else:
-            self.summary.failed += 1
-            self.summary.failures.append(
-                IngestFailure(source=outcome.source, reason=outcome.reason or "failed")
-            )
+        self.summary.count(outcome)
         self.on_outcome(outcome)
 
 

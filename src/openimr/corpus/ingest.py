@@ -28,7 +28,7 @@ from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
-from openimr.corpus.schemas import IngestFailure, IngestOutcome, IngestSummary
+from openimr.corpus.schemas import IngestOutcome, IngestSummary
 from openimr.corpus.search import reading
 from openimr.errors import InputError, LetterError, StoreError
 from openimr.store.corpus_models import CorpusItem, CorpusLetter, CorpusSource
@@ -162,15 +162,7 @@ class _Writer:
             )
 
     def report(self, outcome: IngestOutcome) -> None:
-        if outcome.status == "stored":
-            self.summary.stored += 1
-        elif outcome.status == "unchanged":
-            self.summary.unchanged += 1
-        else:
-            self.summary.failed += 1
-            self.summary.failures.append(
-                IngestFailure(source=outcome.source, reason=outcome.reason or "failed")
-            )
+        self.summary.count(outcome)
         self.on_outcome(outcome)
 
     def _write(

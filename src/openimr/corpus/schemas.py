@@ -171,6 +171,18 @@ class IngestSummary(BaseModel):
     failures: list[IngestFailure] = Field(default_factory=list)
     interrupted: bool = False
 
+    def count(self, outcome: IngestOutcome) -> None:
+        """Add one file's outcome (a failure with its reason)."""
+        if outcome.status == "stored":
+            self.stored += 1
+        elif outcome.status == "unchanged":
+            self.unchanged += 1
+        else:
+            self.failed += 1
+            self.failures.append(
+                IngestFailure(source=outcome.source, reason=outcome.reason or "failed")
+            )
+
     def line(self) -> str:
         """The one summary line scripts read."""
         return f"{self.stored} stored, {self.unchanged} unchanged, {self.failed} failed"
