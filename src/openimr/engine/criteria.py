@@ -340,6 +340,25 @@ def _region_in(check: Check, s: Situation) -> Outcome:
     return Outcome(bool(inside), (), f"request for {names}")
 
 
+@evaluator("finding_at")
+def _finding_at(check: Check, s: Situation) -> Outcome:
+    """Where the request names no body part (a drug, a cream), the part the records place the
+    condition in is the one treated; a request that names its part is judged by that part."""
+    if s.request.body_regions:
+        return Outcome(None, (), None)
+    concept, regions = check.args["concept"], set(check.args["regions"])
+    label = s.facts.vocabulary.concepts[concept].label
+    located = [(region, m) for region, m in s.facts.located(concept) if region is not None]
+    inside = [m for region, m in located if region in regions]
+    if inside:
+        places = ", ".join(sorted({r for r, _m in located if r in regions}))
+        return Outcome(True, s.facts.clauses(inside), f"{label} of the {places}")
+    if located:
+        places = ", ".join(sorted({r for r, _m in located}))
+        return Outcome(False, s.facts.clauses([m for _r, m in located]), f"{label} of the {places}")
+    return Outcome(None, (), None)
+
+
 @evaluator("request_matches")
 def _request_matches(check: Check, s: Situation) -> Outcome:
     text = s.request.reviewed_text

@@ -126,18 +126,18 @@ class ClinicalFacts:
             if any(self._replaces(m, p) for m in later for p in present):
                 return Finding(
                     False,
-                    self._clauses(absent),
+                    self.clauses(absent),
                     note=f"{spec.label}: earlier mentions, then documented absent",
                 )
             return Finding(
                 True,
-                self._clauses(present),
+                self.clauses(present),
                 note=f"{spec.label}: documented (with contrary statements elsewhere)",
             )
         if present:
-            return Finding(True, self._clauses(present))
+            return Finding(True, self.clauses(present))
         if absent:
-            return Finding(False, self._clauses(absent))
+            return Finding(False, self.clauses(absent))
         return Finding(None)
 
     def _replaces(self, absent: Mention, present: Mention) -> bool:
@@ -192,7 +192,7 @@ class ClinicalFacts:
             self.sentence_breaks[key] = found
         return found
 
-    def _clauses(self, mentions: list[Mention]) -> tuple[Evidence, ...]:
+    def clauses(self, mentions: list[Mention]) -> tuple[Evidence, ...]:
         """The first :data:`EVIDENCE_PER_FINDING` distinct clauses of the mentions, in order
         (a proposal quotes a few; quoting every mention of a common finding costs time)."""
         out: list[Evidence] = []
@@ -228,6 +228,19 @@ class ClinicalFacts:
             (vocab.diminishing_before and vocab.diminishing_before.search(before))
             or (vocab.diminishing_after and vocab.diminishing_after.search(after))
         )
+
+    def located(self, concept: str) -> list[tuple[str | None, Mention]]:
+        """The present mentions of a concept, each with the body region named nearest it in
+        its clause (None where the clause names none)."""
+        if concept not in self.concepts_read and self.reader is not None:
+            self.reader(concept)
+        out = []
+        for mention in self.of("concept", concept):
+            mods = mention.modifiers
+            if mention.absent or mods.family or mods.negated or mods.hypothetical:
+                continue
+            out.append((self._nearest_region(mention), mention))
+        return out
 
     def _bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
         """The nearest region named in the mention's clause is allowed, or none is named."""

@@ -34,6 +34,7 @@ def read_medications(facts: ClinicalFacts) -> None:
     for generic, mentions in sorted(by_generic.items()):
         entry = vocab.drugs[generic]
         prior = new = requested = stopped = False
+        past_seen = present_seen = False
         evidence: list[Evidence] = []
         for mention in mentions:
             mods = mention.modifiers
@@ -56,6 +57,13 @@ def read_medications(facts: ClinicalFacts) -> None:
                 new = True
                 continue
             prior = True
+            if vocab.says("medication_past", sentence) and not current:
+                past_seen = True
+            else:
+                present_seen = True
+        # a drug the records place only in the past ("had an ulcer on ibuprofen in 2014",
+        # "previously tried naproxen") is no longer taken
+        stopped = stopped or (past_seen and not present_seen)
         facts.medications[generic] = MedicationUse(
             generic=generic,
             drug_class=entry.drug_class,

@@ -61,6 +61,13 @@ PREDICATES: dict[str, _Spec] = {
     "refills": _Spec("bounds", doc="refills requested"),
     "phase": _Spec("strings", doc="acute, subacute or chronic, by weeks since injury"),
     "region_in": _Spec("strings", doc="the request names one of these body regions"),
+    "finding_at": _Spec(
+        "mapping",
+        keys=frozenset({"concept", "regions"}),
+        required=frozenset({"concept", "regions"}),
+        doc="for a request that names no body region: the records place a concept in one of "
+        "these regions (the region named nearest it in its clause)",
+    ),
     "request_matches": _Spec("string", doc="the request text matches a regular expression"),
     "retrospective": _Spec("flag", doc="the request is retrospective"),
     "first_use": _Spec("flag", doc="the requested drug was not in use before"),

@@ -70,6 +70,14 @@ def _check_names(check: Check, known: dict[str, set[str]]) -> list[str]:
             and node.args not in known["classes"]
         ):
             problems.append(f"unknown drug class {node.args!r}")
+        if node.name == "finding_at":
+            if node.args["concept"] not in known["concepts"]:
+                problems.append(f"unknown concept {node.args['concept']!r} in finding_at")
+            problems += [
+                f"unknown body region {r!r}"
+                for r in node.args["regions"]
+                if r not in known["regions"]
+            ]
         if node.name == "region_in":
             problems += [
                 f"unknown body region {r!r}" for r in node.args if r not in known["regions"]
