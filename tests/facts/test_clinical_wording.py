@@ -235,3 +235,40 @@ def test_clinical_wording(
         "records": [{"kind": "progress_report", "text": "Seen today. " + sentence}],
     }
     assert extractor.extract(parse_case_data(data)).finding(concept).value is expected
+
+
+def _facts(extractor: FactExtractor, text: str, request: str):
+    data = {
+        "claimant": {"date_of_injury": "2016-01-04"},
+        "ur_decision_date": "2016-11-15",
+        "disputed_items": [{"request": request}],
+        "records": [{"kind": "progress_report", "text": text}],
+    }
+    return extractor.extract(parse_case_data(data))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "side", "expected"),
+    [
+        ("An MRI of the right knee on 10-10-16 revealed a medial meniscus tear.", "right", True),
+        ("MRI of the left knee showed a tear.", "right", None),
+        ("MRI of both knees showed degenerative change.", "right", True),
+        ("An MRI of the knee has not been performed.", None, None),
+        ("The physician recommended an MRI of the knee.", None, None),
+    ],
+)
+def test_an_earlier_study_of_the_same_knee_and_side(
+    extractor: FactExtractor, sentence: str, side: str | None, expected: bool | None
+) -> None:
+    facts = _facts(extractor, sentence, "MRI of the right knee")
+    assert facts.prior_imaging(("mri",), ("knee",), side).value is expected
+
+
+def test_a_drug_taken_only_in_an_earlier_year_is_stopped(extractor: FactExtractor) -> None:
+    facts = _facts(
+        extractor,
+        "She had a bleeding ulcer on ibuprofen in 2014. She takes naproxen daily.",
+        "Celebrex 200mg #30",
+    )
+    assert facts.medication("ibuprofen").stopped
+    assert not facts.medication("naproxen").stopped

@@ -458,7 +458,8 @@ def _ingredients_allowed(check: Check, s: Situation) -> Outcome:
 def _prior_imaging(check: Check, s: Situation) -> Outcome:
     modalities = tuple(check.args["modalities"])
     regions = tuple(s.request.body_regions) if check.args.get("same_region") else ()
-    found = s.facts.prior_imaging(modalities, regions)
+    side = s.request.laterality if s.request.laterality in {"left", "right"} else None
+    found = s.facts.prior_imaging(modalities, regions, side)
     where = f" of the {', '.join(regions)}" if regions else ""
     if found.value:
         return Outcome(True, found.evidence, f"earlier imaging{where} documented")

@@ -313,9 +313,14 @@ class ClinicalFacts:
         return self.session_counts[kind]
 
     # -- imaging ------------------------------------------------------------------------
-    def prior_imaging(self, modalities: tuple[str, ...], regions: tuple[str, ...]) -> Finding:
-        """An earlier study of one of these modalities of one of these regions."""
+    def prior_imaging(
+        self, modalities: tuple[str, ...], regions: tuple[str, ...], side: str | None = None
+    ) -> Finding:
+        """An earlier study of one of these modalities of one of these regions; with a
+        ``side`` ("left" or "right"), a study the records place only on the other side is
+        not the same region's."""
         found: list[Mention] = []
+        other = {"left": "right", "right": "left"}.get(side or "")
         for modality in modalities:
             for mention in self.of("modality", modality):
                 mods = mention.modifiers
@@ -326,10 +331,17 @@ class ClinicalFacts:
                 sentence_regions = self.regions_in(mention.sentence)
                 if regions and not (sentence_regions & set(regions)):
                     continue
+                if other and regions and self._other_side_only(mention.sentence.text, other):
+                    continue
                 found.append(mention)
         if found:
             return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in found)))
         return Finding(None)
+
+    def _other_side_only(self, text: str, other: str) -> bool:
+        laterality = self.vocabulary.laterality
+        named = {name for name, pattern in laterality.items() if pattern.search(text)}
+        return named == {other}
 
     def regions_in(self, sentence: Sentence) -> set[str]:
         regions = set()
