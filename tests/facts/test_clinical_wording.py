@@ -272,3 +272,19 @@ def test_a_drug_taken_only_in_an_earlier_year_is_stopped(extractor: FactExtracto
     )
     assert facts.medication("ibuprofen").stopped
     assert not facts.medication("naproxen").stopped
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Left knee: positive McMurray and locking. Right knee: mild tenderness.", None),
+        ("Right knee: positive McMurray and locking.", True),
+        ("Positive McMurray and locking of the knee.", True),
+        ("Shoulder: clicking and locking with overhead reach.", None),
+    ],
+)
+def test_a_finding_belongs_to_the_part_and_side_its_heading_names(
+    extractor: FactExtractor, text: str, expected: bool | None
+) -> None:
+    facts = _facts(extractor, text, "MRI of the right knee")
+    assert facts.finding("internal_derangement_signs", ("knee",), "right").value is expected

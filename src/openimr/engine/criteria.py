@@ -118,10 +118,16 @@ def _join(outcomes: list[Outcome]) -> str | None:
 
 
 # -- findings ---------------------------------------------------------------------------------
+def _side(s: Situation) -> str | None:
+    """The request's side, when it names one side only."""
+    side = s.request.laterality
+    return side if side in {"left", "right"} else None
+
+
 @evaluator("finding")
 def _finding(check: Check, s: Situation) -> Outcome:
     label = s.facts.vocabulary.concepts[check.args].label
-    found = s.facts.finding(check.args, tuple(s.request.body_regions))
+    found = s.facts.finding(check.args, tuple(s.request.body_regions), _side(s))
     if found.value is True:
         return Outcome(True, found.evidence, f"{label} documented")
     if found.value is False:
@@ -132,7 +138,7 @@ def _finding(check: Check, s: Situation) -> Outcome:
 @evaluator("absent")
 def _absent(check: Check, s: Situation) -> Outcome:
     label = s.facts.vocabulary.concepts[check.args].label
-    found = s.facts.finding(check.args, tuple(s.request.body_regions))
+    found = s.facts.finding(check.args, tuple(s.request.body_regions), _side(s))
     if found.value is True:
         return Outcome(False, found.evidence, f"{label} documented")
     return Outcome(True, found.evidence, f"no {label} documented")
@@ -458,8 +464,7 @@ def _ingredients_allowed(check: Check, s: Situation) -> Outcome:
 def _prior_imaging(check: Check, s: Situation) -> Outcome:
     modalities = tuple(check.args["modalities"])
     regions = tuple(s.request.body_regions) if check.args.get("same_region") else ()
-    side = s.request.laterality if s.request.laterality in {"left", "right"} else None
-    found = s.facts.prior_imaging(modalities, regions, side)
+    found = s.facts.prior_imaging(modalities, regions, _side(s))
     where = f" of the {', '.join(regions)}" if regions else ""
     if found.value:
         return Outcome(True, found.evidence, f"earlier imaging{where} documented")

@@ -90,22 +90,27 @@ class ClinicalFacts:
     def _order(self, mention: Mention) -> tuple[int, int]:
         return (self.record_order.index(mention.record_index), mention.start)
 
-    def finding(self, concept: str, regions: tuple[str, ...] = ()) -> Finding:
+    def finding(
+        self, concept: str, regions: tuple[str, ...] = (), side: str | None = None
+    ) -> Finding:
         """Is the concept documented present (True), documented absent (False), or silent?
 
         ``regions`` (the request's body regions) scope a regional concept: a mention whose
-        clause is about another body part does not count. Evidence is the clause that states
-        the finding.
+        clause is about another body part, or only about the other ``side`` ("left" or
+        "right") of it, does not count. Evidence is the clause that states the finding.
         """
         spec = self.vocabulary.concepts[concept]
         if concept not in self.concepts_read and self.reader is not None:
             self.reader(concept)
         allowed = self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
+        other = {"left": "right", "right": "left"}.get(side or "")
         present: list[Mention] = []
         absent: list[Mention] = []
         for mention in self.of("concept", concept):
             mods = mention.modifiers
             if allowed is not None and not self._bears_on(mention, allowed):
+                continue
+            if allowed is not None and other and self._clause_other_side(mention, other):
                 continue
             if mention.absent:
                 absent.append(mention)
@@ -268,8 +273,29 @@ class ClinicalFacts:
             if nearest is None or (distance, region) < nearest:
                 nearest = (distance, region)
         found = nearest[1] if nearest else None
+        if found is None:
+            heading = self._heading_span(mention)
+            if heading is not None:
+                named = [r for a, b, r in spans if heading[0] <= a and b <= heading[1]]
+                found = named[-1] if named else None
         self.nearest_regions[key] = found
         return found
+
+    def _heading_span(self, mention: Mention) -> tuple[int, int] | None:
+        """A short heading that ends in a colon just before the mention's clause ("Left
+        knee: positive McMurray"), as a span of the record text; it names what the clause
+        is about."""
+        start, _end = self.clause_span(mention)
+        sentence = mention.sentence
+        before = sentence.text[: start - sentence.start].rstrip()
+        if not before.endswith(":"):
+            return None
+        head = before[:-1]
+        cut = max(head.rfind(";"), head.rfind(":"), head.rfind("."))
+        head_start = cut + 1
+        if len(head[head_start:].split()) > 4:
+            return None
+        return sentence.start + head_start, sentence.start + len(head)
 
     def _region_spans(self, record_index: int) -> list[tuple[int, int, str]]:
         """Every region mention of a record as (start, end, region), in text order."""
@@ -338,10 +364,20 @@ class ClinicalFacts:
             return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in found)))
         return Finding(None)
 
+    def _clause_other_side(self, mention: Mention, other: str) -> bool:
+        start, end = self.clause_span(mention)
+        offset = mention.sentence.start
+        clause = mention.sentence.text[start - offset : end - offset]
+        heading = self._heading_span(mention)
+        if heading is not None and not self._sides_named(clause):
+            clause = mention.sentence.text[heading[0] - offset : heading[1] - offset]
+        return self._other_side_only(clause, other)
+
+    def _sides_named(self, text: str) -> set[str]:
+        return {n for n, pattern in self.vocabulary.laterality.items() if pattern.search(text)}
+
     def _other_side_only(self, text: str, other: str) -> bool:
-        laterality = self.vocabulary.laterality
-        named = {name for name, pattern in laterality.items() if pattern.search(text)}
-        return named == {other}
+        return self._sides_named(text) == {other}
 
     def regions_in(self, sentence: Sentence) -> set[str]:
         regions = set()
