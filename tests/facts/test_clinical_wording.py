@@ -9,6 +9,22 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    (
+        "He has had unsuccessful return-to-work attempts and conflicting medical reports.",
+        "return_to_work_obstacles",
+        True,
+    ),
+    ("The goal is to return to work; she reports numbness in the foot.", "neuro_symptoms", True),
+    (
+        "He wants to return to full duty but has persistent pain despite therapy.",
+        "failed_conservative_care",
+        True,
+    ),
+    (
+        "The first injection let her cut her Norco from four to two tablets a day.",
+        "functional_improvement",
+        True,
+    ),
     ("Left knee: positive McMurray test medially.", "internal_derangement_signs", True),
     ("The knee locks and catches when she pivots.", "internal_derangement_signs", True),
     ("He reports episodes of the knee giving out on stairs.", "internal_derangement_signs", True),
