@@ -9,6 +9,7 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("He was referred to a spine surgeon to evaluate for surgery.", "surgery_considered", True),
     (
         "He has had unsuccessful return-to-work attempts and conflicting medical reports.",
         "return_to_work_obstacles",
@@ -304,3 +305,11 @@ def test_a_finding_belongs_to_the_part_and_side_its_heading_names(
 ) -> None:
     facts = _facts(extractor, text, "MRI of the right knee")
     assert facts.finding("internal_derangement_signs", ("knee",), "right").value is expected
+
+
+def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
+    facts = _facts(
+        extractor, "She takes tramadol as needed and naproxen twice daily.", "Celebrex 200mg #30"
+    )
+    assert facts.medication("tramadol").prior_use
+    assert facts.medication("naproxen").prior_use

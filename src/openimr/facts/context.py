@@ -19,13 +19,23 @@ from typing import Any
 from openimr.facts.text import Sentence
 
 
-def _extra_rules() -> tuple[tuple[str, str, str], ...]:
-    """The project's ConText rules (``facts/data/context_rules.yaml``)."""
+def _rules_data() -> dict[str, Any]:
     import yaml
 
     path = Path(__file__).parent / "data" / "context_rules.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _extra_rules() -> tuple[tuple[str, str, str], ...]:
+    """The project's ConText rules (``facts/data/context_rules.yaml``)."""
+    data = _rules_data()
     return tuple((r["literal"], r["category"], r["direction"]) for r in data["rules"])
+
+
+def _dropped_defaults() -> frozenset[str]:
+    """Default ConText phrases that mean something else in these records."""
+    return frozenset(p.lower() for p in _rules_data().get("dropped_defaults", ()))
 
 
 #: Sentences per ConText document (bounds the modifier-by-target comparisons).
@@ -121,8 +131,14 @@ class ContextAnnotator:
             rules=None,
         )
         defaults = ConText(spacy.blank("en")).rules
+        dropped = _dropped_defaults()
         self._context.add(
-            [expanded for rule in defaults for expanded in _as_phrases(rule, ConTextRule)]
+            [
+                expanded
+                for rule in defaults
+                for expanded in _as_phrases(rule, ConTextRule)
+                if expanded.literal.lower() not in dropped
+            ]
         )
         self._context.add(
             [
