@@ -9,6 +9,119 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    (
+        "The injured worker reported that the medications decrease her pain from 8/10 to 5/10.",
+        "pain_relief",
+        True,
+    ),
+    ("Pain was rated 7/10 without medications and 3/10 with medications.", "pain_relief", True),
+    (
+        "Current pain was 4/10, average pain 6/10, worst pain 9/10, "
+        "pain with medications 3/10 and without 8/10.",
+        "pain_relief",
+        True,
+    ),
+    ("She reported 50 percent relief with Norco.", "pain_relief", True),
+    ("Medications were noted to be effective.", "pain_relief", True),
+    ("The pain is controlled with her current medications.", "pain_relief", True),
+    ("The pain was unchanged with medications.", "pain_relief", False),
+    ("She reported no relief from the medications.", "pain_relief", False),
+    (
+        "The medications allow her to perform activities of daily "
+        "living, including cooking and cleaning.",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "With medications she is able to walk for 30 minutes and sit for an hour.",
+        "functional_improvement",
+        True,
+    ),
+    ("She has been able to decrease her Norco use.", "functional_improvement", True),
+    (
+        "There has been improvement in her ability to perform household chores.",
+        "functional_improvement",
+        True,
+    ),
+    ("He was able to return to modified duty.", "functional_improvement", True),
+    (
+        "She reported improved sleep and increased activity level with the medication.",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "There was no documented functional improvement with prior treatment.",
+        "functional_improvement",
+        False,
+    ),
+    (
+        "She remains temporarily totally disabled with no change in function.",
+        "functional_improvement",
+        False,
+    ),
+    (
+        "She has failed conservative care including physical therapy, "
+        "chiropractic care, acupuncture and medications.",
+        "failed_conservative_care",
+        True,
+    ),
+    (
+        "Treatment to date has included physical therapy and "
+        "medications without significant relief.",
+        "failed_conservative_care",
+        True,
+    ),
+    (
+        "The injured worker has continued to be symptomatic despite treatment.",
+        "failed_conservative_care",
+        True,
+    ),
+    ("Physical therapy provided no lasting benefit.", "failed_conservative_care", True),
+    ("The injured worker reported that therapy was helping.", "improving", True),
+    ("Her pain has decreased since the last visit.", "improving", True),
+    ("Her condition has not improved.", "improving", False),
+    (
+        "Work status: modified duty with restrictions of no lifting over 10 pounds.",
+        "work_modified",
+        True,
+    ),
+    ("She is working with restrictions.", "work_modified", True),
+    ("Work status: temporarily totally disabled.", "off_work", True),
+    ("The injured worker is not working.", "off_work", True),
+    ("He remains off work.", "off_work", True),
+    ("He has returned to full duty.", "work_full_duty", True),
+    ("Work status: regular duty.", "work_full_duty", True),
+    (
+        "There was decreased sensation to light touch in the right L5 and S1 dermatomes.",
+        "neuro_deficit",
+        True,
+    ),
+    ("Motor strength was 4/5 in the right extensor hallucis longus.", "neuro_deficit", True),
+    ("Seated straight leg raise was positive on the left at 45 degrees.", "neuro_deficit", True),
+    ("Palpation revealed muscle spasm and guarding of the lumbar paraspinals.", "spasm", True),
+    ("There were spasms noted in the cervical paravertebral muscles.", "spasm", True),
+    ("Diagnoses included right knee osteoarthritis.", "osteoarthritis", True),
+    (
+        "He presented with an acute exacerbation of chronic low back pain.",
+        "acute_exacerbation",
+        True,
+    ),
+    (
+        "He sustained a comminuted fracture of the right tibial plateau.",
+        "severe_acute_injury",
+        True,
+    ),
+    ("She continues with her home exercise program.", "home_exercise", True),
+    ("He was instructed in a home exercise program.", "home_exercise", True),
+    (
+        "A urine drug screen dated 10-1-2016 was consistent with prescribed medications.",
+        "opioid_monitoring",
+        True,
+    ),
+    ("The CURES report was consistent.", "opioid_monitoring", True),
+    ("There was no evidence of aberrant drug behavior.", "aberrant_behavior", False),
+    ("She reported constipation from the Norco.", "adverse_effects", True),
+    ("The medications were not effective.", "pain_relief", False),
     ("He was referred to a spine surgeon to evaluate for surgery.", "surgery_considered", True),
     (
         "He has had unsuccessful return-to-work attempts and conflicting medical reports.",
