@@ -262,10 +262,20 @@ def _course_total(check: Check, s: Situation) -> Outcome:
     )
 
 
+_PLURAL_VISITS = re.compile(
+    r"\b(?:visits|sessions|evaluations|consultations|consults|appointments|exams|examinations"
+    r"|series|monthly|weekly|every|x\s*\d|\d+\s*x)\b",
+    re.IGNORECASE,
+)
+
+
 @evaluator("requested")
 def _requested(check: Check, s: Situation) -> Outcome:
     quantity = s.request.quantity
     if quantity is None:
+        if s.topic.kind == "visit" and not _PLURAL_VISITS.search(s.request.reviewed_text):
+            # "a follow-up visit", "an evaluation": one, though no number is written
+            return Outcome(_within(1, check.args), (), "a single visit requested")
         return Outcome(None, (), "requested quantity not stated")
     return Outcome(
         _within(quantity.value, check.args), (), f"{_fmt(quantity.value)} {quantity.unit} requested"
