@@ -526,6 +526,25 @@ def _procedure_supported(check: Check, s: Situation) -> Outcome:
     return Outcome(None, (), f"no documentation of {label}")
 
 
+@evaluator("procedure_matches")
+def _procedure_matches(check: Check, s: Situation) -> Outcome:
+    """The operation this service supports is of the kind the pattern names: the operation
+    disputed in the same review, else the records' clauses that state it authorized,
+    scheduled or done."""
+    if s.procedure_label:
+        texts = [s.procedure_label]
+        evidence: tuple[Evidence, ...] = ()
+    else:
+        found = s.facts.finding("procedure_authorized")
+        if found.value is not True:
+            return Outcome(None, (), "the operation is not named")
+        texts = [e.quote for e in found.evidence]
+        evidence = found.evidence
+    if any(re.search(check.args, text, re.IGNORECASE) for text in texts):
+        return Outcome(True, evidence, f"operation: {texts[0][:80]}")
+    return Outcome(False, evidence, f"operation: {texts[0][:80]}")
+
+
 @evaluator("always")
 def _always(check: Check, s: Situation) -> Outcome:
     return Outcome(True, (), None)

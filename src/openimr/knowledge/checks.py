@@ -90,6 +90,11 @@ PREDICATES: dict[str, _Spec] = {
         doc="the operation this service supports is medically necessary: found so in this "
         "review, or authorized, scheduled or performed according to the records (tri-state)",
     ),
+    "procedure_matches": _Spec(
+        "string",
+        doc="the operation this service supports (disputed in the same review, or stated "
+        "authorized, scheduled or done in the records) matches a regular expression",
+    ),
     "always": _Spec("flag", doc="always holds (a recommended treatment)"),
     "never": _Spec("flag", doc="never holds (a treatment the guideline does not recommend)"),
 }
