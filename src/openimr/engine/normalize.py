@@ -206,7 +206,7 @@ def match_topic(
             continue
         score = 0
         if compiled.patterns is not None:
-            if not compiled.patterns.search(text):
+            if not compiled.patterns.search(text) and not (spec.or_any_drug and drug is not None):
                 continue
             score += 2
         if spec.drugs or spec.drug_classes:

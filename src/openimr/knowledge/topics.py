@@ -131,6 +131,8 @@ class MatchSpec(_Data):
     regions: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     priority: int = 0
+    #: the patterns match, or the request names any drug the vocabulary knows
+    or_any_drug: bool = False
 
 
 class Topic(_Data):
