@@ -426,3 +426,20 @@ def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
     )
     assert facts.medication("tramadol").prior_use
     assert facts.medication("naproxen").prior_use
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("She has had PT x6 with little change.", 6),
+        ("She completed PT 2x4 in October.", 8),
+        ("She attended physical therapy 2x4 weeks.", 8),
+        ("She has completed 6 sessions of therapy.", 6),
+        ("She takes Norco 1 tab x 30 days and attends physical therapy.", None),
+    ],
+)
+def test_therapy_counts_in_the_clinic_shorthand(
+    extractor: FactExtractor, sentence: str, expected: int | None
+) -> None:
+    facts = _facts(extractor, sentence, "Physical therapy 2x3 lumbar spine")
+    assert facts.sessions("physical_therapy").count == expected

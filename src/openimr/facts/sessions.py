@@ -25,6 +25,12 @@ _FREQUENCY = re.compile(
     rf"(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/)?\s*(?:week|wk)?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:weeks?|wks?)",
     re.IGNORECASE,
 )
+#: the clinic's shorthand: "2x4" (twice a week for four weeks), "x6" (six times)
+_SHORTHAND = re.compile(
+    r"(?<![\w/.-])(?:(?P<f>[1-5])\s?x\s?(?P<w>\d{1,2})(?![\w/%-]|\.\d|\s*(?:days?|months?|mg|hours?))"
+    r"|x\s?(?P<n>\d{1,2})(?![\w/%-]|\.\d|\s*(?:days?|weeks?|wks?|months?|mg|tabs?|tablets?|refills?|hours?)))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,13 @@ def _count_near(
         per_week, weeks = _number(match.group("f")), _number(match.group("w"))
         if per_week and weeks:
             candidates.append((abs(match.start() - relative), per_week * weeks, match))
+    for match in _SHORTHAND.finditer(text):
+        if match.group("n"):
+            total = int(match.group("n"))
+        else:
+            total = int(match.group("f")) * int(match.group("w"))
+        if 0 < total <= 60:
+            candidates.append((abs(match.start() - relative), total, match))
     # a count belongs to this treatment only if no other treatment mention is nearer to it
     others = [
         m.start - offset
