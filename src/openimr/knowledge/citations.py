@@ -41,7 +41,6 @@ NO_EVIDENCE_SENTENCE = "The expert reviewer did not cite any medical evidence fo
 #: Written before the clauses when no MTUS guideline is cited (the search sequence was followed).
 OUTSIDE_MTUS_SENTENCE = "The expert reviewer relied on evidence outside the MTUS for this decision."
 
-_WS = re.compile(r"\s+")
 _CLAUSE_START = re.compile(r"Decision\s*based\s*on\s*", re.IGNORECASE)
 _NO_EVIDENCE = re.compile(r"did\s*not\s*cite\s*any\s*(?:medical\s*)?evidence", re.IGNORECASE)
 _NON_MTUS_PREFIX = re.compile(r"Non[\s-]*MTUS\s*(?:Citation)?\s*:?\s*", re.IGNORECASE)
@@ -92,7 +91,7 @@ class _Name:
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text.replace("&", " and ").replace("–", "-")).strip().casefold()
+    return " ".join(text.replace("&", " and ").replace("–", "-").split()).casefold()
 
 
 def _name_pattern(name: str) -> str:
@@ -181,7 +180,8 @@ def resolve_guideline(text: str, *, mtus: bool | None = None) -> ResolvedGuideli
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Runs of whitespace as one space (``str.split`` splits on what ``\\s`` matches)."""
+    return " ".join(text.split())
 
 
 def _split_outside_parentheses(value: str, separator: re.Pattern[str]) -> list[str]:
