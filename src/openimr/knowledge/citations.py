@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from openimr.domain import GuidelineCitation, GuidelineFamily
 from openimr.knowledge.sources import Chapter, Document, load_sources
@@ -331,7 +331,19 @@ def parse_citations(text: str) -> list[GuidelineCitation]:
     later documents of a clause carry ``same_clause=True``. A statement that says no evidence
     was cited gives one citation of family ``none``; free text without clauses (2013 letters)
     gives the catalog documents it names. An empty or unreadable statement gives ``[]``.
+
+    Letters repeat their guideline statements word for word, so statements already read are
+    remembered; each call gets its own copies (citations are mutable models).
     """
+    return [citation.model_copy(deep=True) for citation in _parse_citations(text)]
+
+
+@lru_cache(maxsize=8192)
+def _parse_citations(text: str) -> tuple[GuidelineCitation, ...]:
+    return tuple(_read_citations(text))
+
+
+def _read_citations(text: str) -> list[GuidelineCitation]:
     text = _clean(text.replace("\ufffe", "-"))
     pieces = _CLAUSE_START.split(text)
     clauses = [p for p in pieces[1:] if p.strip(" .")]

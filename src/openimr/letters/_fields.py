@@ -28,12 +28,37 @@ def words(*parts: str) -> str:
 
 
 # the appeal rights (or the copies list) end the items of the sectioned letters and the notice
-H_CLOSING = re.compile(
+_CLOSING_WORDS = (
     words("EFFECT", "OF", "THE", "DETERMINATION", "AND", "APPEAL", "RIGHTS")
     + "|"
     + words("APPEAL", "RIGHTS")
-    + r"|(?m:^[ \t]*cc\s*:)"
 )
+H_CLOSING = re.compile(_CLOSING_WORDS + r"|(?m:^[ \t]*cc\s*:)")
+# H_CLOSING's parts apart, each scanned for its first character (H_CLOSING as a whole is tried
+# at every character because of its ``^``): see closing_heading().
+_CLOSING_HEADINGS = re.compile(_CLOSING_WORDS)
+_CC_AFTER_BREAK = re.compile(r"\n[ \t]*cc\s*:")
+_CC_LINE = re.compile(r"(?m:^[ \t]*cc\s*:)")
+
+
+def closing_heading(text: str, pos: int, endpos: int | None = None) -> re.Match[str] | None:
+    """``H_CLOSING.search(text, pos, endpos)``, found several times faster.
+
+    The leftmost match of an alternation is at the leftmost place where one of its parts
+    matches; there H_CLOSING itself is matched, so the match is the one search() returns.
+    """
+    end = len(text) if endpos is None else endpos
+    places = []
+    if found := _CLOSING_HEADINGS.search(text, pos, end):
+        places.append(found.start())
+    if _CC_LINE.match(text, pos, end):
+        places.append(pos)
+    elif found := _CC_AFTER_BREAK.search(text, pos, end):
+        places.append(found.start() + 1)
+    if not places:
+        return None
+    return H_CLOSING.match(text, min(places), end)
+
 
 FIELD_PATTERNS: dict[str, re.Pattern[str]] = {
     "case_id": re.compile(r"(?:IMR\s*)?Case\s*(?:Number|No\.?|#)\s*:\s*(?P<v>[^\s,;]+)", re.I),
@@ -47,7 +72,8 @@ FIELD_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\s*:\s*(?P<v>{DATE})"
     ),
     "application_received": re.compile(
-        rf"(?:IMR\s*)?{words('Application', 'Received')}\s*:\s*(?P<v>{DATE})"
+        # "IMR" as an alternative rather than optional, so the search scans for "I" or "A"
+        rf"(?:IMR\s*Application|Application)\s*Received\s*:\s*(?P<v>{DATE})"
     ),
     "priority": re.compile(r"Priority\s*:\s*(?P<v>Standard|Regular|Expedited|Urgent)", re.I),
 }

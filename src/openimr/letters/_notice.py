@@ -8,11 +8,11 @@ import re
 from openimr.domain import Decision, GuidelineCitation, GuidelineFamily
 from openimr.errors import LetterError
 from openimr.letters._fields import (
-    H_CLOSING,
     Lines,
     ParsedItem,
     case_summary,
     citations_or_default,
+    closing_heading,
     document_entries,
     header_fields,
     reviewer_credentials,
@@ -170,7 +170,7 @@ def _item(
 ) -> ParsedItem:
     """One "Regarding the request for ...:" block; its decision is the list's, else the
     rationale's conclusion."""
-    closing = H_CLOSING.search(text, match.end(), end)
+    closing = closing_heading(text, match.end(), end)
     if closing:
         end = closing.start()
     ca = _NOTICE_CA.search(text, match.end(), end)

@@ -8,13 +8,13 @@ import re
 from openimr.domain import Decision
 from openimr.knowledge.modifications import MODIFICATION_MARKERS, ORIGINAL_REQUEST
 from openimr.letters._fields import (
-    H_CLOSING,
     NO_RATIONALE_SENTENCE,
     NOT_STATED,
     Lines,
     ParsedItem,
     case_summary,
     citations_or_default,
+    closing_heading,
     document_entries,
     header_fields,
     reviewer_credentials,
@@ -24,7 +24,8 @@ from openimr.letters._text import flow, prose
 
 H_HOW = re.compile(words("HOW", "THE", "IMR", "FINAL", "DETERMINATION", "WAS", "MADE"))
 _H_DOCS = re.compile(words("DOCUMENTS", "REVIEWED") + r"(?!\s*FOR)")
-_H_SUMMARY = re.compile(r"(?<!EXPERT REVIEWER )" + words("CLINICAL", "CASE", "SUMMARY"))
+# the look-behind after the first word, so that the search scans for "C"
+_H_SUMMARY = re.compile(r"CLINICAL(?<!EXPERT REVIEWER CLINICAL)\s*CASE\s*SUMMARY")
 H_ISSUES = re.compile(
     words("IMR", "ISSUES,?", "DECISIONS", "AND", "RATIONALES")
     + "|"
@@ -83,7 +84,7 @@ def _headings(text: str) -> dict[str, re.Match[str]]:
             headings[name] = match
     issues = headings.get("issues")
     if issues is not None:
-        closing = H_CLOSING.search(text, issues.end())
+        closing = closing_heading(text, issues.end())
         if closing:
             headings["closing"] = closing
     return headings
