@@ -335,7 +335,17 @@ def parse_citations(text: str) -> list[GuidelineCitation]:
     Letters repeat their guideline statements word for word, so statements already read are
     remembered; each call gets its own copies (citations are mutable models).
     """
-    return [citation.model_copy(deep=True) for citation in _parse_citations(text)]
+    return [_own_copy(citation) for citation in _parse_citations(text)]
+
+
+def _own_copy(citation: GuidelineCitation) -> GuidelineCitation:
+    """A copy sharing no list with the remembered citation (its other values are immutable):
+    a fraction of the cost of a deep copy, which was a tenth of reading a letter."""
+    copied = citation.model_copy()
+    for name, value in copied.__dict__.items():
+        if isinstance(value, list):
+            copied.__dict__[name] = list(value)
+    return copied
 
 
 @lru_cache(maxsize=8192)

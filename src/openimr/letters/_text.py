@@ -78,7 +78,7 @@ def flow(text: str) -> str:
     """Lines joined into running text: a hyphen or slash that ends a line joins its words."""
     if _JOINER in text:
         text = _JOINED_BREAK.sub("", text)
-    if "\n" in text:
+    if "\n" in text and ("-" in text or "/" in text):
         text = _HYPHEN_BREAK.sub(r"\1", text)
     return squeeze(text)
 
