@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +32,7 @@ from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
 from openimr.corpus.schemas import IngestOutcome, IngestSummary
 from openimr.corpus.search import reading
 from openimr.errors import InputError, LetterError, StoreError
-from openimr.store.corpus_models import CorpusItem, CorpusLetter, CorpusSource
+from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter, CorpusSource
 from openimr.store.db import Database
 
 #: File name endings read from a folder (a file named on the command line is read whatever
@@ -46,6 +47,12 @@ _CHUNK = 2000
 _LETTERS = CorpusLetter.__table__
 _ITEMS = CorpusItem.__table__
 _SOURCES = CorpusSource.__table__
+_FACETS = CorpusFacet.__table__
+#: The columns of ``corpus_facets`` copied from the item's row and from its letter's.
+_LETTER_FACETS = ("priority", "layout", "turnaround_days")
+_ITEM_FACETS = tuple(
+    c.name for c in _FACETS.columns if c.name != "item_id" and c.name not in _LETTER_FACETS
+)
 
 Outcome = Callable[[IngestOutcome], None]
 
@@ -213,22 +220,32 @@ class _Writer:
             ).scalars()
             letter_ids.update(zip((r.key for r in fresh), ids, strict=True))
         rows: list[dict[str, object]] = []
-        summaries: list[str] = []
+        letters: list[dict[str, Any]] = []
         for outcome, (_source, record) in zip(outcomes, batch, strict=True):
             if outcome.status == "stored":
                 for item in record.items:
                     rows.append({**item, "letter_id": letter_ids[record.key]})
-                    summaries.append(record.letter["summary"])
+                    letters.append(record.letter)
         if rows:
-            ids = connection.execute(
-                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
-            ).scalars()
+            ids = list(
+                connection.execute(
+                    insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+                ).scalars()
+            )
             documents = [
                 {"id": item_id, "request": row["request"], "rationale": row["rationale"],
-                 "summary": summary}
-                for item_id, row, summary in zip(ids, rows, summaries, strict=True)
+                 "summary": letter["summary"]}
+                for item_id, row, letter in zip(ids, rows, letters, strict=True)
             ]  # fmt: skip
             connection.execute(text(_INSERT_SQLITE if self.sqlite else _INSERT_POSTGRES), documents)
+            connection.execute(
+                insert(_FACETS),
+                [
+                    {"item_id": item_id, **{name: row[name] for name in _ITEM_FACETS},
+                     **{name: letter[name] for name in _LETTER_FACETS}}
+                    for item_id, row, letter in zip(ids, rows, letters, strict=True)
+                ],
+            )  # fmt: skip
         new_sources: dict[str, int] = {}
         for _source, record in batch:
             letter_id = letter_ids[record.key]
@@ -272,6 +289,11 @@ class _Writer:
                 ),
                 {"letter": letter_id},
             )
+        connection.execute(
+            delete(_FACETS).where(
+                _FACETS.c.item_id.in_(select(_ITEMS.c.id).where(_ITEMS.c.letter_id == letter_id))
+            )
+        )
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
 
 

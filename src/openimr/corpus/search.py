@@ -20,11 +20,12 @@ from sqlalchemy.sql import Subquery
 from openimr.corpus.schemas import CorpusQuery, DecisionHit, DecisionPage, Facets
 from openimr.domain import GuidelineFamily
 from openimr.errors import InputError
-from openimr.store.corpus_models import CorpusItem, CorpusLetter
+from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter
 from openimr.store.db import Database
 
 _ITEMS = CorpusItem.__table__
 _LETTERS = CorpusLetter.__table__
+_FACETS = CorpusFacet.__table__
 _TOKEN = re.compile(r'"[^"]*"?|[^\s"]+')
 _WORD = re.compile(r"[^\W_]+")
 _FAMILIES = {family.value.lower(): family.value for family in GuidelineFamily}
@@ -69,8 +70,8 @@ def _family(value: str, field: str) -> str:
 
 
 def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
-    """The SQL conditions of the facets that are set (on ``corpus_items``)."""
-    c = _ITEMS.c
+    """The SQL conditions of the facets that are set (on ``corpus_facets``)."""
+    c = _FACETS.c
     conditions: list[ColumnElement[bool]] = []
     if facets.topic:
         conditions.append(c.topic == facets.topic.strip().lower())
@@ -92,11 +93,19 @@ def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
 
 
 def matching(
-    database: Database, words: str, *, ranked: bool = True
+    database: Database,
+    words: str,
+    *,
+    ranked: bool = True,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[Subquery, ColumnElement[Any]]:
-    """The items matching ``words`` with their relevance (higher is better), as a subquery.
+    """The items matching ``words`` (and the facet ``conditions``) with their relevance (higher
+    is better), as a subquery of ``item_id`` and ``score``.
 
-    With ``ranked=False`` the relevance is not computed (a count needs only the ids).
+    With ``ranked=False`` the relevance is not computed (a count needs only the ids). On SQLite
+    the items passing the facets are a set the full-text scan checks each match against
+    (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each), so
+    the relevance is computed only for the matches that pass.
     """
     if database.is_sqlite:
         query = fts5_query(words)
@@ -112,16 +121,25 @@ def matching(
             .where(text("corpus_search MATCH :fts"))
             .params(fts=query)
         )
+        if conditions:
+            chosen = chosen.where(
+                literal_column("+corpus_search.rowid").in_(
+                    select(_FACETS.c.item_id).where(and_(*conditions))
+                )
+            )
     else:
         fts5_query(words)  # the same refusal of a query without words on both backends
         tsquery = func.websearch_to_tsquery("english", words)
         document = literal_column("corpus_search.document")
+        item_id = literal_column("corpus_search.item_id")
         score = func.ts_rank_cd(document, tsquery) if ranked else literal_column("NULL")
         chosen = (
-            select(literal_column("corpus_search.item_id").label("item_id"), score.label("score"))
+            select(item_id.label("item_id"), score.label("score"))
             .select_from(text("corpus_search"))
             .where(document.op("@@")(tsquery))
         )
+        if conditions:
+            chosen = chosen.join(_FACETS, _FACETS.c.item_id == item_id).where(*conditions)
     sub = chosen.subquery("ranked")
     return sub, sub.c.score
 
@@ -161,40 +179,28 @@ def _hit(row: Any, score: float | None) -> DecisionHit:
 def search(database: Database, query: CorpusQuery, *, count: bool = True) -> DecisionPage:
     """One page of the decisions matching ``query``, best first (newest first without words).
 
-    The page's item ids are chosen first, reading only the items table (and the index); the
-    letters' columns are then read for those ids alone. ``count=False`` leaves out counting
-    every match (``total`` is then the page's length): with many OR'ed words and a facet the
-    count costs many times the page.
+    The page's item ids are chosen first, reading only the facets (``corpus_facets``, its
+    indexes and the full-text index); the items' and letters' columns are then read for those
+    ids alone. ``count=False`` leaves out counting every match (``total`` is then the page's
+    length): with many OR'ed words and a facet the count costs many times the page.
     """
     conditions = facet_conditions(query)
-    i = _ITEMS.c
+    f = _FACETS.c
     chosen: Select[Any]
     counted: Select[Any]
     if query.text and query.text.strip():
-        ranked, score = matching(database, query.text)
-        found, _none = matching(database, query.text, ranked=False)
-        if conditions:
-            chosen = (
-                select(i.id, score)
-                .select_from(_ITEMS.join(ranked, ranked.c.item_id == i.id))
-                .where(and_(*conditions))
-                .order_by(score.desc(), i.id)
-            )
-            counted = (
-                select(func.count())
-                .select_from(_ITEMS.join(found, found.c.item_id == i.id))
-                .where(and_(*conditions))
-            )
-        else:
-            chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
-            counted = select(func.count()).select_from(found)
+        ranked, score = matching(database, query.text, conditions=conditions)
+        found, _none = matching(database, query.text, ranked=False, conditions=conditions)
+        chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
+        counted = select(func.count()).select_from(found)
     else:
         chosen = (
-            select(i.id, literal_column("NULL").label("score"))
+            select(f.item_id, literal_column("NULL").label("score"))
             .where(and_(True, *conditions))
-            .order_by(i.decision_date.desc().nulls_last(), i.id.desc())
+            .order_by(f.decision_date.desc().nulls_last(), f.item_id.desc())
         )
-        counted = select(func.count()).select_from(_ITEMS).where(and_(True, *conditions))
+        counted = select(func.count()).select_from(_FACETS).where(and_(True, *conditions))
+    i = _ITEMS.c
     with reading(database) as connection:
         page = connection.execute(chosen.limit(query.limit).offset(query.offset)).all()
         total = connection.execute(counted).scalar_one() if count else len(page)

@@ -14,7 +14,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from openimr.corpus.schemas import (
     CorpusQuery,
@@ -25,7 +25,7 @@ from openimr.corpus.schemas import (
     TurnaroundRow,
 )
 from openimr.corpus.search import facet_conditions, matching, reading
-from openimr.store.corpus_models import CorpusItem, CorpusLetter
+from openimr.store.corpus_models import CorpusFacet
 from openimr.store.db import Database
 
 #: The normal quantile of a two-sided 95 % interval.
@@ -33,8 +33,9 @@ Z95 = 1.959963984540054
 #: The key under which rows without a value are counted.
 UNKNOWN = "unknown"
 
-_ITEMS = CorpusItem.__table__
-_LETTERS = CorpusLetter.__table__
+_FACETS = CorpusFacet.__table__
+#: The facets that are an item's own (the others, year and specialty, are its letter's).
+_ITEM_FACETS = ("topic", "region", "decision", "family", "section", "ur_family")
 
 
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -56,18 +57,11 @@ def overturn_rates(
     ``query`` narrows what is counted (facets, and words when it is a :class:`CorpusQuery`).
     """
     query = query or Facets()
-    column = _ITEMS.c[by]
-    overturned = func.sum(case((_ITEMS.c.decision == "overturned", 1), else_=0))
-    source: Any = _ITEMS
-    words = getattr(query, "text", None)
-    if words and words.strip():
-        ranked, _score = matching(database, words, ranked=False)
-        source = _ITEMS.join(ranked, ranked.c.item_id == _ITEMS.c.id)
+    column = _FACETS.c[by]
+    overturned = func.sum(case((_FACETS.c.decision == "overturned", 1), else_=0))
+    conditions = [*facet_conditions(query), *_words_condition(database, query)]
     statement = (
-        select(column, func.count(), overturned)
-        .select_from(source)
-        .where(and_(True, *facet_conditions(query)))
-        .group_by(column)
+        select(column, func.count(), overturned).where(and_(True, *conditions)).group_by(column)
     )
     with reading(database) as connection:
         counted = connection.execute(statement).all()
@@ -98,30 +92,30 @@ def turnaround(
 ) -> list[TurnaroundRow]:
     """Days from application to decision by a letter's year, specialty, priority or layout.
 
-    A letter counts once when any of its items matches the facets (and words).
+    A letter counts once when any of its items matches the facets (and words). The database
+    returns how many letters took each number of days under each key (a few hundred rows,
+    not a row per letter); every key is the letter's, so each letter is in one group.
     """
     query = query or Facets()
-    key_column = (
-        _ITEMS.c.year
-        if by == "year"
-        else (_ITEMS.c.specialty if by == "specialty" else _LETTERS.c[by])
-    )
-    conditions = facet_conditions(query)
-    source: Any = _ITEMS.join(_LETTERS, _LETTERS.c.id == _ITEMS.c.letter_id)
+    f = _FACETS.c
+    key_column = f[by]
+    conditions = [*facet_conditions(query), *_words_condition(database, query)]
+    days = f.turnaround_days
     words = getattr(query, "text", None)
-    if words and words.strip():
-        ranked, _score = matching(database, words, ranked=False)
-        source = source.join(ranked, ranked.c.item_id == _ITEMS.c.id)
+    if (words and words.strip()) or any(getattr(query, name) for name in _ITEM_FACETS):
+        letters = func.count(f.letter_id.distinct())
+    else:  # letter-level filters only: the first item of each letter stands for it
+        conditions.append(f.position == 0)
+        letters = func.count()
     statement = (
-        select(_LETTERS.c.id, key_column, _LETTERS.c.turnaround_days)
-        .select_from(source)
-        .where(and_(_LETTERS.c.turnaround_days.is_not(None), *conditions))
-        .distinct()
+        select(key_column, days, letters)
+        .where(and_(days.is_not(None), *conditions))
+        .group_by(key_column, days)
     )
     groups: dict[str, list[int]] = defaultdict(list)
     with reading(database) as connection:
-        for _letter, key, days in connection.execute(statement):
-            groups[UNKNOWN if key is None or key == "" else str(key)].append(int(days))
+        for key, value, count in connection.execute(statement):
+            groups[UNKNOWN if key is None or key == "" else str(key)] += [int(value)] * int(count)
     rows = []
     for key, values in groups.items():
         values.sort()
@@ -136,6 +130,15 @@ def turnaround(
         )
     rows.sort(key=_order(by, lambda r: r.letters))
     return rows
+
+
+def _words_condition(database: Database, query: CorpusQuery | Facets) -> list[ColumnElement[bool]]:
+    """The condition that an item matches the query's words (none without words)."""
+    words = getattr(query, "text", None)
+    if not (words and words.strip()):
+        return []
+    found, _score = matching(database, words, ranked=False)
+    return [_FACETS.c.item_id.in_(select(found.c.item_id))]
 
 
 def _percentile(ordered: list[int], fraction: float) -> float:

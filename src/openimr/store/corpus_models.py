@@ -108,12 +108,51 @@ class CorpusItem(Base):
 
 
 Index("ix_corpus_items_letter_id_position", CorpusItem.letter_id, CorpusItem.position)
-Index("ix_corpus_items_decision_date", CorpusItem.decision_date)
-# One index per facet, with the decision: a facet's rows are found by it, and a count of
-# overturned items by that facet reads the index alone, never the items' long text.
-for _facet in ("topic", "region", "family", "year", "specialty", "section", "ur_family"):
-    Index(f"ix_corpus_items_{_facet}_decision", CorpusItem.__table__.c[_facet], CorpusItem.decision)
 Index("ix_corpus_letters_case_number", CorpusLetter.case_number)
+
+
+class CorpusFacet(Base):
+    """What an item is searched, counted and ordered by, and nothing else: one narrow row per
+    item (its letter's values copied in).
+
+    An item's row carries its request and rationale, so a filter, count or sort over
+    ``corpus_items`` reads pages of long text (on SQLite the facets stored after the rationale
+    are on its overflow pages). Searches and statistics read this table and its indexes
+    instead, and read ``corpus_items`` only for the page of hits shown.
+    """
+
+    __tablename__ = "corpus_facets"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("corpus_items.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    letter_id: Mapped[int] = mapped_column(Integer)
+    #: The item's position in its letter (0 is the first: one row per letter).
+    position: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(12))
+    topic: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    family: Mapped[str] = mapped_column(String(24))
+    section: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ur_family: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decision_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    specialty: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    priority: Mapped[str] = mapped_column(String(12))
+    layout: Mapped[str] = mapped_column(String(24))
+    turnaround_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+#: The facets with an index of their own, each with the decision: a facet's rows are found by
+#: it, and a count of overturned items by that facet reads the index alone.
+FACET_INDEXES = ("topic", "region", "family", "year", "specialty", "section", "ur_family")
+for _facet in FACET_INDEXES:
+    Index(
+        f"ix_corpus_facets_{_facet}_decision", CorpusFacet.__table__.c[_facet], CorpusFacet.decision
+    )
+Index("ix_corpus_facets_decision", CorpusFacet.decision)
+# Newest first, ties by item: the order of a search without words, read from the index.
+Index("ix_corpus_facets_decision_date", CorpusFacet.decision_date, CorpusFacet.item_id)
 
 
 class CorpusSource(Base):
