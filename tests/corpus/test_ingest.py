@@ -235,3 +235,79 @@ def test_every_published_letter_is_stored_as_its_case_says(tmp_path: Path) -> No
             ]
     finally:
         database.dispose()
+
+
+_FACETS_FROM_ITEMS = (
+    "SELECT i.id, i.letter_id, i.position, i.decision, i.topic, i.region, i.family, i.section, "
+    "i.ur_family, i.year, i.decision_date, i.specialty, l.priority, l.layout, "
+    "l.turnaround_days FROM corpus_items i JOIN corpus_letters l ON l.id = i.letter_id "
+    "ORDER BY i.id"
+)
+_FACETS = (
+    "SELECT item_id, letter_id, position, decision, topic, region, family, section, ur_family, "
+    "year, decision_date, specialty, priority, layout, turnaround_days FROM corpus_facets "
+    "ORDER BY item_id"
+)
+
+
+def test_the_facets_stay_those_of_the_items_and_their_letters(
+    database: Database, tmp_path: Path
+) -> None:
+    """Every stored item has one row of facets with its own and its letter's values, also
+    after a corrected letter replaced its items."""
+    paths = write_corpus(tmp_path / "letters", 12, seed=21)
+    ingest(database, paths, workers=1)
+    letter = generate(2, 21)  # an fdl-2016 letter
+    first = letter.items[0]
+    flipped = "Overturned" if first.decision.value == "upheld" else "Upheld"
+    corrected = letter.text.replace(
+        f"{first.request}: {first.decision.value.capitalize()}", f"{first.request}: {flipped}", 1
+    )
+    assert corrected != letter.text
+    (tmp_path / "corrected").mkdir()
+    (tmp_path / "corrected" / "letter.txt").write_text(corrected)
+    assert ingest(database, [tmp_path / "corrected" / "letter.txt"], workers=1).stored == 1
+    with database.engine.connect() as connection:
+        expected = [tuple(r) for r in connection.execute(text(_FACETS_FROM_ITEMS))]
+        stored = [tuple(r) for r in connection.execute(text(_FACETS))]
+    assert len(expected) == sum(len(generate(n, 21).items) for n in range(12))
+    assert stored == expected
+    assert flipped.lower() in {row[3] for row in stored}
+
+
+def test_the_facets_migration_fills_the_facets_of_a_stored_corpus(database_url: str) -> None:
+    """A corpus stored before ``corpus_facets`` existed is searchable after the upgrade."""
+    database = Database(database_url)
+    try:
+        upgrade(database, "0006_queue")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO corpus_letters (id, key, case_number, record_sha256, "
+                    "source_name, source_kind, layout, priority, decision_date, "
+                    "turnaround_days, specialty, certifications, licensure, summary, "
+                    "item_count, ingested_at) VALUES (1, 'CM1', 'CM1', :sha, 'a.txt', 'text', "
+                    "'fdl-2016', 'Standard', '2016-05-02', 21, 'Neurology', '[]', '[]', 's', 2, "
+                    "'2026-12-07 10:00:00+00:00')"
+                ),
+                {"sha": "0" * 64},
+            )
+            for position, decision in enumerate(["upheld", "overturned"]):
+                connection.execute(
+                    text(
+                        "INSERT INTO corpus_items (id, letter_id, position, request, "
+                        "reviewed_text, topic, region, regions, decision, family, citations, "
+                        "ur_audit, rationale, year, decision_date, specialty) VALUES (:id, 1, "
+                        ":position, 'r', 'r', 'acupuncture', 'lumbar', '[]', :decision, "
+                        "'MTUS-Acupuncture', '[]', '[]', 'x', 2016, '2016-05-02', 'Neurology')"
+                    ),
+                    {"id": 10 + position, "position": position, "decision": decision},
+                )
+        upgrade(database)
+        with database.engine.connect() as connection:
+            rows = [tuple(r) for r in connection.execute(text(_FACETS))]
+            assert rows == [tuple(r) for r in connection.execute(text(_FACETS_FROM_ITEMS))]
+        assert [r[3] for r in rows] == ["upheld", "overturned"]
+        assert rows[0][12:] == ("Standard", "fdl-2016", 21)
+    finally:
+        database.dispose()

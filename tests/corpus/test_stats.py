@@ -3,10 +3,11 @@ the generated letters, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 
 import pytest
-from tests.corpus.support import build
+from tests.corpus.support import build, records
 
 from openimr.corpus.schemas import CorpusQuery, Facets
 from openimr.corpus.stats import overturn_rates, turnaround, wilson
@@ -82,3 +83,28 @@ def test_turnaround_by_year(database: Database) -> None:
     for row in rows:
         assert 18 <= row.median_days <= row.p90_days <= 50  # the generator's span
         assert 18 <= row.mean_days <= 50
+
+
+@pytest.mark.parametrize("by", ["priority", "layout", "year", "specialty"])
+def test_turnaround_counts_a_letter_once_whatever_matches(database: Database, by: str) -> None:
+    """Narrowed by an item's facet, a letter with several matching items counts once; figures
+    as computed from the letters as read."""
+    build(database, 60)
+    letters = [record.letter for _source, record in records(60)]
+    items = [record.items for _source, record in records(60)]
+    for facets in (Facets(), Facets(decision="upheld"), Facets(year=2016)):
+        chosen: dict[str, list[int]] = {}
+        for letter, its in zip(letters, items, strict=True):
+            if letter["turnaround_days"] is None:
+                continue
+            if facets.decision and not any(i["decision"] == facets.decision for i in its):
+                continue
+            if facets.year and its[0]["year"] != facets.year:
+                continue
+            key = str(its[0][by] if by in ("year", "specialty") else letter[by])
+            chosen.setdefault(key, []).append(letter["turnaround_days"])
+        rows = turnaround(database, by, facets)
+        assert {r.key: r.letters for r in rows} == {k: len(v) for k, v in chosen.items()}
+        assert {r.key: r.median_days for r in rows} == {
+            k: float(statistics.median(v)) for k, v in chosen.items()
+        }

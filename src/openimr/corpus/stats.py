@@ -14,7 +14,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 
 from openimr.corpus.schemas import (
     CorpusQuery,
@@ -59,9 +59,11 @@ def overturn_rates(
     query = query or Facets()
     column = _FACETS.c[by]
     overturned = func.sum(case((_FACETS.c.decision == "overturned", 1), else_=0))
-    conditions = [*facet_conditions(query), *_words_condition(database, query)]
     statement = (
-        select(column, func.count(), overturned).where(and_(True, *conditions)).group_by(column)
+        select(column, func.count(), overturned)
+        .select_from(_source(database, query))
+        .where(and_(True, *facet_conditions(query)))
+        .group_by(column)
     )
     with reading(database) as connection:
         counted = connection.execute(statement).all()
@@ -98,8 +100,10 @@ def turnaround(
     """
     query = query or Facets()
     f = _FACETS.c
-    key_column = f[by]
-    conditions = [*facet_conditions(query), *_words_condition(database, query)]
+    # On SQLite the key is grouped as an expression (``+``): grouping by the column itself
+    # made SQLite read every row through that column's index rather than the table in order.
+    key_column = literal_column(f"+corpus_facets.{by}") if database.is_sqlite else f[by]
+    conditions = facet_conditions(query)
     days = f.turnaround_days
     words = getattr(query, "text", None)
     if (words and words.strip()) or any(getattr(query, name) for name in _ITEM_FACETS):
@@ -109,6 +113,7 @@ def turnaround(
         letters = func.count()
     statement = (
         select(key_column, days, letters)
+        .select_from(_source(database, query))
         .where(and_(days.is_not(None), *conditions))
         .group_by(key_column, days)
     )
@@ -132,13 +137,13 @@ def turnaround(
     return rows
 
 
-def _words_condition(database: Database, query: CorpusQuery | Facets) -> list[ColumnElement[bool]]:
-    """The condition that an item matches the query's words (none without words)."""
+def _source(database: Database, query: CorpusQuery | Facets) -> Any:
+    """The facets, joined to the items matching the query's words when it has words."""
     words = getattr(query, "text", None)
     if not (words and words.strip()):
-        return []
+        return _FACETS
     found, _score = matching(database, words, ranked=False)
-    return [_FACETS.c.item_id.in_(select(found.c.item_id))]
+    return found.join(_FACETS, _FACETS.c.item_id == found.c.item_id)
 
 
 def _percentile(ordered: list[int], fraction: float) -> float:
