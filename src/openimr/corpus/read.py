@@ -24,7 +24,7 @@ from openimr.errors import LetterError
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 from openimr.knowledge.citations import parse_citations
 from openimr.knowledge.topics import KnowledgeBase, default_knowledge_base
-from openimr.letters.extract import letter_text, read_letter_text
+from openimr.letters.extract import letter_text, read_letter_bytes
 from openimr.letters.parse import ParsedLetter, parse_text
 
 #: Column widths of the corpus tables (longer values are cut, never refused by the database).
@@ -130,10 +130,10 @@ class LetterReader:
 
     def read_path(self, path: Path) -> LetterRecord:
         """A letter file read into a record (raises :class:`LetterError`)."""
-        letter = read_letter_text(path)
-        data_hash = _file_sha256(path)
+        data = read_letter_bytes(path)  # read once: hashed and parsed from the same bytes
+        letter = letter_text(data, source=str(path))
         parsed = parse_text(letter.text, source=letter.source, kind=letter.kind)
-        return self.record(parsed, data_hash, path.name)
+        return self.record(parsed, hashlib.sha256(data).hexdigest(), path.name)
 
     def read_bytes(self, data: bytes, name: str) -> LetterRecord:
         """A letter given as bytes (a PDF or text) read into a record."""

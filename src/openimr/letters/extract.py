@@ -13,7 +13,14 @@ from pathlib import Path
 from openimr.errors import LetterError
 from openimr.records.pdf import PDFIUM_LOCK
 
-__all__ = ["MAX_LETTER_BYTES", "LetterText", "extract_pdf_pages", "letter_text", "read_letter_text"]
+__all__ = [
+    "MAX_LETTER_BYTES",
+    "LetterText",
+    "extract_pdf_pages",
+    "letter_text",
+    "read_letter_bytes",
+    "read_letter_text",
+]
 
 #: Largest file accepted, in bytes (20 MiB). Real letters are 50-300 kB; anything far larger is
 #: not a letter and is refused before it is read.
@@ -107,6 +114,12 @@ def letter_text(data: bytes, *, source: str | None = None) -> LetterText:
 def read_letter_text(path: str | Path) -> LetterText:
     """The text of a letter file, refusing files over :data:`MAX_LETTER_BYTES` before reading."""
     path = Path(path)
+    return letter_text(read_letter_bytes(path), source=str(path))
+
+
+def read_letter_bytes(path: str | Path) -> bytes:
+    """The bytes of a letter file, refusing files over :data:`MAX_LETTER_BYTES` before reading."""
+    path = Path(path)
     source = str(path)
     try:
         size = path.stat().st_size
@@ -121,4 +134,4 @@ def read_letter_text(path: str | Path) -> LetterText:
             data = handle.read(MAX_LETTER_BYTES + 1)
     except OSError as exc:
         raise LetterError(f"cannot read the file ({exc.strerror or exc})", source=source) from None
-    return letter_text(data, source=source)
+    return data
