@@ -144,9 +144,8 @@ class LetterReader:
     def record(self, parsed: ParsedLetter, file_sha256: str, name: str) -> LetterRecord:
         """The rows of a parsed letter."""
         determination = parsed.determination
-        canonical = json.dumps(
-            determination.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
-        )
+        dumped = determination.model_dump(mode="json")
+        canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
         record_sha256 = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         case_number = _cut("case_number", determination.case_id)
         key = case_number or f"sha256:{record_sha256}"
@@ -183,8 +182,10 @@ class LetterReader:
             "specialty": specialty,
         }
         items = [
-            self._item(position, item, determination.ur_decision_date, common)
-            for position, item in enumerate(determination.items)
+            self._item(position, item, determination.ur_decision_date, common, dumped_item)
+            for position, (item, dumped_item) in enumerate(
+                zip(determination.items, dumped["items"], strict=True)
+            )
         ]
         return LetterRecord(key, file_sha256, letter, items)
 
@@ -194,7 +195,10 @@ class LetterReader:
         item: ItemDetermination,
         ur_date: date | None,
         common: dict[str, Any],
+        dumped: dict[str, Any],
     ) -> dict[str, Any]:
+        """An item's row; ``dumped`` is the item as dumped for the record's hash, whose
+        citations are the ones stored (dumped once, not twice)."""
         normalized = self._normalize(item.request)
         request = normalized.request
         topic_id = request.topic
@@ -214,7 +218,7 @@ class LetterReader:
             "section": _cut("section", guideline.sections[0] if guideline.sections else None),
             "pages": _cut("pages", guideline.pages),
             "edition": _cut("edition", guideline.edition),
-            "citations": [c.model_dump(mode="json") for c in item.citations],
+            "citations": [dumped["guideline"], *dumped["additional_guidelines"]],
             "ur_guideline": item.claims_administrator_guideline,
             "ur_family": ur_family,
             "ur_audit": list(ur_audit),
