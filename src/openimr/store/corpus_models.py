@@ -143,14 +143,19 @@ class CorpusFacet(Base):
     turnaround_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-#: The facets with an index of their own, each with the decision: a facet's rows are found by
-#: it, and a count of overturned items by that facet reads the index alone.
+#: The facets with an index of their own. Each index holds the facet, then the newest-first
+#: order (decision date, item) and the decision: a search on one facet reads its rows in the
+#: order shown and stops at the page, and a count of overturned items by it reads the index.
 FACET_INDEXES = ("topic", "region", "family", "year", "specialty", "section", "ur_family")
-for _facet in FACET_INDEXES:
+for _facet in (*FACET_INDEXES, "decision"):
+    _columns = CorpusFacet.__table__.c
     Index(
-        f"ix_corpus_facets_{_facet}_decision", CorpusFacet.__table__.c[_facet], CorpusFacet.decision
+        f"ix_corpus_facets_{_facet}",
+        _columns[_facet],
+        _columns.decision_date,
+        _columns.item_id,
+        *([] if _facet == "decision" else [_columns.decision]),
     )
-Index("ix_corpus_facets_decision", CorpusFacet.decision)
 # Newest first, ties by item: the order of a search without words, read from the index.
 Index("ix_corpus_facets_decision_date", CorpusFacet.decision_date, CorpusFacet.item_id)
 

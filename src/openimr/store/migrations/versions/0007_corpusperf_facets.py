@@ -57,10 +57,14 @@ def upgrade() -> None:
         "i.section, i.ur_family, i.year, i.decision_date, i.specialty, l.priority, l.layout, "
         "l.turnaround_days FROM corpus_items i JOIN corpus_letters l ON l.id = i.letter_id"
     )
+    for facet in (*_FACETS, "decision"):
+        op.create_index(
+            f"ix_corpus_facets_{facet}",
+            "corpus_facets",
+            [facet, "decision_date", "item_id", *([] if facet == "decision" else ["decision"])],
+        )
     for facet in _FACETS:
-        op.create_index(f"ix_corpus_facets_{facet}_decision", "corpus_facets", [facet, "decision"])
         op.drop_index(f"ix_corpus_items_{facet}_decision", table_name="corpus_items")
-    op.create_index("ix_corpus_facets_decision", "corpus_facets", ["decision"])
     op.create_index("ix_corpus_facets_decision_date", "corpus_facets", ["decision_date", "item_id"])
     op.drop_index("ix_corpus_items_decision_date", table_name="corpus_items")
 
