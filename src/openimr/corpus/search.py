@@ -188,11 +188,22 @@ def search(database: Database, query: CorpusQuery, *, count: bool = True) -> Dec
     f = _FACETS.c
     chosen: Select[Any]
     counted: Select[Any]
+    together = False  # the page's rows carry the count of every match
     if query.text and query.text.strip():
         ranked, score = matching(database, query.text, conditions=conditions)
         found, _none = matching(database, query.text, ranked=False, conditions=conditions)
-        chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
         counted = select(func.count()).select_from(found)
+        if conditions and count:
+            # Words and facets: the matches that pass the facets are ranked and counted in one
+            # pass (a count apart scanned the words' matches a second time).
+            together = True
+            passing = select(ranked.c.item_id, score).cte("passing").prefix_with("MATERIALIZED")
+            every = select(func.count()).select_from(passing).scalar_subquery()
+            chosen = select(passing.c.item_id, passing.c.score, every).order_by(
+                passing.c.score.desc(), passing.c.item_id
+            )
+        else:  # words alone: the full-text index counts its matches at little cost
+            chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
     else:
         chosen = (
             select(f.item_id, literal_column("NULL").label("score"))
@@ -203,7 +214,12 @@ def search(database: Database, query: CorpusQuery, *, count: bool = True) -> Dec
     i = _ITEMS.c
     with reading(database) as connection:
         page = connection.execute(chosen.limit(query.limit).offset(query.offset)).all()
-        total = connection.execute(counted).scalar_one() if count else len(page)
+        if together and page:
+            total = page[0][2]
+        elif together and query.offset == 0:
+            total = 0
+        else:
+            total = connection.execute(counted).scalar_one() if count else len(page)
         scores = {row[0]: row[1] for row in page}
         details = {
             row.id: row
