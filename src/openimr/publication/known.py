@@ -9,7 +9,13 @@ eponym followed by "sign", "test" and the like is clinical and stays.
 A short form of a listed given name that no table lists is found by its shape: a capitalized
 word no vocabulary knows, made of a piece of the given name (a run of three or more of its
 letters, one letter inside it may be dropped: "Beto" in "Alberto") and a diminutive ending or
-none ("Venky", "Kolya", "Lupita").
+none ("Venky", "Kolya", "Lupita"), or one a sound change makes of the name or of a form the
+nickname table relates to it ("Peggy" for Margaret, "Volodya" for Vladimir; see
+:mod:`openimr.publication.sounds`) when it is not an ordinary English word either.
+
+A capitalized word no vocabulary knows written just before a listed person's name, or after it
+and a comma ("Chucho Hernández", "Hernández, Chucho"), is that person's given name or nickname,
+and is removed wherever the letter writes it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 from openimr.publication.identities import GivenName, Identities, Role, Variant, VariantKind
 from openimr.publication.skeleton import skeleton
+from openimr.publication.sounds import SoundForms
 from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
 
 __all__ = ["Hit", "KnownMatcher"]
@@ -39,6 +46,11 @@ _NAME_GAP = re.compile(r"[\s,.'’\-]{0,4}")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]\s*|\n)$")
 #: A capitalized word (or one in capitals), without a possessive "'s".
 _CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?![\w\-]))")
+#: A word just before a name (spaces between), and just after one and a comma.
+_WORD_BEFORE = re.compile(r"(?<![\w'’\-.])([^\W\d_]{2,})[ \t]+$")
+_WORD_AFTER = re.compile(r"^,[ \t]*([^\W\d_]{2,})(?=(?:['’]s)?(?![\w\-]))")
+#: Roles of people (a word beside an organization's name is not a given name).
+_PEOPLE = frozenset({Role.CLAIMANT, Role.PROVIDER, Role.UR_PHYSICIAN, Role.REVIEWER, Role.PERSON})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +75,17 @@ class KnownMatcher:
         for given in identities.given_names:
             for piece in _pieces(given.folded):
                 self._pieces.setdefault(piece, given)
+        #: each listed given name with the forms the table relates to it, by sound
+        self._sounds = [
+            (
+                SoundForms(
+                    [given.folded, *sorted(self.vocabulary.short_forms(given.folded))],
+                    self.vocabulary.diminutive_endings,
+                ),
+                given,
+            )
+            for given in identities.given_names
+        ]
         self._automaton: Any = None
         by_skeleton: dict[str, list[Variant]] = {}
         for variant in identities.variants:
@@ -82,29 +105,103 @@ class KnownMatcher:
             re.IGNORECASE,
         )
 
-    def find(self, text: str) -> list[Hit]:
-        """Every listed identity in ``text``, as spans of the original text."""
+    def find(self, text: str, *, guesses: bool = True) -> list[Hit]:
+        """Every listed identity in ``text``, as spans of the original text. ``guesses=False``
+        leaves out the forms found by a sound change or beside a name (the check of a finished
+        letter, whose own wording nobody redacts, looks only for forms of what was listed)."""
         if self._automaton is None or not text:
             return []
-        found = self._find_forms(text) + self._find_short_forms(text)
+        found = self._find_forms(text)
+        found += self._find_short_forms(text, found, guesses)
+        if guesses:
+            found += self._beside(text, found)
         return sorted(set(found), key=lambda h: (h.start, -h.end, h.role.value))
 
-    def _find_short_forms(self, text: str) -> list[Hit]:
-        """Capitalized words no vocabulary knows that are short forms of a listed given name."""
+    def _beside(self, text: str, found: list[Hit]) -> list[Hit]:
+        """Capitalized words no vocabulary knows just before a listed person's name or after
+        it and a comma, and every other place the letter writes them."""
+        taken = [(h.start, h.end) for h in found]
+        names: dict[str, Hit] = {}
+        for hit in found:
+            if hit.role not in _PEOPLE:
+                continue
+            before = _WORD_BEFORE.search(text, max(0, hit.start - 40), hit.start)
+            after = _WORD_AFTER.match(text[hit.end : hit.end + 40])
+            for match, offset in ((before, 0), (after, hit.end)):
+                if match is None:
+                    continue
+                start, end = match.start(1) + offset, match.end(1) + offset
+                word = match.group(1)
+                if any(s < end and start < e for s, e in taken) or not self._a_new_name(word):
+                    continue
+                names.setdefault(word, hit)
+        if not names:
+            return []
+        hits = []
+        for match in _CAPITALIZED.finditer(text):
+            hit = names.get(match.group())
+            if hit is not None:
+                hits.append(Hit(match.start(), match.end(), hit.role, hit.identity))
+        return hits
+
+    def _a_new_name(self, word: str) -> bool:
+        """A capitalized word that no vocabulary knows and that is not an ordinary English
+        word, unless a name list holds it."""
+        if not (word[0].isupper() and (word[1:].islower() or word.isupper())):
+            return False
+        key = _fold(word)
+        if len(key) < 2 or self._known(key):
+            return False
+        return not self._ordinary(key) or self.vocabulary.a_name(key)
+
+    def _ordinary(self, key: str) -> bool:
+        """An English stop word, or a word (or its singular) Webster's writes only in lower
+        case."""
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        english = self.vocabulary.english_words
+        return (
+            key in STOP_WORDS
+            or key in english
+            or (key.endswith("s") and (key[:-1] in english or key[:-2] in english))
+        )
+
+    def _find_short_forms(self, text: str, found: list[Hit], guesses: bool = True) -> list[Hit]:
+        """Capitalized words no vocabulary knows that are short forms of a listed given name,
+        by their shape or by a sound change."""
         if not self._pieces:
             return []
+        taken = {(h.start, h.end) for h in found}
         hits: list[Hit] = []
+        derived: dict[str, GivenName | None] = {}
         for match in _CAPITALIZED.finditer(text):
             word = match.group()
+            if (match.start(), match.end()) in taken:
+                continue
             if not (word[0].isupper() and (word[1:].islower() or word.isupper())):
                 continue
             key = _fold(word)
             if len(key) < 3 or self._known(key):
                 continue
             given = self._short_form_of(key)
+            if given is None and guesses:
+                if key not in derived:
+                    derived[key] = self._sound_form_of(key)
+                given = derived[key]
             if given is not None:
                 hits.append(Hit(match.start(), match.end(), given.role, given.identity))
         return hits
+
+    def _sound_form_of(self, key: str) -> GivenName | None:
+        """The listed given name ``key`` is a form of by a sound change, if ``key`` is not an
+        ordinary English word."""
+        a_name = self.vocabulary.a_name(key)
+        if self._ordinary(key) and not a_name:
+            return None
+        for forms, given in self._sounds:
+            if forms.derives(key, a_name):
+                return given
+        return None
 
     def _known(self, key: str) -> bool:
         """A word some vocabulary knows, hence not read as a short form of a name."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from openimr.publication.detect import Detection, Detector, detector
 from openimr.publication.identities import Identities
 from openimr.publication.known import KnownMatcher
+from openimr.publication.vocabulary import PublicationVocabulary
 
 __all__ = ["Redaction", "Redactor", "placeholder"]
 
@@ -51,8 +52,14 @@ class Redaction:
 class Redactor:
     """Listed identities plus detectors, for one case. Safe to share between threads."""
 
-    def __init__(self, identities: Identities, *, detectors: Detector | None = None) -> None:
-        self.known = KnownMatcher(identities)
+    def __init__(
+        self,
+        identities: Identities,
+        *,
+        detectors: Detector | None = None,
+        vocabulary: PublicationVocabulary | None = None,
+    ) -> None:
+        self.known = KnownMatcher(identities, vocabulary)
         self.detector = detectors or detector()
 
     def spans(self, text: str) -> list[_Span]:
@@ -143,7 +150,7 @@ class Redactor:
 
     def leaks(self, text: str) -> list[str]:
         """Roles of the listed identities still present in ``text`` (empty when clean)."""
-        return sorted({h.role.value for h in self.known.find(text)})
+        return sorted({h.role.value for h in self.known.find(text, guesses=False)})
 
 
 #: Between texts searched together: no detector pattern crosses a blank line and a pilcrow.

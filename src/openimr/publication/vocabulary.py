@@ -3,7 +3,9 @@
 Drug names come from the facts vocabulary so that the two never disagree about what a drug is.
 Nicknames come from a curated, sourced table (the ``nicknames`` package: Carlton Northern's
 hand-curated list of English given names and their nicknames, Apache-2.0) rather than a list of
-our own, which could only hold the forms its writers happened to think of.
+our own, which could only hold the forms its writers happened to think of. English words come
+from Webster's Second (the ``english-words`` package's ``web2`` list): a word it writes only in
+lower case is an ordinary word, one it writes capitalized is a proper name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,14 +69,37 @@ class PublicationVocabulary:
     person_documents: tuple[str, ...] = ()
     #: Endings of short forms of given names ("-y", "-ita", "-ya"), longest first.
     diminutive_endings: tuple[str, ...] = ()
+    #: Ordinary English words that are never proper names ("target", "tight"): a form derived
+    #: from a given name by a sound change is not taken for a name when it is one of these.
+    english_words: frozenset[str] = frozenset()
+    #: Words Webster's Second capitalizes (given names among them): a name list.
+    proper_names: frozenset[str] = frozenset()
 
     def short_forms(self, given: str) -> frozenset[str]:
-        """Nicknames of a given name and, read backwards, the names a nickname stands for."""
+        """Every form the nickname table relates to a given name, both ways: its nicknames, the
+        names it is a nickname of, and their nicknames ("Peggy": Margaret, so Maggie, Meg)."""
         key = _fold(given)
         out = set(self.nicknames.get(key, frozenset()))
-        out.update(self.nickname_of.get(key, frozenset()))
+        canonicals = self.nickname_of.get(key, frozenset())
+        out.update(canonicals)
+        for canonical in canonicals:
+            out.update(self.nicknames.get(canonical, frozenset()))
         out.discard(key)
         return frozenset(out)
+
+    def a_name(self, key: str) -> bool:
+        """A folded word a name list holds: the nickname table, as a given name or a nickname,
+        or the words Webster's Second capitalizes."""
+        return key in self.nicknames or key in self.nickname_of or key in self.proper_names
+
+    def with_nicknames(self, relations: list[tuple[str, str]]) -> PublicationVocabulary:
+        """The same vocabulary with another nickname table (given name, nickname): how the
+        benchmark measures forms the table does not hold."""
+        table: dict[str, set[str]] = {}
+        for full, short in relations:
+            table.setdefault(_fold(full), set()).add(_fold(short))
+        nicknames = {full: frozenset(shorts) for full, shorts in sorted(table.items())}
+        return replace(self, nicknames=nicknames, nickname_of=_inverted(nicknames))
 
     def names_starting(self, prefix: str) -> list[str]:
         """The given names of the nickname table that begin with ``prefix``, in order."""
@@ -121,17 +146,35 @@ def _longest_first(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(sorted(_words(data.get(key), key), key=lambda w: (-len(w), w)))
 
 
-def _nickname_table() -> dict[str, frozenset[str]]:
-    """Given name -> its nicknames, from the ``nicknames`` package's ``has_nickname`` rows."""
+def nickname_relations() -> list[tuple[str, str]]:
+    """(given name, nickname) pairs of the ``nicknames`` package's ``has_nickname`` rows."""
     from nicknames import name_triplets
 
-    table: dict[str, set[str]] = {}
+    pairs = set()
     for row in name_triplets():
         if row.relationship == "has_nickname":
             full, short = _fold(row.name1), _fold(row.name2)
             if full and short and full != short:
-                table.setdefault(full, set()).add(short)
+                pairs.add((full, short))
+    return sorted(pairs)
+
+
+def _nickname_table() -> dict[str, frozenset[str]]:
+    """Given name -> its nicknames."""
+    table: dict[str, set[str]] = {}
+    for full, short in nickname_relations():
+        table.setdefault(full, set()).add(short)
     return {full: frozenset(shorts) for full, shorts in sorted(table.items())}
+
+
+def _english_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words Webster's Second writes only in lower case (ordinary words: "target" is one,
+    "peggy", also a Peggy, is not), and those it capitalizes (proper names), lower-cased."""
+    from english_words import get_english_words_set
+
+    words = get_english_words_set(["web2"], alpha=True)
+    capitalized = frozenset(w.lower() for w in words if w[:1].isupper())
+    return frozenset(w for w in words if w.islower() and w not in capitalized), capitalized
 
 
 def _inverted(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
@@ -189,6 +232,7 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         key=lambda c: (-len(c), c),
     )
     nicknames = _nickname_table()
+    english, proper = _english_words()
     return PublicationVocabulary(
         nicknames=nicknames,
         nickname_of=_inverted(nicknames),
@@ -218,4 +262,6 @@ def load_publication_vocabulary() -> PublicationVocabulary:
                 key=lambda e: (-len(e), e),
             )
         ),
+        english_words=english,
+        proper_names=proper,
     )
