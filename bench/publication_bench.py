@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/publication_bench.py [--letters 10000] [--pdf 50] [--seed 7] [--json]
         [--held-out] [--examples N] [--jobs N]
+    .venv/bin/python bench/publication_bench.py --nickname-split [--examples N]
 
 Each letter is a signed determination whose summary and rationales carry planted identifiers
 of every kind: the parties the case file lists, written as letters write them (full, "Last,
@@ -20,11 +21,17 @@ citation families; letters per second on one core (publication to text only, gen
 checks not timed; by the clock and by this process's CPU time, which other work on a shared
 machine does not inflate), and for ``--pdf N`` letters, PDF publication. This measures; it
 asserts nothing. ``--held-out`` adds the held-out short forms (see ``HELD_OUT_NICKNAMES``).
+
+``--nickname-split`` measures nicknames apart: every relation of the ``nicknames`` package,
+split by a fixed hash into a tuning half (the only one looked at while the sound changes were
+chosen) and a check half, each planted where a person is marked and inside a clinical sentence,
+redacted with a table holding only the tuning half and with the whole table.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import random
@@ -796,6 +803,101 @@ def _measure(
     return tally
 
 
+# -- nicknames of the sourced table, split in two by a fixed hash -----------------------------
+
+#: Sentences naming the worker by a nickname where something marks a person, and where nothing
+#: does (inside a clinical sentence, beside eponyms, drugs and dates).
+SPLIT_CUED = [
+    "{name} reported that the pain was worse at night.",
+    "The treating physician examined {name} on the same day.",
+    "At the follow-up visit {name} described numbness in both hands.",
+    "The nurse called {name} to confirm the appointment.",
+]
+SPLIT_CLINICAL = [
+    "Medications for {name} included Norco 10/325, Flexeril and gabapentin.",
+    "Spurling maneuver reproduced neck pain in {name} with tingling into the thumb.",
+    "On December 2, 2015, {name} had a positive McMurray test on the left.",
+    "Tramadol was stopped because {name} had nausea; naproxen was continued.",
+]
+
+
+def split_half(full: str, short: str) -> str:
+    """``tuning`` or ``check``: a fixed hash of the relation, so that the two halves are the
+    same on every run and machine, and nothing about a name decides its half."""
+    digest = hashlib.sha256(f"{full}|{short}".encode()).digest()
+    return "tuning" if digest[0] % 2 == 0 else "check"
+
+
+def nickname_split(seed: int, examples: int = 0) -> dict[str, Any]:
+    """Every (given name, nickname) relation of the ``nicknames`` package planted as the
+    nickname of a worker listed by the given name, once where a person is marked and once
+    inside a clinical sentence; redacted with a nickname table that holds only the tuning half
+    (so the check half measures forms the table does not hold: what the sound changes, shapes
+    and context find), and with the whole table as published letters use it."""
+    from openimr.casefile.model import Parties
+    from openimr.publication import redactor_for
+    from openimr.publication.vocabulary import load_publication_vocabulary, nickname_relations
+
+    relations = nickname_relations()
+    halves = {r: split_half(*r) for r in relations}
+    full_table = load_publication_vocabulary()
+    tables = {
+        "tuning half only": full_table.with_nicknames(
+            [r for r in relations if halves[r] == "tuning"]
+        ),
+        "whole table": full_table,
+    }
+    families = sorted({f for fs in FAMILY.values() for f in fs})
+    planted: Counter[str] = Counter()
+    leaks: Counter[str] = Counter()
+    shown: dict[str, list[str]] = {}
+    lost = clinical = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for index, (full, short) in enumerate(relations):
+        rng = random.Random(f"split {seed} {index}")
+        family = rng.choice(families)
+        parties = Parties.model_validate({"claimant": {"name": f"{full.title()} {family}"}})
+        nickname = short.title()
+        sentences = {
+            "with a person cue": rng.choice(SPLIT_CUED),
+            "inside a clinical sentence": rng.choice(SPLIT_CLINICAL),
+        }
+        for table_name, table in tables.items():
+            redactor = redactor_for(parties, vocabulary=table)
+            for where, template in sentences.items():
+                text = (
+                    f"{rng.choice(CLINICAL).format(service='May 3, 2016', injury='May 1, 2015')} "
+                )
+                text += template.format(name=nickname)
+                output = redactor.redact(text).text
+                kind = f"{table_name}: {halves[(full, short)]} half, {where}"
+                planted[kind] += 1
+                if leaked(Planted(kind, nickname, _words_of(nickname)), output):
+                    leaks[kind] += 1
+                    # only the tuning half is ever shown: the check half stays unseen
+                    tuning = halves[(full, short)] == "tuning"
+                    if tuning and len(shown.setdefault(kind, [])) < examples:
+                        shown[kind].append(f"{nickname} ({full})")
+                a, b = _clinical_loss(text.replace(nickname, " "), output)
+                lost += a
+                clinical += b
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {
+        "relations": len(relations),
+        "tuning_relations": sum(1 for h in halves.values() if h == "tuning"),
+        "check_relations": sum(1 for h in halves.values() if h == "check"),
+        "leaked_by_kind": {
+            k: f"{leaks[k]}/{planted[k]} ({100 * leaks[k] / planted[k]:.1f} %)"
+            for k in sorted(planted)
+        },
+        **({"leaked_examples": shown} if examples else {}),
+        "clinical_words": clinical,
+        "clinical_words_removed": lost,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+    }
+
+
 def run(
     letters: int,
     pdf: int,
@@ -879,8 +981,17 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, help="processes sharing the letters (rates stay per core)"
     )
+    parser.add_argument(
+        "--nickname-split",
+        action="store_true",
+        help="only the nickname table's relations, split by a fixed hash into a tuning and a "
+        "check half (the check half redacted with a table that holds only the tuning half)",
+    )
     args = parser.parse_args()
-    figures = run(args.letters, args.pdf, args.seed, args.held_out, args.examples, args.jobs)
+    if args.nickname_split:
+        figures = nickname_split(args.seed, args.examples)
+    else:
+        figures = run(args.letters, args.pdf, args.seed, args.held_out, args.examples, args.jobs)
     if args.json:
         json.dump(figures, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -49,6 +49,9 @@ _CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?
 #: A word just before a name (spaces between), and just after one and a comma.
 _WORD_BEFORE = re.compile(r"(?<![\w'’\-.])([^\W\d_]{2,})[ \t]+$")
 _WORD_AFTER = re.compile(r"^,[ \t]*([^\W\d_]{2,})(?=(?:['’]s)?(?![\w\-]))")
+_TWO_LETTERS = re.compile(r"(?<![\w'’\-.])[A-Z][a-z](?![\w\-'’])")
+#: A word written as a name: a capital, then small letters.
+_AS_NAME = re.compile(r"[^\W\d_][^\W\d_A-Z]+")
 #: Roles of people (a word beside an organization's name is not a given name).
 _PEOPLE = frozenset({Role.CLAIMANT, Role.PROVIDER, Role.UR_PHYSICIAN, Role.REVIEWER, Role.PERSON})
 
@@ -75,6 +78,7 @@ class KnownMatcher:
         for given in identities.given_names:
             for piece in _pieces(given.folded):
                 self._pieces.setdefault(piece, given)
+        self._first_two = {g.folded[:2]: g for g in reversed(identities.given_names)}
         #: each listed given name with the forms the table relates to it, by sound
         self._sounds = [
             (
@@ -96,6 +100,15 @@ class KnownMatcher:
                 automaton.add_word(skel, (len(skel), tuple(variants)))
             automaton.make_automaton()
             self._automaton = automaton
+        v = self.vocabulary
+        self._person_after = re.compile(
+            rf"^(?:['’]s)?[ \t]+(?i:{_alternatives(v.person_verbs)})\b"
+            rf"|^['’]s[ \t]+(?!(?i:{_alternatives(v.eponym_nouns)})\b)[a-z]"
+        )
+        self._person_before = re.compile(
+            rf"\b(?i:{_alternatives(v.person_object_verbs)})[ \t]+$"
+            rf"|\b(?i:{_alternatives(v.person_documents)})[ \t]+of[ \t]+$"
+        )
         title_words = "|".join(sorted(self.vocabulary.titles, key=len, reverse=True))
         self._title_before = re.compile(rf"(?i)\b(?:{title_words})\.?\s*$")
         self._eponym_after = re.compile(
@@ -190,6 +203,22 @@ class KnownMatcher:
                 given = derived[key]
             if given is not None:
                 hits.append(Hit(match.start(), match.end(), given.role, given.identity))
+        if guesses:
+            hits += self._first_letters(text, taken)
+        return hits
+
+    def _first_letters(self, text: str, taken: set[tuple[int, int]]) -> list[Hit]:
+        """A word of two letters written as a name ("Al", "Ed") that a name list holds and
+        that begins a listed given name."""
+        hits = []
+        for match in _TWO_LETTERS.finditer(text):
+            key = _fold(match.group())
+            if (match.start(), match.end()) in taken or key not in self._first_two:
+                continue
+            if self._known(key) or self._ordinary(key) or not self.vocabulary.a_name(key):
+                continue
+            given = self._first_two[key]
+            hits.append(Hit(match.start(), match.end(), given.role, given.identity))
         return hits
 
     def _sound_form_of(self, key: str) -> GivenName | None:
@@ -269,6 +298,14 @@ class KnownMatcher:
             return _DATE_SHAPE.search(surface) is not None
         return True
 
+    def _person_here(self, text: str, hit: Hit) -> bool:
+        """Where a person stands: before "reported" or a possessive, after "examined" or
+        "the records of"."""
+        return (
+            self._person_after.match(text[hit.end : hit.end + 40]) is not None
+            or self._person_before.search(text[max(0, hit.start - 40) : hit.start]) is not None
+        )
+
     def _weak_counts(self, text: str, hit: Hit, variant: Variant, strong: list[Hit]) -> bool:
         surface = text[hit.start : hit.end]
         if variant.clinical and self._eponym_after.match(text[hit.end : hit.end + 30]):
@@ -287,12 +324,22 @@ class KnownMatcher:
         if self._title_before.search(before):
             return True
         if variant.clinical:
-            return False
+            # a name that is also an eponym or an abbreviation ("Allen", "Ed") where a person
+            # stands: written as a name, before what a person does or after what is done to one
+            return _AS_NAME.fullmatch(surface) is not None and self._person_here(text, hit)
         if not surface[:1].isupper():
             return False
         if surface.lower() in self.vocabulary.sentence_words:
-            return not _SENTENCE_END.search(text[max(0, hit.start - 3) : hit.start])
+            return not _SENTENCE_END.search(
+                text[max(0, hit.start - 3) : hit.start]
+            ) or self._person_here(text, hit)
         return True
+
+
+def _alternatives(words: tuple[str, ...] | frozenset[str]) -> str:
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 @lru_cache(maxsize=65536)

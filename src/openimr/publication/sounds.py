@@ -122,6 +122,9 @@ class SoundForms:
         self._vowel_starts: set[str] = set()
         #: the names' own stems, which a longer form may begin with ("Sandy": Sandra)
         self._stems: set[str] = set()
+        #: names of two sounds ("Sue", "Jo"), which a longer name may begin with ("Susan")
+        self._short_stems: set[str] = set()
+        self._ends: set[str] = set()
         for name in names:
             spoken = sound(name)
             if len(spoken) < 2:
@@ -130,6 +133,10 @@ class SoundForms:
                 if len(stem) >= 3:
                     self._stems.add(stem)
             self._starts.add(spoken[:2])
+            self._ends.add(spoken[-2:])
+            for stem, _ended in self._stems_of(name):
+                if len(stem) == 2:
+                    self._short_stems.add(stem)
             if spoken[0] == "a":
                 for size in range(2, len(spoken) + 1):
                     self._vowel_starts.add(spoken[:size])
@@ -162,14 +169,19 @@ class SoundForms:
         if len(word) < 2:
             return False
         whole = sound(word)
+        if a_name and whole[:2] in self._short_stems:
+            return True
         for size in range(3, len(whole) + 1):
             for start in range(0, len(whole) - size + 1):
-                if (start == 0 or size >= 4) and whole[start : start + size] in self._stems:
+                edge = start == 0 or start + size == len(whole)
+                if (edge or size >= 4) and whole[start : start + size] in self._stems:
                     return True
         for spoken, ended in self._stems_of(word):
             if len(spoken) == 2:
                 if (ended or a_name) and spoken in self._starts:
                     return True  # a first syllable and an ending ("Tiko": "Ti-ko"), or a name
+                if a_name and spoken in self._ends:
+                    return True  # a name's last syllable ("Diah" for Obadiah)
                 continue
             if len(spoken) < 3:
                 continue
