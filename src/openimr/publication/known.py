@@ -79,17 +79,15 @@ class KnownMatcher:
             for piece in _pieces(given.folded):
                 self._pieces.setdefault(piece, given)
         self._first_two = {g.folded[:2]: g for g in reversed(identities.given_names)}
-        #: each listed given name with the forms the table relates to it, by sound
-        self._sounds = [
-            (
-                SoundForms(
-                    [given.folded, *sorted(self.vocabulary.short_forms(given.folded))],
-                    self.vocabulary.diminutive_endings,
-                ),
-                given,
-            )
-            for given in identities.given_names
-        ]
+        #: every listed given name with the forms the table relates to it, by sound
+        self._sounds: SoundForms[GivenName] = SoundForms(
+            [
+                (form, given)
+                for given in identities.given_names
+                for form in [given.folded, *sorted(self.vocabulary.short_forms(given.folded))]
+            ],
+            self.vocabulary.diminutive_endings,
+        )
         self._automaton: Any = None
         by_skeleton: dict[str, list[Variant]] = {}
         for variant in identities.variants:
@@ -227,10 +225,7 @@ class KnownMatcher:
         a_name = self.vocabulary.a_name(key)
         if self._ordinary(key) and not a_name:
             return None
-        for forms, given in self._sounds:
-            if forms.derives(key, a_name):
-                return given
-        return None
+        return self._sounds.derives(key, a_name)
 
     def _known(self, key: str) -> bool:
         """A word some vocabulary knows, hence not read as a short form of a name."""

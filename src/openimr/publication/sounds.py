@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 __all__ = ["SoundForms", "sound"]
 
@@ -77,6 +78,9 @@ _INITIAL_FAMILY = {
     for letter in set(_FAMILY) | set(_INITIAL) | {c for v in _INITIAL.values() for c in v}
 }
 _NOT_LETTER = re.compile(r"[^a-z]")
+#: Changes allowed between a word's stem and a piece of a name.
+_BUDGET = 2
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=65536)
@@ -112,35 +116,36 @@ def sound(word: str) -> str:
     return "".join(out)
 
 
-class SoundForms:
-    """The pieces of some given names, by sound, to test words against."""
+class SoundForms(Generic[T]):
+    """The pieces of some given names, by sound, each with what it stands for (the listed
+    person), to test words against; the first name given wins where two share a piece."""
 
-    def __init__(self, names: Iterable[str], endings: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[tuple[str, T]], endings: Iterable[str]) -> None:
         self.endings = tuple(sorted({e for e in endings if e}, key=lambda e: (-len(e), e)))
-        self._pieces: set[str] = set()
-        self._starts: set[str] = set()
-        self._vowel_starts: set[str] = set()
-        #: the names' own stems, which a longer form may begin with ("Sandy": Sandra)
-        self._stems: set[str] = set()
+        self._pieces: dict[str, T] = {}
+        self._starts: dict[str, T] = {}
+        self._ends: dict[str, T] = {}
+        self._vowel_starts: dict[str, T] = {}
+        #: the names' own stems, which a longer form may hold ("Sandy": Sandra)
+        self._stems: dict[str, T] = {}
         #: names of two sounds ("Sue", "Jo"), which a longer name may begin with ("Susan")
-        self._short_stems: set[str] = set()
-        self._ends: set[str] = set()
-        for name in names:
+        self._short_stems: dict[str, T] = {}
+        for name, tag in names:
             spoken = sound(name)
             if len(spoken) < 2:
                 continue
             for stem, _ended in self._stems_of(name):
-                if len(stem) >= 3:
-                    self._stems.add(stem)
-            self._starts.add(spoken[:2])
-            self._ends.add(spoken[-2:])
-            for stem, _ended in self._stems_of(name):
-                if len(stem) == 2:
-                    self._short_stems.add(stem)
+                table = self._stems if len(stem) >= 3 else self._short_stems
+                if len(stem) >= 2:
+                    table.setdefault(stem, tag)
+            self._starts.setdefault(spoken[:2], tag)
+            self._ends.setdefault(spoken[-2:], tag)
             if spoken[0] == "a":
                 for size in range(2, len(spoken) + 1):
-                    self._vowel_starts.add(spoken[:size])
-            self._pieces.update(_pieces(spoken))
+                    self._vowel_starts.setdefault(spoken[:size], tag)
+            for piece in sorted(_pieces(spoken)):
+                self._pieces.setdefault(piece, tag)
+        self._skeletons = {piece.replace("a", "") for piece in self._pieces}
 
     def __bool__(self) -> bool:
         return bool(self._pieces)
@@ -161,49 +166,72 @@ class SoundForms:
                 stems.append((sound(folded[: -len(ending)]), True))
         return stems
 
-    def derives(self, word: str, a_name: bool = False) -> bool:
-        """Whether ``word`` is a short form of one of the names by the changes above, or a
-        longer form that holds one of them ("Sandra" for a listed "Sandy", "Isabella" for
-        "Bella"). ``a_name``: a name list holds ``word``, so that a form of two sounds counts
-        too ("Joe" for Joseph)."""
+    def derives(self, word: str, a_name: bool = False) -> T | None:
+        """What ``word`` is a short form of, by the changes above, or a longer form holding
+        ("Sandra" for a listed "Sandy", "Isabella" for "Bella"); ``None`` if nothing.
+        ``a_name``: a name list holds ``word``, so that a form of two sounds counts too ("Joe"
+        for Joseph, "Diah" for Obadiah)."""
         if len(word) < 2:
-            return False
+            return None
         whole = sound(word)
         if a_name and whole[:2] in self._short_stems:
-            return True
+            return self._short_stems[whole[:2]]
         for size in range(3, len(whole) + 1):
             for start in range(0, len(whole) - size + 1):
                 edge = start == 0 or start + size == len(whole)
-                if (edge or size >= 4) and whole[start : start + size] in self._stems:
-                    return True
+                found = self._stems.get(whole[start : start + size])
+                if found is not None and (edge or size >= 4):
+                    return found
         for spoken, ended in self._stems_of(word):
             if len(spoken) == 2:
                 if (ended or a_name) and spoken in self._starts:
-                    return True  # a first syllable and an ending ("Tiko": "Ti-ko"), or a name
+                    return self._starts[spoken]  # a first syllable and an ending ("Ti-ko")
                 if a_name and spoken in self._ends:
-                    return True  # a name's last syllable ("Diah" for Obadiah)
+                    return self._ends[spoken]  # a name's last syllable
                 continue
-            if len(spoken) < 3:
-                continue
-            budget = 2
-            if self._reaches(spoken, budget):
-                return True
-        return False
+            if len(spoken) >= 3:
+                found = self._reaches(spoken, _BUDGET)
+                if found is not None:
+                    return found
+        return None
 
-    def _reaches(self, spoken: str, budget: int) -> bool:
+    def _reaches(self, spoken: str, budget: int) -> T | None:
+        if not (spoken[0] in _PREFIXED or self._consonants_reach(spoken, budget)):
+            return None  # no piece has these consonants, even changed: no search needed
         frontier = {spoken}
         seen = set(frontier)
         for _ in range(budget + 1):
-            for variant in frontier:
+            for variant in sorted(frontier):
                 if variant[0] == "^":  # a consonant put before the name's first vowel
-                    if variant[1:] in self._vowel_starts:
-                        return True
-                elif variant in self._pieces:
-                    return True
+                    found = self._vowel_starts.get(variant[1:])
+                else:
+                    found = self._pieces.get(variant)
+                if found is not None:
+                    return found
             following: set[str] = set()
             for variant in frontier:
                 if variant[0] != "^":
                     following.update(_changes(variant))
+            frontier = following - seen
+            seen |= frontier
+        return None
+
+    def _consonants_reach(self, spoken: str, budget: int) -> bool:
+        """Whether the consonants of ``spoken``, at most ``budget`` of them changed within
+        their families, are those of a piece (vowels dropped or changed leave them alone)."""
+        consonants = spoken.replace("a", "")
+        frontier = {consonants}
+        seen = set(frontier)
+        for _ in range(budget + 1):
+            if not frontier.isdisjoint(self._skeletons):
+                return True
+            following: set[str] = set()
+            for variant in frontier:
+                for i, c in enumerate(variant):
+                    first = i == 0 and spoken[0] != "a"
+                    family = _INITIAL_FAMILY.get(c) if first else _FAMILY.get(c)
+                    for other in family or ():
+                        following.add(variant[:i] + other + variant[i + 1 :])
             frontier = following - seen
             seen |= frontier
         return False
