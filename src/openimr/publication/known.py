@@ -213,7 +213,9 @@ class KnownMatcher:
             key = _fold(match.group())
             if (match.start(), match.end()) in taken or key not in self._first_two:
                 continue
-            if self._known(key) or self._ordinary(key) or not self.vocabulary.a_name(key):
+            # a particle ("Al", "Di") is a piece of names, whatever guideline text writes it
+            known = self._known(key) and key not in self.vocabulary.particles
+            if known or self._ordinary(key) or not self.vocabulary.a_name(key):
                 continue
             given = self._first_two[key]
             hits.append(Hit(match.start(), match.end(), given.role, given.identity))

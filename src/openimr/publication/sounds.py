@@ -87,7 +87,7 @@ T = TypeVar("T")
 def sound(word: str) -> str:
     """``word`` as it sounds: lower case, no accents, one letter a sound, doubled letters once,
     each run of vowels one ``a``; an ``h`` that is not a digraph's is silent ("Johnny":
-    ``jan``), and ``c`` is ``s`` before e, i, y and ``k`` elsewhere."""
+    ``jana``), and ``c`` is ``s`` before e, i, y and ``k`` elsewhere."""
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
     )
