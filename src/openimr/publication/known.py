@@ -50,6 +50,31 @@ _CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?
 _WORD_BEFORE = re.compile(r"(?<![\w'’\-.])([^\W\d_]{2,})[ \t]+$")
 _WORD_AFTER = re.compile(r"^,[ \t]*([^\W\d_]{2,})(?=(?:['’]s)?(?![\w\-]))")
 _TWO_LETTERS = re.compile(r"(?<![\w'’\-.])[A-Z][a-z](?![\w\-'’])")
+_CALENDAR = frozenset(
+    word
+    for name in [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    for word in (name, name[:3])
+) | {"sept", "tues", "thur", "thurs", "weds"}
 #: A word written as a name: a capital, then small letters.
 _AS_NAME = re.compile(r"[^\W\d_][^\W\d_A-Z]+")
 #: Roles of people (a word beside an organization's name is not a given name).
@@ -78,6 +103,7 @@ class KnownMatcher:
         for given in identities.given_names:
             for piece in _pieces(given.folded):
                 self._pieces.setdefault(piece, given)
+        self._given_names = identities.given_names
         self._first_two = {g.folded[:2]: g for g in reversed(identities.given_names)}
         #: every listed given name with the forms the table relates to it, by sound
         self._sounds: SoundForms[GivenName] = SoundForms(
@@ -167,7 +193,7 @@ class KnownMatcher:
 
     def _ordinary(self, key: str) -> bool:
         """An English stop word, or a word (or its singular) Webster's writes only in lower
-        case."""
+        case: taken for a form of a name only where a person stands."""
         from spacy.lang.en.stop_words import STOP_WORDS
 
         english = self.vocabulary.english_words
@@ -180,7 +206,7 @@ class KnownMatcher:
     def _find_short_forms(self, text: str, found: list[Hit], guesses: bool = True) -> list[Hit]:
         """Capitalized words no vocabulary knows that are short forms of a listed given name,
         by their shape or by a sound change."""
-        if not self._pieces:
+        if not self._pieces and not self._sounds:
             return []
         taken = {(h.start, h.end) for h in found}
         hits: list[Hit] = []
@@ -192,18 +218,57 @@ class KnownMatcher:
             if not (word[0].isupper() and (word[1:].islower() or word.isupper())):
                 continue
             key = _fold(word)
-            if len(key) < 3 or self._known(key):
+            if len(key) < 3 or self._never_a_name(key):
                 continue
-            given = self._short_form_of(key)
+            known = self._known(key)
+            given = None if known else self._short_form_of(key)
             if given is None and guesses:
                 if key not in derived:
                     derived[key] = self._sound_form_of(key)
                 given = derived[key]
+                ordinary = known or (self._ordinary(key) and not self.vocabulary.a_name(key))
+                if given is not None and ordinary and not self._person_at(text, match):
+                    given = None  # "Rich", "Max": a word, unless a person stands there
             if given is not None:
                 hits.append(Hit(match.start(), match.end(), given.role, given.identity))
         if guesses:
             hits += self._first_letters(text, taken)
         return hits
+
+    def _sound_form_of(self, key: str) -> GivenName | None:
+        """The listed given name ``key`` is a form of by a sound change; or, when a name list
+        holds ``key``, the one that is a form of ``key`` ("Richard" for a listed "Dick")."""
+        a_name = self.vocabulary.a_name(key)
+        given = self._sounds.derives(key, a_name)
+        if given is not None or not a_name or len(key) < 4:
+            return given
+        longer: SoundForms[bool] = SoundForms([(key, True)], self.vocabulary.diminutive_endings)
+        for listed in self._given_names:
+            if len(listed.folded) < len(key) and longer.derives(listed.folded, True):
+                return listed
+        return None
+
+    def _never_a_name(self, key: str) -> bool:
+        """Words that say who someone is, never their name ("Patient", "Dr"), stop words, and
+        the months and days ("seen March 20"), which a sound change or a context never makes
+        a name of."""
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        v = self.vocabulary
+        return (
+            key in v.role_words
+            or key in v.titles
+            or key in v.credentials
+            or key in STOP_WORDS
+            or key in _CALENDAR
+        )
+
+    def _person_at(self, text: str, match: re.Match[str]) -> bool:
+        """A word written as a name where a person stands."""
+        surface = match.group()
+        if _AS_NAME.fullmatch(surface) is None:
+            return False
+        return self._person_here(text, Hit(match.start(), match.end(), Role.PERSON, -1))
 
     def _first_letters(self, text: str, taken: set[tuple[int, int]]) -> list[Hit]:
         """A word of two letters written as a name ("Al", "Ed") that a name list holds and
@@ -213,21 +278,15 @@ class KnownMatcher:
             key = _fold(match.group())
             if (match.start(), match.end()) in taken or key not in self._first_two:
                 continue
+            if self._never_a_name(key) or not self.vocabulary.a_name(key):
+                continue
             # a particle ("Al", "Di") is a piece of names, whatever guideline text writes it
             known = self._known(key) and key not in self.vocabulary.particles
-            if known or self._ordinary(key) or not self.vocabulary.a_name(key):
+            if (known or self._ordinary(key)) and not self._person_at(text, match):
                 continue
             given = self._first_two[key]
             hits.append(Hit(match.start(), match.end(), given.role, given.identity))
         return hits
-
-    def _sound_form_of(self, key: str) -> GivenName | None:
-        """The listed given name ``key`` is a form of by a sound change, if ``key`` is not an
-        ordinary English word."""
-        a_name = self.vocabulary.a_name(key)
-        if self._ordinary(key) and not a_name:
-            return None
-        return self._sounds.derives(key, a_name)
 
     def _known(self, key: str) -> bool:
         """A word some vocabulary knows, hence not read as a short form of a name."""
