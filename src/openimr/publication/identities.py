@@ -43,8 +43,9 @@ class Role(StrEnum):
 
 class VariantKind(StrEnum):
     """How a form is matched: ``token`` and ``phrase`` forms may be broken by spaces or OCR;
-    ``short`` forms (fewer than four letters) only as a whole word; ``initials`` only as
-    capitals ("J.S.", "JS"); ``date`` forms only written as a date (a bare "9792" is not
+    ``short`` forms (fewer than four letters, and the nicknames and shortened forms of a given
+    name, which spacing would find across words: "Ant on" for Anton) only as a whole word;
+    ``initials`` only as capitals ("J.S.", "JS"); ``date`` forms only written as a date (a bare "9792" is not
     9/7/92)."""
 
     PHRASE = "phrase"
@@ -229,9 +230,10 @@ class _Builder:
                 if len(skeleton_of(piece)) >= 2:
                     self._add(piece, role, identity, VariantKind.TOKEN)
                 for short in self.v.short_forms(piece.replace("’", "'")):
-                    # a nickname that is also a word of the guidelines ("Max") only as a name
-                    weak = short in self.v.known_words
-                    self._add(short, role, identity, VariantKind.TOKEN, weak=weak)
+                    # a form of the table counts only as a name (capitalized, or beside the
+                    # name or a title) and only as a whole word: "Ant" is not "ant", and "Ant
+                    # on" is not "Anton"
+                    self._add(short, role, identity, VariantKind.SHORT, weak=True)
 
     def _cognates(self, given: str, role: Role, identity: int) -> None:
         """A given name the nickname table does not know, by the name in the table it is a form
@@ -247,18 +249,18 @@ class _Builder:
             )
             if shared >= 0.75 * min(len(given), len(name)):
                 for form in sorted({name, *self.v.nicknames.get(name, frozenset())}):
-                    self._add(form.capitalize(), role, identity, VariantKind.TOKEN, weak=True)
+                    self._add(form.capitalize(), role, identity, VariantKind.SHORT, weak=True)
 
     def _truncations(self, given: str, role: Role, identity: int) -> None:
-        """A long given name shortened at either end ("Emeka", "Seun"): a weak form, since
-        people shorten such names in many languages and no table lists them all."""
+        """A long given name shortened at either end ("Emeka", "Seun"): a weak form, as a whole
+        word, since people shorten such names in many languages and no table lists them all."""
         letters = given.replace("’", "'")
         if len(letters) < 7 or not letters.isalpha():
             return
         for size in range(4, len(letters) - 1):
             for piece in (letters[:size], letters[-size:]):
                 if not self.v.clinical(piece) and piece.lower() not in self.v.known_words:
-                    self._add(piece.capitalize(), role, identity, VariantKind.TOKEN, weak=True)
+                    self._add(piece.capitalize(), role, identity, VariantKind.SHORT, weak=True)
 
     def _decoration(self, word: str) -> bool:
         key = word.lower().strip(".")
