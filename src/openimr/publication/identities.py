@@ -45,8 +45,8 @@ class VariantKind(StrEnum):
     """How a form is matched: ``token`` and ``phrase`` forms may be broken by spaces or OCR;
     ``short`` forms (fewer than four letters, and the nicknames and shortened forms of a given
     name, which spacing would find across words: "Ant on" for Anton) only as a whole word;
-    ``initials`` only as capitals ("J.S.", "JS"); ``date`` forms only written as a date (a bare "9792" is not
-    9/7/92)."""
+    ``initials`` only as capitals ("J.S.", "JS"); ``date`` forms only written as a date (a
+    bare "9792" is not 9/7/92)."""
 
     PHRASE = "phrase"
     TOKEN = "token"
