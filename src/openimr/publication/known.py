@@ -50,6 +50,22 @@ _CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?
 _WORD_BEFORE = re.compile(r"(?<![\w'’\-.])([^\W\d_]{2,})[ \t]+$")
 _WORD_AFTER = re.compile(r"^,[ \t]*([^\W\d_]{2,})(?=(?:['’]s)?(?![\w\-]))")
 _TWO_LETTERS = re.compile(r"(?<![\w'’\-.])[A-Z][a-z](?![\w\-'’])")
+#: Endings of English inflections and what the word they end was ("relying": rely).
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ying", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("es", ""),
+    ("s", ""),
+    ("ly", ""),
+    ("er", ""),
+    ("ers", ""),
+    ("ant", "ate"),
+)
 _CALENDAR = frozenset(
     word
     for name in [
@@ -129,6 +145,9 @@ class KnownMatcher:
             rf"^(?:['’]s)?[ \t]+(?i:{_alternatives(v.person_verbs)})\b"
             rf"|^['’]s[ \t]+(?!(?i:{_alternatives(v.eponym_nouns)})\b)[a-z]"
         )
+        self._person_verb_after = re.compile(
+            rf"^(?:['’]s)?[ \t]+(?i:{_alternatives(v.person_verbs)})\b"
+        )
         self._person_before = re.compile(
             rf"\b(?i:{_alternatives(v.person_object_verbs)})[ \t]+$"
             rf"|\b(?i:{_alternatives(v.person_documents)})[ \t]+of[ \t]+$"
@@ -197,11 +216,14 @@ class KnownMatcher:
         from spacy.lang.en.stop_words import STOP_WORDS
 
         english = self.vocabulary.english_words
-        return (
-            key in STOP_WORDS
-            or key in english
-            or (key.endswith("s") and (key[:-1] in english or key[:-2] in english))
-        )
+        if key in STOP_WORDS or key in english:
+            return True
+        for ending, base in _INFLECTIONS:
+            if key.endswith(ending) and len(key) - len(ending) >= 3:
+                stem = key[: -len(ending)] + base
+                if stem in english or (stem[-1:] == stem[-2:-1] and stem[:-1] in english):
+                    return True  # "relying": rely; "submitted": submit
+        return False
 
     def _find_short_forms(self, text: str, found: list[Hit], guesses: bool = True) -> list[Hit]:
         """Capitalized words no vocabulary knows that are short forms of a listed given name,
@@ -222,7 +244,8 @@ class KnownMatcher:
                 continue
             known = self._known(key)
             given = None if known else self._short_form_of(key)
-            if given is None and guesses:
+            if given is None and guesses and _AS_NAME.fullmatch(word):
+                # a guess by sound is made only of a word written as a name ("MARS" is not)
                 if key not in derived:
                     derived[key] = self._sound_form_of(key)
                 given = derived[key]
@@ -239,8 +262,11 @@ class KnownMatcher:
         """The listed given name ``key`` is a form of by a sound change; or, when a name list
         holds ``key``, the one that is a form of ``key`` ("Richard" for a listed "Dick")."""
         a_name = self.vocabulary.a_name(key)
+        if len(key) > 7 and not a_name:
+            return None  # long unknown words are drugs and jargon ("Ketophene") more than names
         given = self._sounds.derives(key, a_name)
-        if given is not None or not a_name or len(key) < 4:
+        given_name = key in self.vocabulary.nicknames or key in self.vocabulary.nickname_of
+        if given is not None or not given_name or len(key) < 4:
             return given
         longer: SoundForms[bool] = SoundForms([(key, True)], self.vocabulary.diminutive_endings)
         for listed in self._given_names:
@@ -264,11 +290,12 @@ class KnownMatcher:
         )
 
     def _person_at(self, text: str, match: re.Match[str]) -> bool:
-        """A word written as a name where a person stands."""
-        surface = match.group()
-        if _AS_NAME.fullmatch(surface) is None:
+        """A word written as a name before what only a person does or after what is done to a
+        person (not before a possessive: "Neer's are positive" is an eponym's)."""
+        if _AS_NAME.fullmatch(match.group()) is None:
             return False
-        return self._person_here(text, Hit(match.start(), match.end(), Role.PERSON, -1))
+        hit = Hit(match.start(), match.end(), Role.PERSON, -1)
+        return self._person_here(text, hit, possessive=False)
 
     def _first_letters(self, text: str, taken: set[tuple[int, int]]) -> list[Hit]:
         """A word of two letters written as a name ("Al", "Ed") that a name list holds and
@@ -354,11 +381,12 @@ class KnownMatcher:
             return _DATE_SHAPE.search(surface) is not None
         return True
 
-    def _person_here(self, text: str, hit: Hit) -> bool:
-        """Where a person stands: before "reported" or a possessive, after "examined" or
-        "the records of"."""
+    def _person_here(self, text: str, hit: Hit, possessive: bool = True) -> bool:
+        """Where a person stands: before "reported" or (``possessive``) a possessive, after
+        "examined" or "the records of"."""
+        after = self._person_after if possessive else self._person_verb_after
         return (
-            self._person_after.match(text[hit.end : hit.end + 40]) is not None
+            after.match(text[hit.end : hit.end + 40]) is not None
             or self._person_before.search(text[max(0, hit.start - 40) : hit.start]) is not None
         )
 

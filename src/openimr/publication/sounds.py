@@ -130,10 +130,12 @@ class SoundForms(Generic[T]):
         self._stems: dict[str, T] = {}
         #: names of two sounds ("Sue", "Jo"), which a longer name may begin with ("Susan")
         self._short_stems: dict[str, T] = {}
+        self._longest = 0
         for name, tag in names:
             spoken = sound(name)
             if len(spoken) < 2:
                 continue
+            self._longest = max(self._longest, len(spoken))
             for stem, _ended in self._stems_of(name):
                 table = self._stems if len(stem) >= 3 else self._short_stems
                 if len(stem) >= 2:
@@ -174,13 +176,15 @@ class SoundForms(Generic[T]):
         if len(word) < 2:
             return None
         whole = sound(word)
+        if len(whole) > self._longest + 2:
+            return None  # a nickname is not much longer than its name ("Ultrasonography")
         if a_name and whole[:2] in self._short_stems:
             return self._short_stems[whole[:2]]
         for size in range(3, len(whole) + 1):
             for start in range(0, len(whole) - size + 1):
-                edge = start == 0 or start + size == len(whole)
+                edge = start == 0 or (start + size == len(whole) and size >= 4)
                 found = self._stems.get(whole[start : start + size])
-                if found is not None and (edge or size >= 4):
+                if found is not None and (edge or size >= 5):
                     return found
         for spoken, ended in self._stems_of(word):
             if len(spoken) == 2:
@@ -190,7 +194,9 @@ class SoundForms(Generic[T]):
                     return self._ends[spoken]  # a name's last syllable
                 continue
             if len(spoken) >= 3:
-                found = self._reaches(spoken, _BUDGET)
+                # a stem of three sounds may change once: twice would make most short words
+                # a form of some name
+                found = self._reaches(spoken, _BUDGET if len(spoken) >= 4 else 1)
                 if found is not None:
                     return found
         return None
