@@ -148,6 +148,7 @@ class SoundForms(Generic[T]):
             for piece in sorted(_pieces(spoken)):
                 self._pieces.setdefault(piece, tag)
         self._skeletons = {piece.replace("a", "") for piece in self._pieces}
+        self._skeleton_sizes = {len(skeleton) for skeleton in self._skeletons}
 
     def __bool__(self) -> bool:
         return bool(self._pieces)
@@ -226,6 +227,8 @@ class SoundForms(Generic[T]):
         """Whether the consonants of ``spoken``, at most ``budget`` of them changed within
         their families, are those of a piece (vowels dropped or changed leave them alone)."""
         consonants = spoken.replace("a", "")
+        if len(consonants) not in self._skeleton_sizes:
+            return False  # a change keeps the number of consonants
         frontier = {consonants}
         seen = set(frontier)
         for _ in range(budget + 1):
