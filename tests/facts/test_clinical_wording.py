@@ -443,3 +443,22 @@ def test_therapy_counts_in_the_clinic_shorthand(
 ) -> None:
     facts = _facts(extractor, sentence, "Physical therapy 2x3 lumbar spine")
     assert facts.sessions("physical_therapy").count == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Low back pain. She had an MRI in August.", True),
+        (
+            "Low back pain radiating to the left leg. The MRI report dated 8/15/16 was reviewed.",
+            True,
+        ),
+        ("Low back and right knee pain. She had an MRI in August.", None),
+        ("Lumbar spine MR imaging showed degenerative changes.", True),
+    ],
+)
+def test_a_study_named_without_its_part_is_of_the_only_part_the_records_speak_of(
+    extractor: FactExtractor, text: str, expected: bool | None
+) -> None:
+    facts = _facts(extractor, text, "MRI of the lumbar spine")
+    assert facts.prior_imaging(("mri",), ("lumbar",)).value is expected

@@ -355,7 +355,13 @@ class ClinicalFacts:
                 if self.is_request(mention.sentence):
                     continue
                 sentence_regions = self.regions_in(mention.sentence)
-                if regions and not (sentence_regions & set(regions)):
+                # a study named without its part ("an MRI in August") is of the part when
+                # the records speak of no other
+                if (
+                    regions
+                    and not (sentence_regions & set(regions))
+                    and (sentence_regions or not self._only_regions(regions))
+                ):
                     continue
                 if other and regions and self._other_side_only(mention.sentence.text, other):
                     continue
@@ -378,6 +384,13 @@ class ClinicalFacts:
 
     def _other_side_only(self, text: str, other: str) -> bool:
         return self._sides_named(text) == {other}
+
+    def _only_regions(self, regions: tuple[str, ...]) -> bool:
+        """The records name no body region but these."""
+        named = {key for (kind, key) in self.mentions if kind == "region"}
+        # a limb named as a whole ("pain down the leg") is where symptoms go, not a part imaged
+        named -= {"upper_extremity", "lower_extremity"}
+        return bool(named) and named <= set(regions)
 
     def regions_in(self, sentence: Sentence) -> set[str]:
         regions = set()
