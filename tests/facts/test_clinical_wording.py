@@ -462,3 +462,18 @@ def test_a_study_named_without_its_part_is_of_the_only_part_the_records_speak_of
 ) -> None:
     facts = _facts(extractor, text, "MRI of the lumbar spine")
     assert facts.prior_imaging(("mri",), ("lumbar",)).value is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("She attended physical therapy twice a week from 9/1/2016 to 10/27/2016.", 16),
+        ("Physical therapy 3 times per week from 09-01-2016 through 09-29-2016.", 12),
+        ("She has been in physical therapy twice weekly since 9/1/2016.", None),
+    ],
+)
+def test_therapy_given_at_a_weekly_frequency_between_two_dates(
+    extractor: FactExtractor, sentence: str, expected: int | None
+) -> None:
+    facts = _facts(extractor, sentence, "Physical therapy 2x3 lumbar spine")
+    assert facts.sessions("physical_therapy").count == expected

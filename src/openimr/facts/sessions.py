@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openimr.domain import Evidence
 from openimr.facts.mentions import Mention
-from openimr.facts.text import NUMBER_PATTERN, Sentence, parse_number
+from openimr.facts.text import NUMBER_PATTERN, Sentence, find_dates, parse_number
 
 if TYPE_CHECKING:
     from openimr.facts.clinical_facts import ClinicalFacts
@@ -31,6 +32,37 @@ _SHORTHAND = re.compile(
     r"|x\s?(?P<n>\d{1,2})(?![\w/%-]|\.\d|\s*(?:days?|weeks?|wks?|months?|mg|tabs?|tablets?|refills?|hours?)))",
     re.IGNORECASE,
 )
+
+
+#: a weekly frequency without a number of weeks ("twice a week", "3x/week", "two times weekly")
+_PER_WEEK = re.compile(
+    rf"(?:(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/|each)?\s*(?:week|wk)|(?P<w>once|twice)"
+    rf"\s*(?:a|per|each)?\s*week|(?P<g>{NUMBER})\s*(?:x|times)\s*weekly|(?P<h>once|twice) weekly)",
+    re.IGNORECASE,
+)
+_RANGE_WORD = re.compile(r"^\W*(?:to|through|thru|until|till|and|-|–)\W*$", re.IGNORECASE)
+
+
+def _count_from_dates(text: str) -> tuple[int, int, int] | None:
+    """Sessions given at a weekly frequency between two dates ("twice a week from 9/1/2016 to
+    10/27/2016"): the count, and the span of the text that states it."""
+    frequency = _PER_WEEK.search(text)
+    if frequency is None:
+        return None
+    word = frequency.group("w") or frequency.group("h")
+    if word:
+        per_week = 1.0 if word.lower() == "once" else 2.0
+    else:
+        per_week = parse_number(frequency.group("f") or frequency.group("g") or "") or 0.0
+    dates = [d for d in find_dates(text) if d.precision == "day"]
+    for first, second in itertools.pairwise(dates):
+        if not _RANGE_WORD.match(text[first.end : second.start]):
+            continue
+        weeks = (second.value - first.value).days / 7.0
+        count = round(per_week * weeks)
+        if 0 < per_week <= 7 and 0 < weeks <= 104 and 0 < count <= 200:
+            return count, min(frequency.start(), first.start), max(frequency.end(), second.end)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +136,20 @@ def _count_near(
         best = (distance, value, match)
         break
     extensive = facts.vocabulary.says("extensive_treatment", text)
+    if best is None and not others:
+        dated = _count_from_dates(text)
+        if dated is not None:
+            value, start, end = dated
+            return (
+                value,
+                extensive,
+                Evidence(
+                    record_index=sentence.record_index,
+                    start=offset + start,
+                    end=offset + end,
+                    quote=text[start:end],
+                ),
+            )
     if best is None:
         return (
             None,
