@@ -348,13 +348,44 @@ WORDING: list[tuple[str, str, bool | None]] = [
     ("No full-thickness tear.", "full_thickness_tear", False),
 ]
 
+#: Examination shorthand as clinics write it: "+" and "(+)" for a positive sign, strength
+#: graded muscle by muscle, abbreviations (SLR, TTP, EHL, DTRs).
+SHORTHAND: list[tuple[str, str, bool | None]] = [
+    ("Right knee: McMurray (+).", "internal_derangement_signs", True),
+    ("Right knee exam: +McMurray.", "internal_derangement_signs", True),
+    ("McMurray test reproduces medial knee pain.", "internal_derangement_signs", True),
+    ("Pain with McMurray maneuver.", "internal_derangement_signs", True),
+    ("Lachman 2+ on the left.", "internal_derangement_signs", True),
+    ("The knee pops and clicks with squatting.", "internal_derangement_signs", True),
+    ("TTP over the medial joint line.", "internal_derangement_signs", True),
+    ("Tender medial joint line of the left knee.", "internal_derangement_signs", True),
+    ("No clicking or popping of the knee.", "internal_derangement_signs", False),
+    ("McMurray's test is negative bilaterally.", "internal_derangement_signs", False),
+    ("SLR + at 40 degrees on the left.", "neuro_deficit", True),
+    ("Seated SLR positive.", "neuro_deficit", True),
+    ("Positive SLR bilaterally.", "neuro_deficit", True),
+    ("Negative SLR bilaterally.", "neuro_deficit", False),
+    ("EHL 4/5 on the left.", "neuro_deficit", True),
+    ("Motor: 4/5 left ankle dorsiflexion.", "neuro_deficit", True),
+    ("Sensory exam: diminished pinprick left lateral foot.", "neuro_deficit", True),
+    ("Reflexes 2+ and symmetric throughout.", "neuro_deficit", False),
+    ("Neuro exam is nonfocal.", "neuro_deficit", False),
+    ("DTRs 2+ symmetric bilaterally. SLR + on the left at 30 degrees.", "neuro_deficit", True),
+    ("Hawkins +, Neer's +.", "shoulder_lesion_signs", True),
+    ("Neer's (+) on the right.", "shoulder_lesion_signs", True),
+    ("Phalen's +, Tinel's + at the wrist.", "cts_signs", True),
+    ("Durkan's compression test positive.", "cts_signs", True),
+    ("Two-point discrimination greater than 6 mm.", "cts_signs", True),
+    ("Myospasm of the trapezius.", "spasm", True),
+]
+
 
 @pytest.fixture(scope="module")
 def extractor() -> FactExtractor:
     return FactExtractor()
 
 
-@pytest.mark.parametrize(("sentence", "concept", "expected"), WORDING)
+@pytest.mark.parametrize(("sentence", "concept", "expected"), WORDING + SHORTHAND)
 def test_clinical_wording(
     extractor: FactExtractor, sentence: str, concept: str, expected: bool | None
 ) -> None:
