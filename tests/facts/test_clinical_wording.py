@@ -379,13 +379,28 @@ SHORTHAND: list[tuple[str, str, bool | None]] = [
     ("Myospasm of the trapezius.", "spasm", True),
 ]
 
+#: How clinics report what treatment did, and a patient's choice about surgery.
+OUTCOMES: list[tuple[str, str, bool | None]] = [
+    ("Pain decreases from 8 to 4 with Norco.", "pain_relief", True),
+    ("Medications bring the pain down to a 4/10.", "pain_relief", True),
+    ("Her medications help her pain by about 40%.", "pain_relief", True),
+    ("Pain level 7/10 with and without medications.", "pain_relief", False),
+    ("Medications are not helping.", "pain_relief", False),
+    ("Since therapy she can lift 20 pounds, previously 10.", "functional_improvement", True),
+    ("Therapy did not help.", "functional_improvement", False),
+    ("She reports only temporary relief with therapy.", "functional_improvement", False),
+    ("Refractory to conservative care.", "failed_conservative_care", True),
+    ("PT did not provide lasting relief.", "failed_conservative_care", True),
+    ("She declines surgical intervention.", "surgery_considered", False),
+]
+
 
 @pytest.fixture(scope="module")
 def extractor() -> FactExtractor:
     return FactExtractor()
 
 
-@pytest.mark.parametrize(("sentence", "concept", "expected"), WORDING + SHORTHAND)
+@pytest.mark.parametrize(("sentence", "concept", "expected"), WORDING + SHORTHAND + OUTCOMES)
 def test_clinical_wording(
     extractor: FactExtractor, sentence: str, concept: str, expected: bool | None
 ) -> None:
