@@ -482,6 +482,12 @@ def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
         ("She attended physical therapy 2x4 weeks.", 8),
         ("She has completed 6 sessions of therapy.", 6),
         ("She takes Norco 1 tab x 30 days and attends physical therapy.", None),
+        ("She has completed 6 of 6 authorized sessions of physical therapy.", 6),
+        ("She completed 8/12 authorized physical therapy visits.", 8),
+        ("Physical therapy was authorized for 6 visits.", None),
+        ("She has had physical therapy (12 visits) and chiropractic care (6 visits).", 12),
+        ("She has had 6 sessions of chiropractic and 12 sessions of physical therapy.", 12),
+        ("Chiropractic 12 visits, PT 8 visits.", 8),
     ],
 )
 def test_therapy_counts_in_the_clinic_shorthand(

@@ -70,7 +70,11 @@ class ClinicalFacts:
     def _is_request(self, sentence: Sentence) -> bool:
         vocab = self.vocabulary
         if vocab.says("request_or_plan", sentence.text):
-            return True
+            if not vocab.says("care_given", sentence.text):
+                return True
+            # care given under an earlier authorization is care given, not a request
+            remainder = vocab.wording["authorized_care"].sub(" ", sentence.text)
+            return vocab.says("request_or_plan", remainder)
         if not vocab.says("verbless_continuation", sentence.text.strip()):
             return False
         before = self.previous_sentence.get((sentence.record_index, sentence.start))

@@ -105,33 +105,33 @@ def _count_near(
     """A session count stated in the sentence of a treatment mention, nearest to it."""
     text = sentence.text
     offset = sentence.start
-    relative = mention.start - offset
+    span = (mention.start - offset, mention.end - offset)
     candidates: list[tuple[int, int, re.Match[str]]] = []
     for match in _COUNT_BEFORE.finditer(text):
         value = _number(match.group("n"))
         if value is None or value > 200:
             continue
-        candidates.append((abs(match.start() - relative), value, match))
+        candidates.append((_gap(match, span), value, match))
     for match in _FREQUENCY.finditer(text):
         per_week, weeks = _number(match.group("f")), _number(match.group("w"))
         if per_week and weeks:
-            candidates.append((abs(match.start() - relative), per_week * weeks, match))
+            candidates.append((_gap(match, span), per_week * weeks, match))
     for match in _SHORTHAND.finditer(text):
         if match.group("n"):
             total = int(match.group("n"))
         else:
             total = int(match.group("f")) * int(match.group("w"))
         if 0 < total <= 60:
-            candidates.append((abs(match.start() - relative), total, match))
+            candidates.append((_gap(match, span), total, match))
     # a count belongs to this treatment only if no other treatment mention is nearer to it
     others = [
-        m.start - offset
+        (m.start - offset, m.end - offset)
         for m in treatments_by_sentence.get((sentence.record_index, sentence.start), ())
         if m.key != mention.key
     ]
     best: tuple[int, int, re.Match[str]] | None = None
-    for distance, value, match in sorted(candidates, key=lambda c: c[0]):
-        if any(abs(match.start() - other) < distance for other in others):
+    for distance, value, match in sorted(candidates, key=lambda c: (c[0], c[2].start())):
+        if any(_gap(match, other) < distance for other in others):
             continue
         best = (distance, value, match)
         break
@@ -172,6 +172,16 @@ def _count_near(
             quote=match.group(0),
         ),
     )
+
+
+def _gap(match: re.Match[str], span: tuple[int, int]) -> int:
+    """Characters between a stated count and a treatment's name (0 when they touch), so that
+    a count written after the name ("physical therapy (12 visits)") is as near as one before."""
+    if match.start() >= span[1]:
+        return match.start() - span[1]
+    if match.end() <= span[0]:
+        return span[0] - match.end()
+    return 0
 
 
 def _number(value: str) -> int | None:
