@@ -42,6 +42,8 @@ def norm(engine: ReviewEngine, text: str, fallback: tuple[str, ...] = ()):
             None,
             None,
         ),
+        ("Cold therapy unit 7-day rental", "cold_therapy_unit", 7, None, None),
+        ("Physical therapy 10-12 visits", "physical_therapy", 12, None, None),
     ],
 )
 def test_quantity_frequency_duration(engine, text, topic, quantity, per_week, weeks) -> None:

@@ -29,7 +29,8 @@ _FREQ_DURATION = re.compile(
 _FREQ_SHORT = re.compile(r"(?<![\w/.])(?P<f>\d)\s*x\s*(?P<w>\d{1,2})(?![\w/%])", re.IGNORECASE)
 _TIMES_N = re.compile(r"\b(?P<f>\d)\s+times\s+(?P<n>\d{1,2})\b", re.IGNORECASE)
 _COUNT_UNITS = re.compile(
-    rf"(?:\(\s*)?(?P<n>{_NUM})\s*(?:\(\s*\d+\s*\)\s*)?(?:additional\s+|more\s+|initial\s+|"
+    rf"(?:\(\s*)?(?P<n>{_NUM})(?:-(?=(?:days?|hours?|weeks?|months?)\b)|\s*)"
+    rf"(?:\(\s*\d+\s*\)\s*)?(?:additional\s+|more\s+|initial\s+|"
     rf"\w+\s+){{0,2}}?(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )"
     rf"(?P<unit>sessions?|visits?|treatments?|hours?|days?|months?|weeks?)\b",
     re.IGNORECASE,
