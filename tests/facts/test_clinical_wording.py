@@ -398,6 +398,13 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("Refractory to conservative care.", "failed_conservative_care", True),
     ("PT did not provide lasting relief.", "failed_conservative_care", True),
     ("She declines surgical intervention.", "surgery_considered", False),
+    ("She has failed steroid injection, NSAIDs and PT.", "failed_conservative_care", True),
+    ("He has failed all conservative treatment.", "failed_conservative_care", True),
+    ("Neck pain after failure of TENS, PT and medications.", "failed_conservative_care", True),
+    ("Persistent radicular leg pain after the fusion.", "failed_conservative_care", True),
+    ("Lyrica lets her walk 20 minutes longer.", "functional_improvement", True),
+    ("With Lyrica she can walk 20 minutes more.", "functional_improvement", True),
+    ("The one-month trial reduced pain and medication use.", "successful_trial", True),
 ]
 
 
@@ -444,6 +451,22 @@ def test_an_earlier_study_of_the_same_knee_and_side(
 ) -> None:
     facts = _facts(extractor, sentence, "MRI of the right knee")
     assert facts.prior_imaging(("mri",), ("knee",), side).value is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "new"),
+    [
+        ("Starting gabapentin today.", True),
+        ("She began gabapentin last week.", True),
+        ("Starting in 2014 she took gabapentin.", False),
+        ("Began taking gabapentin in 2015.", False),
+    ],
+)
+def test_a_drug_started_now_is_new_and_one_started_years_ago_is_not(
+    extractor: FactExtractor, sentence: str, new: bool
+) -> None:
+    use = _facts(extractor, sentence, "Gabapentin 300mg #90").medication("gabapentin")
+    assert use is not None and use.newly_prescribed is new and use.prior_use is not new
 
 
 def test_a_drug_taken_only_in_an_earlier_year_is_stopped(extractor: FactExtractor) -> None:
