@@ -94,6 +94,11 @@ class ClinicalFacts:
     def _order(self, mention: Mention) -> tuple[int, int]:
         return (self.record_order.index(mention.record_index), mention.start)
 
+    def _read(self, concept: str) -> None:
+        """Read a concept the extraction left for later, the first time it is asked about."""
+        if concept not in self.concepts_read and self.reader is not None:
+            self.reader(concept)
+
     def finding(
         self, concept: str, regions: tuple[str, ...] = (), side: str | None = None
     ) -> Finding:
@@ -104,8 +109,7 @@ class ClinicalFacts:
         "right") of it, does not count. Evidence is the clause that states the finding.
         """
         spec = self.vocabulary.concepts[concept]
-        if concept not in self.concepts_read and self.reader is not None:
-            self.reader(concept)
+        self._read(concept)
         allowed = self.vocabulary.regions_bearing_on(regions) if spec.regional and regions else None
         other = {"left": "right", "right": "left"}.get(side or "")
         present: list[Mention] = []
@@ -241,8 +245,7 @@ class ClinicalFacts:
     def located(self, concept: str) -> list[tuple[str | None, Mention]]:
         """The present mentions of a concept, each with the body region named nearest it in
         its clause (None where the clause names none)."""
-        if concept not in self.concepts_read and self.reader is not None:
-            self.reader(concept)
+        self._read(concept)
         out = []
         for mention in self.of("concept", concept):
             mods = mention.modifiers
