@@ -405,6 +405,11 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("Lyrica lets her walk 20 minutes longer.", "functional_improvement", True),
     ("With Lyrica she can walk 20 minutes more.", "functional_improvement", True),
     ("The one-month trial reduced pain and medication use.", "successful_trial", True),
+    ("Suspected occult scaphoid fracture; initial films negative.", "red_flag", True),
+    ("No fracture was seen.", "red_flag", False),
+    ("New left foot drop over the past month.", "significant_change", True),
+    ("Concern for pseudarthrosis at L4-5 after the fusion.", "clinical_question", True),
+    ("Loosening of the pedicle screws on the latest films.", "spinal_instability", True),
 ]
 
 
