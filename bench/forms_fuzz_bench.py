@@ -21,7 +21,8 @@ user of the wrong role, or signed out, to addresses with hostile ids.
 
 Printed per form: inputs posted, server errors (5xx), tracebacks (an exception escaping the
 app, or an error the app logged on its way to a 500), inputs per second (time inside the app
-alone), and whether a log record named the planted identifier. Every log record (root,
+alone, by the clock and per second of the process's CPU time, which other work on the machine
+does not lower), and whether a log record named the planted identifier. Every log record (root,
 uvicorn, openimr) is written at DEBUG to a file, which is searched for the identifier
 afterwards (the test client's own records of the URLs it was given are left out). Any error,
 traceback or leak exits 1 and prints the input (truncated). ``--jobs N`` shares the inputs
@@ -662,6 +663,7 @@ class Tally:
     server_errors: int = 0
     tracebacks: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     leaks: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     first_failure: str = ""
@@ -756,6 +758,7 @@ class Runner:
         leaks_before = self.watch.leaks.get(post.form, 0)
         headers, body = request_parts(post, stage)
         began = time.perf_counter()
+        cpu_began = time.process_time()
         escaped = ""
         status = 0
         try:
@@ -774,6 +777,7 @@ class Runner:
         except Exception:
             escaped = traceback.format_exc()
         tally.seconds += time.perf_counter() - began
+        tally.cpu_seconds += time.process_time() - cpu_began
         self.watch.form = "-"
         tally.inputs += 1
         tally.statuses[status] = tally.statuses.get(status, 0) + 1
@@ -854,6 +858,7 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], wall: float) -> bo
             whole.server_errors += part.server_errors
             whole.tracebacks += part.tracebacks
             whole.seconds += part.seconds
+            whole.cpu_seconds += part.cpu_seconds
             whole.leaks += part.leaks
             for status, count in part.statuses.items():
                 whole.statuses[status] = whole.statuses.get(status, 0) + count
@@ -865,13 +870,15 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], wall: float) -> bo
     failed = named_in_log
     for name, tally in tallies.items():
         rate = tally.inputs / tally.seconds if tally.seconds else 0.0
+        cpu_rate = tally.inputs / tally.cpu_seconds if tally.cpu_seconds else 0.0
         print(
             f"{name:<18} {tally.inputs:>8} {tally.server_errors:>5} {tally.tracebacks:>10} "
-            f"{rate:>9.0f} {'yes' if tally.leaks else 'no':>9}"
+            f"{rate:>9.0f} {cpu_rate:>9.0f} {'yes' if tally.leaks else 'no':>9}"
         )
         failed = failed or bool(tally.server_errors or tally.tracebacks or tally.leaks)
     total = sum(t.inputs for t in tallies.values())
     posting = sum(t.seconds for t in tallies.values())
+    cpu = sum(t.cpu_seconds for t in tallies.values())
     statuses: dict[int, int] = {}
     for tally in tallies.values():
         for status, count in tally.statuses.items():
@@ -879,7 +886,7 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], wall: float) -> bo
     print(
         f"{'all':<18} {total:>8} {sum(t.server_errors for t in tallies.values()):>5} "
         f"{sum(t.tracebacks for t in tallies.values()):>10} {total / posting:>9.0f} "
-        f"{'yes' if named_in_log else 'no':>9}"
+        f"{total / cpu:>9.0f} {'yes' if named_in_log else 'no':>9}"
     )
     print(
         f"driver {args.driver}, seed {args.seed}, {args.jobs} process(es); wall {wall:.1f} s, "
@@ -890,6 +897,9 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], wall: float) -> bo
         f"log {sum(o.log_lines for o in outcomes)} lines"
     )
     print(f"statuses {dict(sorted(statuses.items()))}")
+    if args.statuses:
+        for name, tally in tallies.items():
+            print(f"  {name:<18} {dict(sorted(tally.statuses.items()))}")
     for name, tally in tallies.items():
         if tally.first_failure:
             print(f"\n{name}: first failing input\n{tally.first_failure[:4000]}")
@@ -908,6 +918,7 @@ def main() -> int:
         "--jobs", type=int, default=1, help="processes, each with its share and its own store"
     )
     parser.add_argument("--log-file", type=Path, help="keep the run's log here")
+    parser.add_argument("--statuses", action="store_true", help="the answers' statuses per form")
     args = parser.parse_args()
     began = time.perf_counter()
     if args.jobs == 1:
