@@ -182,6 +182,8 @@ class Form:
 
 
 CASES = ("main", "intake", "other", "overdue")
+#: The intake steps' cases, the application waiting for intake first.
+INTAKE_CASES = ("intake", "main", "other", "overdue")
 FORMS: dict[str, Form] = {
     "login": Form("/workbench/login", None, ("token", "name", "password", "next")),
     "logout": Form("/workbench/logout", "*", ()),
@@ -195,20 +197,20 @@ FORMS: dict[str, Form] = {
         "/workbench/cases/{}/sign", "dr-a", ("version", "confirm", "ack", "reason"), CASES
     ),
     "intake": Form("/workbench/intake", "intake", _APPLICATION, upload="case_file"),
-    "screening": Form("/workbench/cases/{}/screening", "intake", _APPLICATION, CASES),
+    "screening": Form("/workbench/cases/{}/screening", "intake", _APPLICATION, INTAKE_CASES),
     "assignment": Form(
-        "/workbench/cases/{}/assignment", "intake", ("reviewer", "override_reason"), CASES
+        "/workbench/cases/{}/assignment", "intake", ("reviewer", "override_reason"), INTAKE_CASES
     ),
-    "records-complete": Form("/workbench/cases/{}/records-complete", "intake", (), CASES),
+    "records-complete": Form("/workbench/cases/{}/records-complete", "intake", (), INTAKE_CASES),
     "documents": Form(
         "/workbench/cases/{}/documents",
         "intake",
         ("record_kind", "record_date", "author", "specialty"),
-        CASES,
+        INTAKE_CASES,
         upload="file",
     ),
-    "withdrawal": Form("/workbench/cases/{}/withdrawal", "intake", ("reason",), CASES),
-    "termination": Form("/workbench/cases/{}/termination", "intake", ("reason",), CASES),
+    "withdrawal": Form("/workbench/cases/{}/withdrawal", "intake", ("reason",), INTAKE_CASES),
+    "termination": Form("/workbench/cases/{}/termination", "intake", ("reason",), INTAKE_CASES),
     "quality-review": Form("/workbench/cases/{}/quality-review", "director", ("note",), CASES),
     "users": Form("/workbench/users", "admin", ("name", "role", "reviewer", "password")),
     "users-token": Form("/workbench/users/{}/token", "admin", (), SPARE_USERS),
@@ -416,8 +418,8 @@ def make_post(rng: random.Random, name: str, cases: dict[str, str]) -> Post:
     path = form.path
     if "{}" in path:
         roll = rng.random()
-        if roll < 0.85:
-            target = rng.choice(form.targets)
+        if roll < 0.85:  # the form's own case (or user, or reviewer) most of the time
+            target = form.targets[0] if roll < 0.55 else rng.choice(form.targets)
             target = cases.get(target, target)
         elif roll < 0.93:
             target = hostile(rng) or "x"
