@@ -9,7 +9,10 @@ Reads only the tuning half of the development set (the check half stays unread).
 - decisions and families that change when every date of a case moves by whole years, into
   the 2009 MTUS edition or the evidence-based MTUS of December 2017;
 - decisions that change when the records are worded as long-running claims are ("the
-  applicant", "thus far ... treated with", "physiotherapy", "reports of").
+  applicant", "thus far ... treated with", "physiotherapy", "reports of"), or in the clinic's
+  shorthand ("SLR +", "TTP", "McMurray (+)", "PT", "w/");
+- decisions that change when the injury is three years older (a chronic claim; this one may
+  rightly change decisions, since the guidelines treat the phases of care differently).
 
 This measures; it asserts nothing.
 """
@@ -50,6 +53,26 @@ REWORDING: tuple[tuple[str, str], ...] = (
     ),
 )
 
+# The clinic's shorthand for the same findings (our own list): abbreviations and signs.
+SHORTHAND: tuple[tuple[str, str], ...] = (
+    (r"\b[Pp]ositive straight[- ]leg[- ]rais(?:e|ing)(?: test)?\b", "SLR +"),
+    (r"\bstraight[- ]leg[- ]rais(?:e|ing)(?: test)? (?:was |is )?positive\b", "SLR +"),
+    (r"\btenderness to palpation\b", "TTP"),
+    (r"\b[Pp]hysical therapy\b", "PT"),
+    (r"\brange of motion\b", "ROM"),
+    (r"\b[Bb]ilateral\b", "bilat"),
+    (
+        r"\b[Pp]ositive (McMurray|Neer|Hawkins|Spurling|Phalen|Tinel)(?:'s)?(?: test| sign)?",
+        r"\1 (+)",
+    ),
+    (r"\bdeep tendon reflexes\b", "DTRs"),
+    (r"\bactivities of daily living\b", "ADLs"),
+    (r"\bhome exercise program\b", "HEP"),
+    (r"\bepidural steroid injection\b", "ESI"),
+    (r"\bnon-steroidal anti-inflammatory drugs?\b", "NSAIDs"),
+    (r"\bwith\b", "w/"),
+)
+
 
 def _shift(value: str, years: int) -> str:
     day = date.fromisoformat(value)
@@ -80,11 +103,22 @@ def shifted(case: dict[str, Any], years: int) -> dict[str, Any]:
     return out
 
 
-def reworded(case: dict[str, Any]) -> dict[str, Any]:
+def reworded(
+    case: dict[str, Any], rules: tuple[tuple[str, str], ...] = REWORDING
+) -> dict[str, Any]:
     out = copy.deepcopy(case)
     for record in out["records"]:
-        for pattern, replacement in REWORDING:
+        for pattern, replacement in rules:
             record["text"] = re.sub(pattern, replacement, record["text"])
+    return out
+
+
+def chronic(case: dict[str, Any]) -> dict[str, Any]:
+    """The claim three years older: the date of injury moves back, the rest stays."""
+    out = copy.deepcopy(case)
+    claimant = out.get("claimant") or {}
+    if claimant.get("date_of_injury"):
+        claimant["date_of_injury"] = _shift(claimant["date_of_injury"], -3)
     return out
 
 
@@ -106,6 +140,8 @@ def main() -> None:
         "dates 2 years earlier (MTUS 2009)": lambda c: shifted(c, -2),
         "dates 3 years later (MTUS of December 2017)": lambda c: shifted(c, 3),
         "worded as a long-running claim": reworded,
+        "written in the clinic's shorthand": lambda c: reworded(c, SHORTHAND),
+        "injury three years earlier (chronic claim)": chronic,
     }
     changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
     agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items
