@@ -410,6 +410,13 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("New left foot drop over the past month.", "significant_change", True),
     ("Concern for pseudarthrosis at L4-5 after the fusion.", "clinical_question", True),
     ("Loosening of the pedicle screws on the latest films.", "spinal_instability", True),
+    ("She returned to light duty.", "functional_improvement", True),
+    ("He has not returned to modified work.", "functional_improvement", False),
+    ("Return to full duty is the goal.", "functional_improvement", None),
+    ("The goal is to return to full duty.", "functional_improvement", None),
+    ("Shoulder flexion improved from 90 to 150 degrees.", "functional_improvement", True),
+    ("Grip strength increased from 20 to 35 pounds.", "functional_improvement", True),
+    ("Lumbar flexion improved by 20 degrees.", "functional_improvement", True),
 ]
 
 
