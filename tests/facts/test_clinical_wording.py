@@ -417,6 +417,9 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("Shoulder flexion improved from 90 to 150 degrees.", "functional_improvement", True),
     ("Grip strength increased from 20 to 35 pounds.", "functional_improvement", True),
     ("Lumbar flexion improved by 20 degrees.", "functional_improvement", True),
+    ("Acute postoperative pain 3 days after right shoulder arthroscopy.", "recent_surgery", True),
+    ("She is 2 weeks status post right knee arthroscopy.", "recent_surgery", True),
+    ("He had a lumbar fusion 3 years ago.", "recent_surgery", None),
 ]
 
 
