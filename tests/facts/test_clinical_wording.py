@@ -420,6 +420,11 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("Acute postoperative pain 3 days after right shoulder arthroscopy.", "recent_surgery", True),
     ("She is 2 weeks status post right knee arthroscopy.", "recent_surgery", True),
     ("He had a lumbar fusion 3 years ago.", "recent_surgery", None),
+    ("MRI shows C6-7 foraminal stenosis on the left.", "imaging_lesion", True),
+    ("MRI: L4-5 herniation compressing the left L5 root.", "imaging_lesion", True),
+    ("Moderate left foraminal narrowing at L5-S1.", "imaging_lesion", True),
+    ("Mild bilateral foraminal narrowing at L4-5.", "imaging_lesion", None),
+    ("Foraminal narrowing without nerve root compression.", "imaging_lesion", False),
 ]
 
 
