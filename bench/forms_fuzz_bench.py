@@ -58,6 +58,7 @@ from urllib.parse import quote_from_bytes, unquote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from openimr.errors import AccessDenied  # noqa: E402
 from openimr.store.db import Database  # noqa: E402
 from openimr.store.migrate import upgrade  # noqa: E402
 from openimr.workflow import Role, Workflow  # noqa: E402
@@ -689,6 +690,7 @@ class Runner:
         self.tallies = {name: Tally() for name in sorted(FORMS)}
         self.stages = 0
         self.renewals = 0
+        self.lost_tokens = 0
         self.seconds_seeding = 0.0
 
     def stage(self) -> Stage:
@@ -709,6 +711,20 @@ class Runner:
         self.renew(stage, user)
         return True
 
+    async def sessions_or_fresh(self, stage: Stage, user: str | None = None) -> Stage:
+        """The stage with its sessions open again; a fresh store when a fuzzed post revoked or
+        rotated a token the benchmark signs in with (counted)."""
+        try:
+            if user is None:
+                self.check_sessions(stage)
+            else:
+                self.check_session(stage, user)
+        except AccessDenied:
+            self.lost_tokens += 1
+            await self.close(stage)
+            return await self.open()
+        return stage
+
     def check_sessions(self, stage: Stage) -> None:
         """A session that a post other than a sign-out ended is opened again (and counted)."""
         for user in USERS:
@@ -723,11 +739,11 @@ class Runner:
                     await self.close(stage)
                 stage = await self.open()
             elif done % 500 == 0:
-                self.check_sessions(stage)  # type: ignore[arg-type]
+                stage = await self.sessions_or_fresh(stage)  # type: ignore[arg-type]
             assert stage is not None
             status = await self.one(stage, post)
             if post.signs_out and post.user and status == 303:  # signed out: sign in again
-                self.check_session(stage, post.user)
+                stage = await self.sessions_or_fresh(stage, post.user)
             progress(done + 1)
         if stage is not None:
             await self.close(stage)
@@ -809,6 +825,7 @@ class Outcome:
     seconds_seeding: float
     seconds_setup: float
     renewals: int
+    lost_tokens: int
 
 
 def job(args: argparse.Namespace, index: int) -> Outcome:
@@ -847,6 +864,7 @@ def job(args: argparse.Namespace, index: int) -> Outcome:
             seconds_seeding=runner.seconds_seeding,
             seconds_setup=setup,
             renewals=runner.renewals,
+            lost_tokens=runner.lost_tokens,
         )
 
 
@@ -896,6 +914,8 @@ def report(args: argparse.Namespace, outcomes: list[Outcome], wall: float) -> bo
         f"{sum(o.stores for o in outcomes)} fresh stores "
         f"({sum(o.seconds_seeding for o in outcomes):.1f} s); "
         f"sessions renewed {sum(o.renewals for o in outcomes)} times; "
+        f"fresh stores after a fuzzed post ended a signing-in token "
+        f"{sum(o.lost_tokens for o in outcomes)}; "
         f"log {sum(o.log_lines for o in outcomes)} lines"
     )
     print(f"statuses {dict(sorted(statuses.items()))}")
