@@ -425,6 +425,14 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("Moderate left foraminal narrowing at L5-S1.", "imaging_lesion", True),
     ("Mild bilateral foraminal narrowing at L4-5.", "imaging_lesion", None),
     ("Foraminal narrowing without nerve root compression.", "imaging_lesion", False),
+    (
+        "Pain reduced from 8/10 to 5/10 and return to part-time work.",
+        "functional_improvement",
+        True,
+    ),
+    ("Plan: return to modified work next week.", "functional_improvement", None),
+    ("She hopes to return to light duty.", "functional_improvement", None),
+    ("He is expected to return to full duty in 2 weeks.", "functional_improvement", None),
 ]
 
 
