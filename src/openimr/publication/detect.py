@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
+from openimr.publication.vocabulary import (
+    PublicationVocabulary,
+    _fold,
+    load_publication_vocabulary,
+)
 
 __all__ = ["Detection", "Detector", "detector"]
 
@@ -142,6 +146,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     )
     run = _capitalized_run(vocabulary, name)
     lone = _lone_name(vocabulary)
+    given = _given_names(vocabulary)
     number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
     label_tail = (
         r"(?:[ \t]*(?i:no|num|number|nbr|#|id)\.?)?[ \t]*[:#]?[ \t]*"
@@ -221,6 +226,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         person,
         run,
         lone,
+        *given,
         labelled("CLAIM_NUMBER", r"claim|clm|wcab|adj|case|file|ref|reference"),
         labelled("POLICY_NUMBER", r"policy|pol|member|subscriber|group|insurance|insured|plan"),
         labelled(
@@ -345,6 +351,158 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
             ),
         ],
     )
+
+
+#: How freely a given name of the name dictionary counts (see ``given_name_level``).
+NOT_A_NAME, GREETING_ONLY, SPEECH_ONLY, ANY_PERSON_PLACE = range(4)
+
+
+def given_name_level(vocabulary: PublicationVocabulary, word: str) -> int:
+    """Where a capitalized ``word`` of the name dictionary counts as a person by itself.
+
+    ``ANY_PERSON_PLACE``: a given name and no word of another kind ("Madge", "Ali"), a name
+    wherever a sentence puts a person. ``SPEECH_ONLY``: also an ordinary English word (Webster's
+    Second writes it in lower case only: "Joy", "Rose", "Ginger", "Paco"): a name only where the position alone says a person (a subject
+    that reports or denies, the object of "examined", a greeting, a signature).
+    ``GREETING_ONLY``: a drug, guideline or clinical word, eponym or place ("Tinel", "Norco",
+    "Fresno", "June"), a name only after "Dear" or alone under "Sincerely,". ``NOT_A_NAME``: not in
+    the dictionary, or a stop word, title, credential or role word, never. Months and days
+    are kept words, so "Dear June," is a name and "seen June 3" is not.
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    v = vocabulary
+    key = _fold(word).removesuffix("'s").removesuffix("’s")
+    if key not in v.given_names:
+        return NOT_A_NAME
+    if key in STOP_WORDS or key in v.titles or key in v.credentials or key in v.role_words:
+        return NOT_A_NAME
+    if (
+        v.clinical(key)
+        or v.eponym(key)
+        or key in v.known_words
+        or key in v.place_words
+        or key in v.sentence_words
+        or key in v.particles
+    ):
+        return GREETING_ONLY
+    if key in v.english_words:
+        return SPEECH_ONLY
+    return ANY_PERSON_PLACE
+
+
+def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
+    """One capitalized word of the name dictionary where the sentence puts a person and no
+    title, credential or cue marks it ("Madge had nausea", "Medications for Mamie included
+    Norco", "Dear Joy,"): three recognizers, from the positions that any given name may take
+    to those that only an unmistakable person position allows (see ``given_name_level``)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    v = vocabulary
+    # a capitalized word, whole, not beside another capitalized word ("Santa Ana", "San Diego")
+    # (a capitalized word before it may be a sentence's first: "Then", "Because")
+    openers = _alternatives(
+        tuple(v.clause_openers) + tuple(v.subject_adverbs) + tuple(v.greetings) + ("then",)
+    )
+    alone = (
+        r"(?=\p{Lu}\p{Ll})(?<![\p{L}\p{N}'’\-])"
+        r"\p{Lu}\p{Ll}+(?![\p{L}\p{N}\-'’])(?![ \t]+\p{Lu})"
+    )
+    word = (
+        rf"(?<!(?<![\p{{L}}'’\-])(?!(?i:{openers})[ \t])\p{{Lu}}[\p{{L}}'’.\-]*[ \t]+)"
+        rf"{alone}"
+    )
+    start = (
+        rf"(?<=(?:^[ \t]*|[.!?;:][ \t]+|,[ \t]+|\b(?i:{_alternatives(v.clause_openers)})[ \t]+))"
+    )
+    adverb = rf"(?:(?i:{_alternatives(v.subject_adverbs)})[ \t]+)?"
+    doing = _alternatives(tuple(v.subject_verbs) + tuple(v.person_verbs))
+    speaking = _alternatives(v.speech_verbs)
+    following = (
+        r"with|at|on|after|since|because|during|and|or|who|whose|to|in|from|following|"
+        r"regarding|before|until|while|when"
+    )
+
+    class GivenNameRecognizer(PatternRecognizer):
+        def __init__(self, level: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.level = level
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return given_name_level(v, pattern_text) >= self.level
+
+    def recognizer(level: int, name: str, patterns: list[Any]) -> Any:
+        return GivenNameRecognizer(
+            level,
+            supported_entity="PERSON",
+            name=name,
+            global_regex_flags=_FLAGS,
+            patterns=patterns,
+        )
+
+    anywhere = recognizer(
+        ANY_PERSON_PLACE,
+        "given_name_where_a_person_stands",
+        [
+            Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
+            Pattern(
+                "after a preposition of person",
+                rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
+                rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
+                rf"|[ \t]*(?:[,.;:!?)]|$))",
+                0.5,
+            ),
+            Pattern(
+                "after a preposition of place, before a verb",
+                rf"(?<=\b(?i:{_alternatives(v.place_prepositions)})[ \t]+){word}"
+                rf"(?=[ \t]+{adverb}(?i:{doing})\b)",
+                0.5,
+            ),
+            Pattern(
+                "after a finding in",
+                rf"(?<=\b(?i:{_alternatives(v.finding_nouns)})[ \t]+in[ \t]+){word}",
+                0.5,
+            ),
+            Pattern(
+                "before a possessive",
+                rf"(?<![\p{{L}}\p{{N}}'’\-])\p{{Lu}}\p{{Ll}}+(?=['’]s[ \t]+"
+                rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
+                0.5,
+            ),
+        ],
+    )
+    speech = recognizer(
+        SPEECH_ONLY,
+        "given_name_where_only_a_person_stands",
+        [
+            Pattern(
+                "a subject who speaks", rf"{start}{word}(?=[ \t]+{adverb}(?i:{speaking})\b)", 0.5
+            ),
+            Pattern(
+                "after what is done to a person",
+                rf"(?<=\b(?i:{_alternatives(v.person_object_verbs)})[ \t]+){word}",
+                0.5,
+            ),
+        ],
+    )
+    letter = recognizer(
+        GREETING_ONLY,
+        "given_name_in_a_greeting_or_signature",
+        [
+            Pattern(
+                "a greeting",
+                rf"(?<=^[ \t]*(?i:{_alternatives(v.greetings)})[ \t]+){alone}(?=[ \t]*(?:[,:!]|$))",
+                0.5,
+            ),
+            Pattern(
+                "a signature",
+                rf"(?<=^[ \t]*(?i:{_alternatives(v.closings)})[ \t]*[,.!]?[ \t]*\n[ \t]*)"
+                rf"{alone}(?=[ \t]*$)",
+                0.5,
+            ),
+        ],
+    )
+    return [anywhere, speech, letter]
 
 
 class _BlankEngine:

@@ -5,7 +5,9 @@ Nicknames come from a curated, sourced table (the ``nicknames`` package: Carlton
 hand-curated list of English given names and their nicknames, Apache-2.0) rather than a list of
 our own, which could only hold the forms its writers happened to think of. English words come
 from Webster's Second (the ``english-words`` package's ``web2`` list): a word it writes only in
-lower case is an ordinary word, one it writes capitalized is a proper name.
+lower case is an ordinary word, one it writes capitalized is a proper name. Given names come
+from Jörg Michael's dictionary of first names as the ``gender-guesser`` package ships it (about
+45,000 names and their short forms from fifty countries; the data file only is read).
 """
 
 from __future__ import annotations
@@ -74,6 +76,20 @@ class PublicationVocabulary:
     english_words: frozenset[str] = frozenset()
     #: Words Webster's Second capitalizes (given names among them): a name list.
     proper_names: frozenset[str] = frozenset()
+    #: Folded given names of the name dictionary (``gender-guesser``'s data), independent of
+    #: the nickname table: what a lone capitalized word is checked against (see detect.py).
+    given_names: frozenset[str] = frozenset()
+    #: Where a given name alone stands for a person (see the data file).
+    subject_verbs: tuple[str, ...] = ()
+    speech_verbs: tuple[str, ...] = ()
+    subject_adverbs: tuple[str, ...] = ()
+    clause_openers: tuple[str, ...] = ()
+    person_prepositions: tuple[str, ...] = ()
+    place_prepositions: tuple[str, ...] = ()
+    finding_nouns: tuple[str, ...] = ()
+    greetings: tuple[str, ...] = ()
+    closings: tuple[str, ...] = ()
+    place_words: frozenset[str] = frozenset()
 
     def short_forms(self, given: str) -> frozenset[str]:
         """Every form the nickname table relates to a given name, both ways: its nicknames, the
@@ -177,6 +193,30 @@ def _english_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(w for w in words if w.islower() and w not in capitalized), capitalized
 
 
+def _given_names() -> frozenset[str]:
+    """The first names of ``gender-guesser``'s dictionary (``nam_dict.txt``, GNU FDL 1.2),
+    folded; a name written with ``+`` ("Abd+al") in each of its spellings. Only the data file
+    is read: the package's own code is not imported."""
+    from importlib.resources import files
+
+    try:
+        text = (files("gender_guesser") / "data" / "nam_dict.txt").read_text("utf-8")
+    except (ModuleNotFoundError, OSError) as exc:
+        raise KnowledgeBaseError(f"gender-guesser's name dictionary: cannot read: {exc}") from None
+    names: set[str] = set()
+    for line in text.splitlines():
+        if not line or line[0] in "#=":
+            continue
+        parts = line.split(maxsplit=2)
+        if len(parts) < 2:
+            continue
+        name = _fold(parts[1])
+        for joined in (name.replace("+", ""), name.replace("+", "-")):
+            if joined.replace("-", "").isalpha():
+                names.add(joined)
+    return frozenset(names)
+
+
 def _inverted(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     inverse: dict[str, set[str]] = {}
     for full, shorts in table.items():
@@ -264,4 +304,15 @@ def load_publication_vocabulary() -> PublicationVocabulary:
         ),
         english_words=english,
         proper_names=proper,
+        given_names=_given_names(),
+        subject_verbs=_longest_first(data, "subject_verbs"),
+        speech_verbs=_longest_first(data, "speech_verbs"),
+        subject_adverbs=_longest_first(data, "subject_adverbs"),
+        clause_openers=_longest_first(data, "clause_openers"),
+        person_prepositions=_longest_first(data, "person_prepositions"),
+        place_prepositions=_longest_first(data, "place_prepositions"),
+        finding_nouns=_longest_first(data, "finding_nouns"),
+        greetings=_longest_first(data, "greetings"),
+        closings=_longest_first(data, "closings"),
+        place_words=_words(data.get("place_words"), "place_words"),
     )
