@@ -362,8 +362,9 @@ def given_name_level(vocabulary: PublicationVocabulary, word: str) -> int:
 
     ``ANY_PERSON_PLACE``: a given name and no word of another kind ("Madge", "Ali"), a name
     wherever a sentence puts a person. ``SPEECH_ONLY``: also an ordinary English word (Webster's
-    Second writes it in lower case only: "Joy", "Rose", "Ginger", "Paco"): a name only where the position alone says a person (a subject
-    that reports or denies, the object of "examined", a greeting, a signature).
+    Second writes it in lower case only: "Joy", "Rose", "Ginger", "Paco"): a name only where the
+    position alone says a person (a subject that reports or denies, the object of "examined", a
+    greeting, a signature).
     ``GREETING_ONLY``: a drug, guideline or clinical word, eponym or place ("Tinel", "Norco",
     "Fresno", "June"), a name only after "Dear" or alone under "Sincerely,". ``NOT_A_NAME``: not in
     the dictionary, or a stop word, title, credential or role word, never. Months and days
