@@ -29,6 +29,7 @@ VOCABULARY = load_publication_vocabulary()
         ("On December 2, 2015, Hugh had a positive McMurray test on the left.", "Hugh"),
         ("Tramadol was stopped because Phoebe had nausea; naproxen was continued.", "Phoebe"),
         ("Then Reginald was seen for follow-up.", "Reginald"),
+        ("At the follow-up visit Mamie described numbness in both hands.", "Mamie"),
         ("The request for Bartholomew was denied at UR.", "Bartholomew"),
         ("Joy reports less pain with the brace.", "Joy"),
         ("Rose was seen for follow-up on May 3, 2016.", "Rose"),

@@ -362,7 +362,8 @@ def given_name_level(vocabulary: PublicationVocabulary, word: str) -> int:
 
     ``ANY_PERSON_PLACE``: a given name and no word of another kind ("Madge", "Ali"), a name
     wherever a sentence puts a person. ``SPEECH_ONLY``: also an ordinary English word (Webster's
-    Second writes it in lower case only: "Joy", "Rose", "Ginger", "Paco"): a name only where the
+    Second writes it in lower case only: "Joy", "Rose", "Ginger", "Paco"), or a particle
+    ("Della", "Van"): a name only where the
     position alone says a person (a subject that reports or denies, the object of "examined", a
     greeting, a signature).
     ``GREETING_ONLY``: a drug, guideline or clinical word, eponym or place ("Tinel", "Norco",
@@ -384,10 +385,9 @@ def given_name_level(vocabulary: PublicationVocabulary, word: str) -> int:
         or key in v.known_words
         or key in v.place_words
         or key in v.sentence_words
-        or key in v.particles
     ):
         return GREETING_ONLY
-    if key in v.english_words:
+    if key in v.english_words or key in v.particles:
         return SPEECH_ONLY
     return ANY_PERSON_PLACE
 
@@ -446,6 +446,11 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
         "given_name_where_a_person_stands",
         [
             Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
+            Pattern(
+                "before what only a person does",
+                rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
+                0.5,
+            ),
             Pattern(
                 "after a preposition of person",
                 rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
