@@ -433,12 +433,15 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             return given_name_level(v, pattern_text) >= self.level
 
     def recognizer(level: int, name: str, patterns: list[Any]) -> Any:
+        # the places joined into one pattern behind a cheap test for a capital: one pass over
+        # the text instead of one for each place, and no lookbehind before a small letter
+        joined = "|".join(f"(?:{pattern.regex})" for pattern in patterns)
         return GivenNameRecognizer(
             level,
             supported_entity="PERSON",
             name=name,
             global_regex_flags=_FLAGS,
-            patterns=patterns,
+            patterns=[Pattern(name, rf"(?=\p{{Lu}}\p{{Ll}})(?:{joined})", 0.5)],
         )
 
     anywhere = recognizer(
