@@ -6,8 +6,8 @@ hand-curated list of English given names and their nicknames, Apache-2.0) rather
 our own, which could only hold the forms its writers happened to think of. English words come
 from Webster's Second (the ``english-words`` package's ``web2`` list): a word it writes only in
 lower case is an ordinary word, one it writes capitalized is a proper name. Given names come
-from Jörg Michael's dictionary of first names as the ``gender-guesser`` package ships it (about
-45,000 names and their short forms from fifty countries; the data file only is read).
+from the person providers of ``Faker`` (MIT; the given names of about eighty locales, some
+twenty thousand names and their usual short forms).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class PublicationVocabulary:
     english_words: frozenset[str] = frozenset()
     #: Words Webster's Second capitalizes (given names among them): a name list.
     proper_names: frozenset[str] = frozenset()
-    #: Folded given names of the name dictionary (``gender-guesser``'s data), independent of
+    #: Folded given names of the name dictionary (Faker's person providers), independent of
     #: the nickname table: what a lone capitalized word is checked against (see detect.py).
     given_names: frozenset[str] = frozenset()
     #: Where a given name alone stands for a person (see the data file).
@@ -194,27 +194,40 @@ def _english_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _given_names() -> frozenset[str]:
-    """The first names of ``gender-guesser``'s dictionary (``nam_dict.txt``, GNU FDL 1.2),
-    folded; a name written with ``+`` ("Abd+al") in each of its spellings. Only the data file
-    is read: the package's own code is not imported."""
-    from importlib.resources import files
+    """The first names of Faker's person providers (MIT), every locale, folded. The name lists
+    are read from the locale modules' classes; no generator is built."""
+    import importlib
+    import pkgutil
 
     try:
-        text = (files("gender_guesser") / "data" / "nam_dict.txt").read_text("utf-8")
-    except (ModuleNotFoundError, OSError) as exc:
-        raise KnowledgeBaseError(f"gender-guesser's name dictionary: cannot read: {exc}") from None
+        import faker.providers.person as people
+    except ModuleNotFoundError as exc:
+        raise KnowledgeBaseError(f"Faker's person providers: cannot read: {exc}") from None
     names: set[str] = set()
-    for line in text.splitlines():
-        if not line or line[0] in "#=":
-            continue
-        parts = line.split(maxsplit=2)
-        if len(parts) < 2:
-            continue
-        name = _fold(parts[1])
-        for joined in (name.replace("+", ""), name.replace("+", "-")):
-            if joined.replace("-", "").isalpha():
-                names.add(joined)
+    for module in sorted(pkgutil.iter_modules(people.__path__), key=lambda m: m.name):
+        provider = getattr(
+            importlib.import_module(f"{people.__name__}.{module.name}"), "Provider", None
+        )
+        for attribute in _FIRST_NAME_LISTS:
+            listed = vars(provider).get(attribute) if provider is not None else None
+            if isinstance(listed, dict):
+                listed = list(listed)
+            if not isinstance(listed, list | tuple):
+                continue
+            for raw in listed:
+                name = _fold(raw) if isinstance(raw, str) else ""
+                if name and name.replace("-", "").replace("'", "").isalpha():
+                    names.add(name)
     return frozenset(names)
+
+
+#: The attributes in which Faker's person providers list given names.
+_FIRST_NAME_LISTS = (
+    "first_names",
+    "first_names_male",
+    "first_names_female",
+    "first_names_nonbinary",
+)
 
 
 def _inverted(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
