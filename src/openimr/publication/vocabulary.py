@@ -7,7 +7,7 @@ our own, which could only hold the forms its writers happened to think of. Engli
 from Webster's Second (the ``english-words`` package's ``web2`` list): a word it writes only in
 lower case is an ordinary word, one it writes capitalized is a proper name. Given names come
 from the person providers of ``Faker`` (MIT; the given names of about eighty locales, some
-twenty thousand names and their usual short forms).
+nineteen thousand names in Latin script and their usual short forms).
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def _english_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _given_names() -> frozenset[str]:
-    """The first names of Faker's person providers (MIT), every locale, folded. The name lists
-    are read from the locale modules' classes; no generator is built."""
+    """The first names of Faker's person providers (MIT), every locale, folded, in Latin script.
+    The name lists are read from the locale modules' classes; no generator is built."""
     import importlib
     import pkgutil
 
@@ -216,7 +216,8 @@ def _given_names() -> frozenset[str]:
                 continue
             for raw in listed:
                 name = _fold(raw) if isinstance(raw, str) else ""
-                if name and name.replace("-", "").replace("'", "").isalpha():
+                # Latin script only: the detector reads a capitalized word
+                if name.isascii() and name.replace("-", "").replace("'", "").isalpha():
                     names.add(name)
     return frozenset(names)
 
