@@ -28,7 +28,7 @@ from typing import Any
 
 from openimr.publication.identities import GivenName, Identities, Role, Variant, VariantKind
 from openimr.publication.skeleton import skeleton
-from openimr.publication.sounds import SoundForms
+from openimr.publication.sounds import SoundForms, letter_runs
 from openimr.publication.vocabulary import PublicationVocabulary, load_publication_vocabulary
 
 __all__ = ["Hit", "KnownMatcher"]
@@ -438,14 +438,4 @@ def _fold(word: str) -> str:
 def _pieces(given: str) -> set[str]:
     """Every run of three or more of ``given``'s letters, and each such run with one letter
     inside it dropped ("berto": "beto"), except the whole name itself."""
-    out: set[str] = set()
-    for start in range(len(given)):
-        for stop in range(start + 3, len(given) + 1):
-            run = given[start:stop]
-            out.add(run)
-            for cut in range(1, len(run) - 1):
-                dropped = run[:cut] + run[cut + 1 :]
-                if len(dropped) >= 3:
-                    out.add(dropped)
-    out.discard(given)
-    return out
+    return letter_runs(given) - {given}

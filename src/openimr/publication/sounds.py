@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Generic, TypeVar
 
@@ -262,16 +262,22 @@ def _changes(spoken: str) -> set[str]:
     return {o for o in out if "aa" not in o}
 
 
-def _pieces(spoken: str) -> set[str]:
-    """Runs of three or more sounds of a name, each also with one sound inside dropped
-    ("margarat": ``marg``, ``mag``)."""
+def letter_runs(text: str, dropped_ok: Callable[[str], bool] = lambda _: True) -> set[str]:
+    """Every run of three or more of ``text``'s letters, and each such run with one letter
+    inside it dropped where ``dropped_ok`` allows ("margarat": ``marg``, ``mag``)."""
     out: set[str] = set()
-    for start in range(len(spoken)):
-        for stop in range(start + 3, len(spoken) + 1):
-            run = spoken[start:stop]
+    for start in range(len(text)):
+        for stop in range(start + 3, len(text) + 1):
+            run = text[start:stop]
             out.add(run)
             for cut in range(1, len(run) - 1):
                 dropped = run[:cut] + run[cut + 1 :]
-                if len(dropped) >= 3 and "aa" not in dropped:
+                if len(dropped) >= 3 and dropped_ok(dropped):
                     out.add(dropped)
     return out
+
+
+def _pieces(spoken: str) -> set[str]:
+    """Runs of three or more sounds of a name, each also with one sound inside dropped, never
+    leaving two vowels side by side."""
+    return letter_runs(spoken, lambda dropped: "aa" not in dropped)
