@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from openimr.errors import AccessDenied  # noqa: E402
 from openimr.store.db import Database  # noqa: E402
 from openimr.store.migrate import upgrade  # noqa: E402
+from openimr.web.forms import APPLICATION_FIELDS  # noqa: E402
 from openimr.workflow import Role, Workflow  # noqa: E402
 
 
@@ -80,30 +81,11 @@ def _support() -> Any:
 support = _support()
 
 #: Planted in values, names and uploads: no log record may name it (nor its parts).
-PLANTED = "Zebulon Quixote 1961-04-17"
+PLANTED = support.PLANTED
 PLANTED_PARTS = ("Zebulon", "Quixote", "1961-04-17")
 
-#: The values of ``tests/web/test_form_fuzz.py`` that broke a form once, or could.
-KNOWN = (
-    "",
-    "9" * 25,
-    "-1",
-    "0",
-    "²",
-    "١٢",
-    "9999-12-31",
-    "0001-01-01",
-    " 2016-01-04",
-    "2016-02-30",
-    "on",
-    "off",
-    "true",
-    "\x00",
-    "\ud800",
-    "\ufffe",
-    "a" * 5000,
-    PLANTED,
-)
+#: The values that broke a form once, or could (shared with ``tests/web/test_form_fuzz.py``).
+KNOWN = support.HOSTILE_VALUES
 
 #: Values a form takes, so that some inputs get past the first check to the deeper ones.
 VALID = (
@@ -135,23 +117,6 @@ VALID = (
 )
 
 _ITEM = ("decision", "family", "title", "chapter", "sections", "pages", "edition", "rationale")
-_APPLICATION = (
-    "review_type",
-    "received_on",
-    "ur_decision_served_on",
-    "ur_service_method",
-    "signed",
-    "ur_decision_attached",
-    "ur_contains_cnc",
-    "disputes_medical_necessity",
-    "formulary_dispute",
-    "claim_number",
-    "employer",
-    "employee_name",
-    "requesting_physician",
-    "providers",
-    "notice_method",
-)
 _REVIEWER = (
     "name",
     "profession",
@@ -197,8 +162,8 @@ FORMS: dict[str, Form] = {
     "sign": Form(
         "/workbench/cases/{}/sign", "dr-a", ("version", "confirm", "ack", "reason"), CASES
     ),
-    "intake": Form("/workbench/intake", "intake", _APPLICATION, upload="case_file"),
-    "screening": Form("/workbench/cases/{}/screening", "intake", _APPLICATION, INTAKE_CASES),
+    "intake": Form("/workbench/intake", "intake", APPLICATION_FIELDS, upload="case_file"),
+    "screening": Form("/workbench/cases/{}/screening", "intake", APPLICATION_FIELDS, INTAKE_CASES),
     "assignment": Form(
         "/workbench/cases/{}/assignment", "intake", ("reviewer", "override_reason"), INTAKE_CASES
     ),

@@ -22,6 +22,30 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: "Now" for the workbench tests: 10:00 in California on Thursday, Feb. 20, 2014.
 NOW = datetime(2014, 2, 20, 18, 0, tzinfo=UTC)
 ADMIN = Actor(name="cli:test", role=Role.ADMIN)
+
+#: A value planted in every field of a fuzzed form: it must never reach a log.
+PLANTED = "Zebulon Quixote 1961-04-17"
+#: Values that broke a form once, or could: the form tests and the forms benchmark post them.
+HOSTILE_VALUES = (
+    "",
+    "9" * 25,
+    "-1",
+    "0",
+    "²",
+    "١٢",
+    "9999-12-31",
+    "0001-01-01",
+    " 2016-01-04",
+    "2016-02-30",
+    "on",
+    "off",
+    "true",
+    "\x00",
+    "\ud800",
+    "\ufffe",
+    "a" * 5000,
+    PLANTED,
+)
 SECRET = b"workbench-test-key-0123456789abcdef-0123456789"
 
 

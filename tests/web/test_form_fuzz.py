@@ -18,32 +18,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.support import FUZZ
-from tests.web.support import csrf_of, sign_in
+from tests.web.support import HOSTILE_VALUES as KNOWN
+from tests.web.support import PLANTED, csrf_of, sign_in
 
-#: A value planted in every field: it must never reach a log.
-PLANTED = "Zebulon Quixote 1961-04-17"
-
-#: Values that broke a form once, or could: each is also posted in every field in turn.
-KNOWN = (
-    "",
-    "9" * 25,
-    "-1",
-    "0",
-    "²",
-    "١٢",
-    "9999-12-31",
-    "0001-01-01",
-    " 2016-01-04",
-    "2016-02-30",
-    "on",
-    "off",
-    "true",
-    "\x00",
-    "\ud800",
-    "\ufffe",
-    "a" * 5000,
-    PLANTED,
-)
 HOSTILE = st.one_of(st.text(max_size=40), st.sampled_from(KNOWN))
 
 #: Each form: its address (``{main}`` and ``{intake}`` are seeded cases), who posts it, and its

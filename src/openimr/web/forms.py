@@ -213,26 +213,29 @@ def _date(form: Any, name: str) -> date | None:
         raise InputError("write the date as YYYY-MM-DD", location=name) from None
 
 
+#: The application form's fields, in the order the form shows them.
+APPLICATION_FIELDS = (
+    "review_type",
+    "received_on",
+    "ur_decision_served_on",
+    "ur_service_method",
+    "signed",
+    "ur_decision_attached",
+    "ur_contains_cnc",
+    "disputes_medical_necessity",
+    "formulary_dispute",
+    "claim_number",
+    "employer",
+    "employee_name",
+    "requesting_physician",
+    "providers",
+    "notice_method",
+)
+
+
 def application_values(form: Any) -> dict[str, str]:
     """The application fields as typed, to show the form again after an error."""
-    names = (
-        "review_type",
-        "received_on",
-        "ur_decision_served_on",
-        "ur_service_method",
-        "signed",
-        "ur_decision_attached",
-        "ur_contains_cnc",
-        "disputes_medical_necessity",
-        "formulary_dispute",
-        "claim_number",
-        "employer",
-        "employee_name",
-        "requesting_physician",
-        "providers",
-        "notice_method",
-    )
-    return {name: text_field(form, name) for name in names}
+    return {name: text_field(form, name) for name in APPLICATION_FIELDS}
 
 
 def application(form: Any) -> Application:
