@@ -19,13 +19,47 @@ NUMBER = NUMBER_PATTERN
 
 _COUNT_BEFORE = re.compile(
     rf"(?<![\w/.-])(?P<n>{NUMBER})(?:/(?P<of>\d{{1,3}}))?\s+(?:[\w-]+\s+){{0,3}}?"
-    r"(?P<unit>sessions?|visits?|treatments?|reports?|appointments?)\b",
+    r"(?P<unit>sessions?|visits?|treatments?|reports?|appointments?|occasions)\b",
     re.IGNORECASE,
 )
+#: a weekly frequency for a number of weeks or months ("2x a week for 6 weeks", "2 to 3
+#: times weekly for 3 months"); of a range of frequencies the lower is counted
 _FREQUENCY = re.compile(
-    rf"(?P<f>{NUMBER})\s*(?:x|times)\s*(?:a|per|/)?\s*(?:week|wk)?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:weeks?|wks?)",
+    rf"(?P<f>{NUMBER})(?:\s*(?:-|–|to)\s*{NUMBER})?\s*(?:x|times)\s*(?:a|per|/)?\s*"
+    rf"(?:week|wk)?(?:ly)?,?\s*(?:for|x)\s*(?P<w>{NUMBER})\s*(?:(?P<weeks>weeks?|wks?)|months?)\b",
     re.IGNORECASE,
 )
+#: a count written as a label's value ("visits to date: 24", "sessions completed = 12")
+_COUNT_AFTER = re.compile(
+    rf"\b(?:sessions|visits|treatments)(?:\s+(?:to date|so far|completed|attended|used))?"
+    rf"\s*[:=]\s*(?P<n>{NUMBER})\b",
+    re.IGNORECASE,
+)
+#: the visit reached ("her 20th visit of physical therapy", "PT visit #12")
+_ORDINAL = re.compile(
+    r"(?<![\w/.-])(?P<n>\d{1,3})(?:st|nd|rd|th)\s+(?:[\w-]+\s+){0,2}?(?:sessions?|visits?|treatments?)\b"
+    r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|no\.?|number)\s*(?:\d{1,3}\s*(?:-|–|to)\s*)?(?P<m>\d{1,3})\b",
+    re.IGNORECASE,
+)
+#: a count standing alone in brackets right after the treatment's name ("physical therapy (24)")
+_BRACKETED = re.compile(r"^\s*\((?:approximately |about |over |at least )?(?P<n>\d{1,3})\)")
+#: counts given per period and joined ("12 sessions in 2015 and 12 in 2016"): summed
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_PERIOD = (
+    rf"(?:in|during)\s+(?:(?:early|late|mid)\s+)?(?:\d{{4}}|{_MONTH}(?:\s+\d{{4}})?)"
+    r"|(?:last|this)\s+(?:year|spring|summer|fall|autumn|winter)"
+)
+_PERIOD_COUNT = re.compile(
+    rf"(?<![\w/.-])(?P<n>{NUMBER})\s+(?:(?:[\w-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\s+)?"
+    rf"(?:{_PERIOD})\b",
+    re.IGNORECASE,
+)
+_PERIOD_JOIN = re.compile(
+    r"^\s*(?:,|;|and|plus|, and|, then|then)\s*(?:another\s+|an additional\s+|a further\s+)?$",
+    re.IGNORECASE,
+)
+#: a list's separator: a count does not reach across one to a treatment on its other side
+_SEPARATOR = re.compile(r"[,;()]")
 #: the clinic's shorthand: "2x4" (twice a week for four weeks), "x6" (six times)
 _SHORTHAND = re.compile(
     r"(?<![\w/.-])(?:(?P<f>[1-5])\s?x\s?(?P<w>\d{1,2})(?![\w/%-]|\.\d|\s*(?:days?|months?|mg|hours?))"
@@ -106,34 +140,51 @@ def _count_near(
     text = sentence.text
     offset = sentence.start
     span = (mention.start - offset, mention.end - offset)
-    candidates: list[tuple[int, int, re.Match[str]]] = []
+    found: list[tuple[int, int, int]] = []  # (value, start, end) of each stated count
     for match in _COUNT_BEFORE.finditer(text):
         value = _number(match.group("n"))
-        if value is None or value > 200:
-            continue
-        candidates.append((_gap(match, span), value, match))
+        if value is not None and value <= 200:
+            found.append((value, match.start(), match.end()))
+    for match in _COUNT_AFTER.finditer(text):
+        value = _number(match.group("n"))
+        if value is not None and value <= 200:
+            found.append((value, match.start(), match.end()))
+    for match in _ORDINAL.finditer(text):
+        value = int(match.group("n") or match.group("m"))
+        if 0 < value <= 200:
+            found.append((value, match.start(), match.end()))
     for match in _FREQUENCY.finditer(text):
-        per_week, weeks = _number(match.group("f")), _number(match.group("w"))
-        if per_week and weeks:
-            candidates.append((_gap(match, span), per_week * weeks, match))
+        per_week, length = _number(match.group("f")), _number(match.group("w"))
+        if per_week and length:
+            weeks = length if match.group("weeks") else length * 4
+            if per_week * weeks <= 200:
+                found.append((per_week * weeks, match.start(), match.end()))
     for match in _SHORTHAND.finditer(text):
         if match.group("n"):
             total = int(match.group("n"))
         else:
             total = int(match.group("f")) * int(match.group("w"))
         if 0 < total <= 60:
-            candidates.append((_gap(match, span), total, match))
+            found.append((total, match.start(), match.end()))
+    bracketed = _BRACKETED.match(text[span[1] :])
+    if bracketed is not None:
+        found.append(
+            (int(bracketed.group("n")), span[1] + bracketed.start("n"), span[1] + bracketed.end())
+        )
+    found.extend(_period_sums(text))
     # a count belongs to this treatment only if no other treatment mention is nearer to it
     others = [
         (m.start - offset, m.end - offset)
         for m in treatments_by_sentence.get((sentence.record_index, sentence.start), ())
         if m.key != mention.key
     ]
-    best: tuple[int, int, re.Match[str]] | None = None
-    for distance, value, match in sorted(candidates, key=lambda c: (c[0], c[2].start())):
-        if any(_gap(match, other) < distance for other in others):
+    best: tuple[int, int, int] | None = None
+    ranked = sorted(found, key=lambda c: (_reach(text, (c[1], c[2]), span), c[1], -c[2]))
+    for value, start, end in ranked:
+        distance = _reach(text, (start, end), span)
+        if any(_reach(text, (start, end), other) < distance for other in others):
             continue
-        best = (distance, value, match)
+        best = (value, start, end)
         break
     extensive = facts.vocabulary.says("extensive_treatment", text)
     if best is None and not others:
@@ -161,27 +212,51 @@ def _count_near(
                 quote=text,
             ),
         )
-    _distance, value, match = best
+    value, start, end = best
     return (
         value,
         extensive,
         Evidence(
             record_index=sentence.record_index,
-            start=offset + match.start(),
-            end=offset + match.end(),
-            quote=match.group(0),
+            start=offset + start,
+            end=offset + end,
+            quote=text[start:end],
         ),
     )
 
 
-def _gap(match: re.Match[str], span: tuple[int, int]) -> int:
-    """Characters between a stated count and a treatment's name (0 when they touch), so that
-    a count written after the name ("physical therapy (12 visits)") is as near as one before."""
-    if match.start() >= span[1]:
-        return match.start() - span[1]
-    if match.end() <= span[0]:
-        return span[0] - match.end()
-    return 0
+def _period_sums(text: str) -> list[tuple[int, int, int]]:
+    """Counts given period by period and joined ("12 visits in 2015 and 8 in 2016"), summed."""
+    sums: list[tuple[int, int, int]] = []
+    run: list[re.Match[str]] = []
+    for match in [*_PERIOD_COUNT.finditer(text), None]:
+        if match is not None and run and _PERIOD_JOIN.match(text[run[-1].end() : match.start()]):
+            run.append(match)
+            continue
+        if len(run) > 1:
+            values = [_number(m.group("n")) for m in run]
+            if all(values):
+                total = sum(v for v in values if v)
+                if total <= 200:
+                    sums.append((total, run[0].start(), run[-1].end()))
+        run = [match] if match is not None else []
+    return sums
+
+
+def _reach(text: str, count: tuple[int, int], span: tuple[int, int]) -> tuple[int, int]:
+    """How far a stated count is from a treatment's name: first whether a list's separator
+    stands between them ("physical therapy (over 30 visits), injections"), then the characters
+    between (0 when they touch, so that a count written after the name is as near as one
+    before)."""
+    if count[0] >= span[1]:
+        between = text[span[1] : count[0]]
+        crossed = bool(_SEPARATOR.search(between.lstrip(" (")))
+        return int(crossed), count[0] - span[1]
+    if count[1] <= span[0]:
+        between = text[count[1] : span[0]]
+        crossed = bool(_SEPARATOR.search(between.rstrip(" )")))
+        return int(crossed), span[0] - count[1]
+    return 0, 0
 
 
 def _number(value: str) -> int | None:
