@@ -599,3 +599,21 @@ def test_therapy_given_at_a_weekly_frequency_between_two_dates(
 ) -> None:
     facts = _facts(extractor, sentence, "Physical therapy 2x3 lumbar spine")
     assert facts.sessions("physical_therapy").count == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "modality", "region"),
+    [
+        ("An MR of the L-spine was done in January.", "mri", "lumbar"),
+        ("XR R knee 1/5/16: mild DJD.", "xray", "knee"),
+        ("Three views of the right knee were obtained and show no fracture.", "xray", "knee"),
+        ("AP and lateral views of the right knee show joint space narrowing.", "xray", "knee"),
+        ("Weight-bearing views of the knee show medial compartment narrowing.", "xray", "knee"),
+        ("Flexion/extension views of the lumbar spine showed no instability.", "xray", "lumbar"),
+    ],
+)
+def test_a_study_is_known_by_the_radiologist_s_names_for_it(
+    extractor: FactExtractor, text: str, modality: str, region: str
+) -> None:
+    facts = _facts(extractor, text, "Physical therapy 2x3")
+    assert facts.prior_imaging((modality,), (region,)).value is True
