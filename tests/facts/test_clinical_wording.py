@@ -617,3 +617,20 @@ def test_a_study_is_known_by_the_radiologist_s_names_for_it(
 ) -> None:
     facts = _facts(extractor, text, "Physical therapy 2x3")
     assert facts.prior_imaging((modality,), (region,)).value is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Low back pain. He would like an updated MRI of the lumbar spine.", True),
+        ("Low back pain. A repeat lumbar MRI is requested.", True),
+        ("Low back pain. The plan is a follow-up MRI of the lumbar spine.", True),
+        ("Low back pain. An MRI of the lumbar spine is requested.", None),
+        ("Low back pain. He would like an MRI of the lumbar spine.", None),
+    ],
+)
+def test_a_plan_to_repeat_a_study_documents_the_earlier_one(
+    extractor: FactExtractor, text: str, expected: bool | None
+) -> None:
+    facts = _facts(extractor, text, "Physical therapy 2x3")
+    assert facts.prior_imaging(("mri",), ("lumbar",)).value is expected

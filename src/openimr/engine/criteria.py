@@ -478,6 +478,8 @@ def _prior_imaging(check: Check, s: Situation) -> Outcome:
     where = f" of the {', '.join(regions)}" if regions else ""
     if found.value:
         return Outcome(True, found.evidence, f"earlier imaging{where} documented")
+    if s.facts.vocabulary.says("repeat_study", s.request.reviewed_text):
+        return Outcome(True, (), f"the request is for a repeat study{where}")
     return Outcome(False, (), f"no earlier imaging{where} documented")
 
 

@@ -357,9 +357,10 @@ class ClinicalFacts:
         for modality in modalities:
             for mention in self.of("modality", modality):
                 mods = mention.modifiers
-                if mods.hypothetical or mods.negated or mods.family or mods.possible:
+                if mods.negated or mods.family:
                     continue
-                if self.is_request(mention.sentence):
+                planned = mods.hypothetical or mods.possible or self.is_request(mention.sentence)
+                if planned and not self._asked_again(mention):
                     continue
                 sentence_regions = self.regions_in(mention.sentence)
                 # a study named without its part ("an MRI in August") is of the part when
@@ -376,6 +377,12 @@ class ClinicalFacts:
         if found:
             return Finding(True, tuple(unique_evidence(m.sentence_evidence() for m in found)))
         return Finding(None)
+
+    def _asked_again(self, mention: Mention) -> bool:
+        """A plan for a study that says it repeats one ("a repeat MRI", "an updated MRI"): the
+        earlier study is documented by the plan itself."""
+        before = mention.sentence.text[: mention.start - mention.sentence.start].split()[-3:]
+        return self.vocabulary.says("repeat_study", " ".join(before))
 
     def _clause_other_side(self, mention: Mention, other: str) -> bool:
         start, end = self.clause_span(mention)
