@@ -9,6 +9,13 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("Reflexes: brachioradialis 1+ on the right, 2+ on the left.", "neuro_deficit", True),
+    ("Achilles reflex 0/4 on the left.", "neuro_deficit", True),
+    ("Biceps 2+, triceps 2+, brachioradialis 2+.", "neuro_deficit", None),
+    ("Right knee 1 year ago.", "neuro_deficit", None),
+    ("Weakness of the right wrist extensors.", "neuro_deficit", True),
+    ("Dysesthesia to light touch in the left C7 distribution.", "neuro_deficit", True),
+    ("Motor strength 5/5 throughout.", "neuro_deficit", False),
     (
         "The injured worker reported that the medications decrease her pain from 8/10 to 5/10.",
         "pain_relief",
