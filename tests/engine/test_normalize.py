@@ -44,6 +44,12 @@ def norm(engine: ReviewEngine, text: str, fallback: tuple[str, ...] = ()):
         ),
         ("Cold therapy unit 7-day rental", "cold_therapy_unit", 7, None, None),
         ("Physical therapy 10-12 visits", "physical_therapy", 12, None, None),
+        ("Acupuncture two (2) times a week for three (3) weeks", "acupuncture", 6, 2, 3),
+        ("Acupuncture twice weekly for 3 weeks", "acupuncture", 6, 2, 3),
+        ("Physical therapy once a week for 6 weeks", "physical_therapy", 6, 1, 6),
+        ("Acupuncture (6)", "acupuncture", 6, None, None),
+        ("Acupuncture times 6", "acupuncture", 6, None, None),
+        ("Acupuncture treatments, quantity six", "acupuncture", 6, None, None),
     ],
 )
 def test_quantity_frequency_duration(engine, text, topic, quantity, per_week, weeks) -> None:
@@ -145,3 +151,8 @@ def _shared() -> ReviewEngine:
     if not _ENGINE:
         _ENGINE.append(ReviewEngine())
     return _ENGINE[0]
+
+
+def test_a_number_whose_word_and_digits_disagree_is_not_read(engine) -> None:
+    item = norm(engine, "Physical therapy two (3) times a week for 4 weeks")
+    assert item.request.quantity is None

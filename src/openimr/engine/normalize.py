@@ -23,7 +23,7 @@ _NUM = NUMBER_PATTERN
 
 _FREQ_DURATION = re.compile(
     rf"(?:(?P<lo>{_NUM})\s*(?:to|-)\s*)?(?P<f>{_NUM})\s*(?:x|times)\s*(?:a|per|/|each)?\s*"
-    rf"(?:week|wk)s?\s*(?:for|x|times)?\s*(?P<w>{_NUM})\s*(?:weeks?|wks?)",
+    rf"(?:week|wk)s?(?:ly)?,?\s*(?:for|x|times)?\s*(?P<w>{_NUM})\s*(?:weeks?|wks?)",
     re.IGNORECASE,
 )
 _FREQ_SHORT = re.compile(r"(?<![\w/.])(?P<f>\d)\s*x\s*(?P<w>\d{1,2})(?![\w/%])", re.IGNORECASE)
@@ -38,7 +38,19 @@ _COUNT_UNITS = re.compile(
 _UNITS_COUNT = re.compile(
     r"(?P<unit>sessions?|visits?|treatments?)\s*(?:x|#|of|:)?\s*(?P<n>\d{1,3})\b", re.IGNORECASE
 )
-_HASH = re.compile(r"(?:#|qty\.?:?\s*|quantity:?\s*)(?P<n>\d{1,4})\b", re.IGNORECASE)
+_HASH = re.compile(rf"(?:#|qty\.?:?\s*|quantity:?\s*)(?P<n>\d{{1,4}}|{_NUM})\b", re.IGNORECASE)
+#: "times 6" (six sessions), not "2 times a week"
+_TIMES_COUNT = re.compile(
+    r"(?<!\d)(?<!\d )\btimes\s+(?P<n>\d{1,2})\b(?!\s*(?:a|per|each|weekly|/|x)\b)", re.IGNORECASE
+)
+#: a count standing alone in brackets after the service's name ("Acupuncture (6)")
+_BRACKETED_COUNT = re.compile(r"^[A-Za-z][\w\s/-]*?\s\((?P<n>\d{1,2})\)\s*$")
+#: a number written in words and then in digits ("two (2) times a week"): the digits are read
+_DOUBLED = re.compile(rf"\b(?P<word>{_NUM})\s*\(\s*(?P<digits>\d{{1,3}})\s*\)", re.IGNORECASE)
+#: "twice a week", "once weekly": the frequency in the form the patterns read
+_ONCE_TWICE = re.compile(
+    r"\b(?P<word>once|twice)(?=\s*(?:a|per|each)?\s*(?:week|wk))", re.IGNORECASE
+)
 _X_COUNT = re.compile(r"(?<![\w/])x\s?(?P<n>\d{1,2})\b", re.IGNORECASE)
 _STRENGTH = re.compile(
     r"(?P<s>\d+(?:\.\d+)?(?:\s*[-/]\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|g|%|mg/ml|mg/5ml|mcg/hr))",
@@ -76,6 +88,10 @@ def _quantity(
     text: str, unit_hint: str | None
 ) -> tuple[Quantity | None, float | None, float | None]:
     """Quantity, frequency per week and duration in weeks stated in a request."""
+    text = _DOUBLED.sub(_doubled, text)
+    text = _ONCE_TWICE.sub(
+        lambda m: "1 times" if m.group("word").lower() == "once" else "2 times", text
+    )
     frequency = duration = None
     match = _FREQ_DURATION.search(text)
     if match:
@@ -88,7 +104,7 @@ def _quantity(
     explicit: Quantity | None = None
     hashed = _HASH.search(text)
     if hashed and unit_hint in {"tablets", "units", None}:
-        explicit = Quantity(value=float(hashed.group("n")), unit=unit_hint or "units")
+        explicit = Quantity(value=_number(hashed.group("n")) or 0.0, unit=unit_hint or "units")
     for count in () if explicit else _COUNT_UNITS.finditer(text):
         value = _number(count.group("n"))
         unit = count.group("unit").lower().rstrip("s") + "s"
@@ -108,18 +124,29 @@ def _quantity(
     if explicit is None:
         hashed = _HASH.search(text)
         if hashed:
-            explicit = Quantity(value=float(hashed.group("n")), unit=unit_hint or "units")
+            explicit = Quantity(value=_number(hashed.group("n")) or 0.0, unit=unit_hint or "units")
     if explicit is None:
         times = _TIMES_N.search(text)
         if times and frequency is None:
             explicit = Quantity(value=float(times.group("n")), unit=unit_hint or "sessions")
     if explicit is None and frequency is None:
-        x_count = _X_COUNT.search(text)
+        x_count = _X_COUNT.search(text) or _TIMES_COUNT.search(text)
         if x_count:
             explicit = Quantity(value=float(x_count.group("n")), unit=unit_hint or "sessions")
+    if explicit is None and frequency is None and unit_hint in {"sessions", "visits"}:
+        bracketed = _BRACKETED_COUNT.match(text.strip())
+        if bracketed:
+            explicit = Quantity(value=float(bracketed.group("n")), unit=unit_hint)
     if explicit is None and frequency is not None and duration is not None:
         explicit = Quantity(value=frequency * duration, unit=unit_hint or "sessions")
     return explicit, frequency, duration
+
+
+def _doubled(match: re.Match[str]) -> str:
+    """ "two (2)" read as "2" when the word and the digits agree; otherwise left as written."""
+    if _number(match.group("word")) == float(match.group("digits")):
+        return match.group("digits")
+    return match.group(0)
 
 
 def _regions(text: str, vocab: Vocabulary) -> list[str]:
