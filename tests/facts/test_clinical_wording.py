@@ -9,6 +9,16 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("She has had neck pain for 3 years.", "chronic_course", True),
+    ("He has a 5-year history of low back pain.", "chronic_course", True),
+    ("Acute on chronic low back pain.", "chronic_course", True),
+    ("Low back pain for 2 weeks.", "chronic_course", None),
+    (
+        "Per the MTUS Chronic Pain Medical Treatment Guidelines, rest is advised.",
+        "chronic_course",
+        None,
+    ),
+    ("She was referred to a chronic pain management program.", "chronic_course", None),
     ("Reflexes: brachioradialis 1+ on the right, 2+ on the left.", "neuro_deficit", True),
     ("Achilles reflex 0/4 on the left.", "neuro_deficit", True),
     ("Biceps 2+, triceps 2+, brachioradialis 2+.", "neuro_deficit", None),

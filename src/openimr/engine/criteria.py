@@ -182,7 +182,7 @@ def _earlier_course_unknown(s: Situation) -> bool:
     """
     if s.request.first_course or s.treatment_kind not in s.knowledge.phases.early_treatments:
         return False
-    return phase_of(s.facts.weeks_since_injury, s.knowledge) == "chronic"
+    return case_phase(s)[0] == "chronic"
 
 
 def _silent_history(s: Situation) -> str:
@@ -299,6 +299,10 @@ def _duration(check: Check, s: Situation) -> Outcome:
 @evaluator("weeks_since_injury")
 def _weeks(check: Check, s: Situation) -> Outcome:
     weeks = s.facts.weeks_since_injury
+    chronic = _stated_chronic(s)
+    if chronic is not None and (weeks is None or weeks < s.knowledge.phases.chronic_min_weeks):
+        longer = s.knowledge.phases.chronic_min_weeks
+        return Outcome(_within(longer, check.args), chronic, "symptoms of long standing")
     if weeks is None:
         return Outcome(None, (), "date of injury or of the request unknown")
     evidence = (s.facts.injury_date_evidence,) if s.facts.injury_date_evidence else ()
@@ -324,12 +328,31 @@ def phase_of(weeks: float | None, knowledge: KnowledgeBase) -> str | None:
     return "chronic"
 
 
+def _stated_chronic(s: Situation) -> tuple[Evidence, ...] | None:
+    """The records' words for symptoms of long standing ("chronic low back pain", "neck pain
+    for 3 years"), or None: the course of the symptoms is what the phase of care measures, and
+    an injury dated late (a cumulative injury, a date the records contradict) understates it."""
+    stated = s.facts.finding("chronic_course")
+    return stated.evidence if stated.value else None
+
+
+def case_phase(s: Situation) -> tuple[str | None, tuple[Evidence, ...]]:
+    """The phase of care from the date of injury, or chronic when the records say so."""
+    phase = phase_of(s.facts.weeks_since_injury, s.knowledge)
+    if phase != "chronic":
+        chronic = _stated_chronic(s)
+        if chronic is not None:
+            return "chronic", chronic
+    return phase, ()
+
+
 @evaluator("phase")
 def _phase(check: Check, s: Situation) -> Outcome:
-    phase = phase_of(s.facts.weeks_since_injury, s.knowledge)
+    phase, evidence = case_phase(s)
     if phase is None:
         return Outcome(None, (), "phase of care unknown (no dates)")
-    return Outcome(phase in check.args, (), f"{phase} phase")
+    why = " (symptoms of long standing)" if evidence else ""
+    return Outcome(phase in check.args, evidence, f"{phase} phase{why}")
 
 
 @evaluator("age")
