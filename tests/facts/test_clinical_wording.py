@@ -572,6 +572,7 @@ def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
         ("She completed her 24th visit of physical therapy last week.", 24),
         ("This is her 20th PT visit.", 20),
         ("She completed PT visits #1-24.", 24),
+        ("PT progress note: visit 10 of 12.", 10),
         ("She had a course of physical therapy, 2 to 3 times weekly, for 3 months.", 24),
         ("She attended physical therapy 2x a week for 6 weeks.", 12),
         ("She had physical therapy in March and chiropractic care 12 visits in 2016.", None),

@@ -35,10 +35,11 @@ _COUNT_AFTER = re.compile(
     rf"\s*[:=]\s*(?P<n>{NUMBER})\b",
     re.IGNORECASE,
 )
-#: the visit reached ("her 20th visit of physical therapy", "PT visit #12")
+#: the visit reached ("her 20th visit of physical therapy", "PT visit #12", "visit 10 of 12")
 _ORDINAL = re.compile(
     r"(?<![\w/.-])(?P<n>\d{1,3})(?:st|nd|rd|th)\s+(?:[\w-]+\s+){0,2}?(?:sessions?|visits?|treatments?)\b"
-    r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|no\.?|number)\s*(?:\d{1,3}\s*(?:-|–|to)\s*)?(?P<m>\d{1,3})\b",
+    r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|no\.?|number)\s*(?:\d{1,3}\s*(?:-|–|to)\s*)?(?P<m>\d{1,3})\b"
+    r"|\b(?:session|visit|treatment)\s*(?:#|no\.?|number)?\s*(?P<k>\d{1,3})\s*(?:of|/|out of)\s*\d{1,3}\b",
     re.IGNORECASE,
 )
 #: a count standing alone in brackets right after the treatment's name ("physical therapy (24)")
@@ -150,7 +151,7 @@ def _count_near(
         if value is not None and value <= 200:
             found.append((value, match.start(), match.end()))
     for match in _ORDINAL.finditer(text):
-        value = int(match.group("n") or match.group("m"))
+        value = int(match.group("n") or match.group("m") or match.group("k"))
         if 0 < value <= 200:
             found.append((value, match.start(), match.end()))
     for match in _FREQUENCY.finditer(text):
