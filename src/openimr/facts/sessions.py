@@ -39,7 +39,8 @@ _COUNT_AFTER = re.compile(
 _ORDINAL = re.compile(
     r"(?<![\w/.-])(?P<n>\d{1,3})(?:st|nd|rd|th)\s+(?:[\w-]+\s+){0,2}?(?:sessions?|visits?|treatments?)\b"
     r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|no\.?|number)\s*(?:\d{1,3}\s*(?:-|–|to)\s*)?(?P<m>\d{1,3})\b"
-    r"|\b(?:session|visit|treatment)\s*(?:#|no\.?|number)?\s*(?P<k>\d{1,3})\s*(?:of|/|out of)\s*\d{1,3}\b",
+    r"|\b(?:session|visit|treatment)\s*(?:#|no\.?|number)?\s*(?P<k>\d{1,3})"
+    r"\s*(?:of|/|out of)\s*\d{1,3}\b",
     re.IGNORECASE,
 )
 #: a count standing alone in brackets right after the treatment's name ("physical therapy (24)")
