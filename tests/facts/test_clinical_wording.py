@@ -9,6 +9,9 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("She failed splinting, NSAIDs and a cortisone injection.", "failed_conservative_care", True),
+    ("He failed bracing and activity modification.", "failed_conservative_care", True),
+    ("He failed the test.", "failed_conservative_care", None),
     ("She has had neck pain for 3 years.", "chronic_course", True),
     ("He has a 5-year history of low back pain.", "chronic_course", True),
     ("Acute on chronic low back pain.", "chronic_course", True),

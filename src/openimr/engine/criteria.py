@@ -499,11 +499,13 @@ def _prior_imaging(check: Check, s: Situation) -> Outcome:
     regions = tuple(s.request.body_regions) if check.args.get("same_region") else ()
     found = s.facts.prior_imaging(modalities, regions, _side(s))
     where = f" of the {', '.join(regions)}" if regions else ""
+    terms = s.facts.vocabulary.modalities
+    study = " or ".join(terms[m].label if m in terms else m for m in modalities)
     if found.value:
-        return Outcome(True, found.evidence, f"earlier imaging{where} documented")
+        return Outcome(True, found.evidence, f"earlier {study}{where} documented")
     if s.facts.vocabulary.says("repeat_study", s.request.reviewed_text):
         return Outcome(True, (), f"the request is for a repeat study{where}")
-    return Outcome(False, (), f"no earlier imaging{where} documented")
+    return Outcome(False, (), f"no earlier {study}{where} documented")
 
 
 @evaluator("daily_mme")
