@@ -9,6 +9,10 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("Right ring finger triggering and locking for 6 months.", "hand_tenosynovitis", True),
+    ("Tender nodule at the A1 pulley of the ring finger.", "hand_tenosynovitis", True),
+    ("The knee is locking.", "hand_tenosynovitis", None),
+    ("Failed stretching, NSAIDs, muscle relaxants and therapy.", "failed_conservative_care", True),
     ("She failed splinting, NSAIDs and a cortisone injection.", "failed_conservative_care", True),
     ("He failed bracing and activity modification.", "failed_conservative_care", True),
     ("He failed the test.", "failed_conservative_care", None),
