@@ -9,6 +9,10 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("With it she can walk 30 minutes and do her housework.", "functional_improvement", True),
+    ("She can do her housework with the medication.", "functional_improvement", True),
+    ("She can not walk far even with the medication.", "functional_improvement", None),
+    ("She can walk with a cane.", "functional_improvement", None),
     ("Right ring finger triggering and locking for 6 months.", "hand_tenosynovitis", True),
     ("Tender nodule at the A1 pulley of the ring finger.", "hand_tenosynovitis", True),
     ("The knee is locking.", "hand_tenosynovitis", None),
@@ -659,3 +663,14 @@ def test_a_plan_to_repeat_a_study_documents_the_earlier_one(
 ) -> None:
     facts = _facts(extractor, text, "Physical therapy 2x3")
     assert facts.prior_imaging(("mri",), ("lumbar",)).value is expected
+
+
+def test_each_part_of_a_list_of_plans_says_its_own_drug_s_status(extractor: FactExtractor) -> None:
+    facts = _facts(
+        extractor,
+        "Failed NSAIDs and acetaminophen; new trial of tramadol; urine drug screen consistent.",
+        "Tramadol 50mg #60",
+    )
+    assert facts.medication("tramadol").newly_prescribed
+    assert not facts.medication("tramadol").prior_use
+    assert facts.medication("acetaminophen").prior_use
