@@ -674,3 +674,22 @@ def test_each_part_of_a_list_of_plans_says_its_own_drug_s_status(extractor: Fact
     assert facts.medication("tramadol").newly_prescribed
     assert not facts.medication("tramadol").prior_use
     assert facts.medication("acetaminophen").prior_use
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        (
+            "She failed TENS and physical therapy; a one-month home trial of H-wave is requested.",
+            "tens",
+            True,
+        ),
+        ("She is requesting a TENS unit; physical therapy 2x6.", "physical_therapy", None),
+        ("Requested: acupuncture x6; she completed 12 PT visits.", "physical_therapy", True),
+    ],
+)
+def test_each_part_of_a_sentence_between_semicolons_is_a_plan_or_care_given_on_its_own(
+    extractor: FactExtractor, text: str, kind: str, expected: bool | None
+) -> None:
+    facts = _facts(extractor, text, "H-wave unit")
+    assert facts.treatment_received(kind).value is expected

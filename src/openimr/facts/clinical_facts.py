@@ -67,14 +67,42 @@ class ClinicalFacts:
             known = self.requests[key] = self._is_request(sentence)
         return known
 
+    def is_request_at(self, mention: Mention) -> bool:
+        """Whether a mention stands where care is asked for or planned. In a sentence that
+        lists its parts between semicolons ("failed TENS and therapy; a home trial is
+        requested"), the part the mention is in decides, and a verbless part carries on the
+        plan of the part before it."""
+        if not self.is_request(mention.sentence):
+            return False
+        text = mention.sentence.text
+        if ";" not in text:
+            return True
+        at = mention.start - mention.sentence.start
+        parts = text.split(";")
+        index = text.count(";", 0, at)
+        for part in range(index, -1, -1):
+            if self._asks(parts[part]):
+                return True
+            if self.vocabulary.says("care_given", parts[part]) or not self.vocabulary.says(
+                "verbless_continuation", parts[part].strip()
+            ):
+                return False
+        return False
+
+    def _asks(self, text: str) -> bool:
+        """Words that ask for or plan care; care given under an earlier authorization ("she
+        completed 6 of 6 authorized visits") is care given, not a request."""
+        vocab = self.vocabulary
+        if not vocab.says("request_or_plan", text):
+            return False
+        if not vocab.says("care_given", text):
+            return True
+        return vocab.says("request_or_plan", vocab.wording["authorized_care"].sub(" ", text))
+
     def _is_request(self, sentence: Sentence) -> bool:
         vocab = self.vocabulary
         if vocab.says("request_or_plan", sentence.text):
-            if not vocab.says("care_given", sentence.text):
-                return True
-            # care given under an earlier authorization is care given, not a request
-            remainder = vocab.wording["authorized_care"].sub(" ", sentence.text)
-            return vocab.says("request_or_plan", remainder)
+            return self._asks(sentence.text)
         if not vocab.says("verbless_continuation", sentence.text.strip()):
             return False
         before = self.previous_sentence.get((sentence.record_index, sentence.start))
@@ -327,7 +355,7 @@ class ClinicalFacts:
             mods = mention.modifiers
             if mods.family or mods.possible:
                 continue
-            if mods.hypothetical or self.is_request(mention.sentence):
+            if mods.hypothetical or self.is_request_at(mention):
                 continue
             if mods.negated and (mods.negation_distance or 0) <= 3:
                 denied.append(mention)
@@ -359,7 +387,7 @@ class ClinicalFacts:
                 mods = mention.modifiers
                 if mods.negated or mods.family:
                     continue
-                planned = mods.hypothetical or mods.possible or self.is_request(mention.sentence)
+                planned = mods.hypothetical or mods.possible or self.is_request_at(mention)
                 if planned and not self._asked_again(mention):
                     continue
                 sentence_regions = self.regions_in(mention.sentence)

@@ -57,7 +57,7 @@ def read_medications(facts: ClinicalFacts) -> None:
             if vocab.says("medication_stopped", sentence):
                 stopped = True
             current = vocab.says("medication_current", sentence)
-            if mods.hypothetical or facts.is_request(mention.sentence):
+            if mods.hypothetical or facts.is_request_at(mention):
                 if current and not mods.hypothetical:
                     prior = True
                 else:

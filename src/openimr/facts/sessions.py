@@ -122,7 +122,7 @@ def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
             continue
         if mods.negated and (mods.negation_distance or 0) <= 3:
             continue
-        if facts.is_request(mention.sentence):
+        if facts.is_request_at(mention):
             continue
         count, extensive, evidence = _count_near(facts, mention.sentence, mention, nearby)
         if count is None and not extensive:
