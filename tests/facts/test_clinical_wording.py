@@ -584,6 +584,14 @@ def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
         ("This is her 20th PT visit.", 20),
         ("She completed PT visits #1-24.", 24),
         ("PT progress note: visit 10 of 12.", 10),
+        (
+            "She has completed 12 sessions of physical therapy and the physician is "
+            "requesting 6 additional sessions.",
+            12,
+        ),
+        ("After completing 12 sessions of physical therapy, the provider requested 6 more.", 12),
+        ("She had 12 sessions of physical therapy, which helped, and 6 more are requested.", 12),
+        ("The provider requested physical therapy, 6 sessions, after 12 chiro visits.", None),
         ("She had a course of physical therapy, 2 to 3 times weekly, for 3 months.", 24),
         ("She attended physical therapy 2x a week for 6 weeks.", 12),
         ("She had physical therapy in March and chiropractic care 12 visits in 2016.", None),

@@ -71,23 +71,44 @@ class ClinicalFacts:
         """Whether a mention stands where care is asked for or planned. In a sentence that
         lists its parts between semicolons ("failed TENS and therapy; a home trial is
         requested"), the part the mention is in decides, and a verbless part carries on the
-        plan of the part before it."""
+        plan of the part before it; in a part that both reports care and asks for more ("she
+        completed 12 sessions of therapy and 6 more are requested"), the nearer word decides."""
         if not self.is_request(mention.sentence):
             return False
         text = mention.sentence.text
-        if ";" not in text:
-            return True
         at = mention.start - mention.sentence.start
         parts = text.split(";")
         index = text.count(";", 0, at)
-        for part in range(index, -1, -1):
-            if self._asks(parts[part]):
-                return True
-            if self.vocabulary.says("care_given", parts[part]) or not self.vocabulary.says(
-                "verbless_continuation", parts[part].strip()
-            ):
+        offset = sum(len(p) + 1 for p in parts[:index])
+        nearer = self._nearer_cue(parts[index], at - offset)
+        if nearer is not None:
+            return nearer
+        for part in range(index - 1, -1, -1):
+            if not self.vocabulary.says("verbless_continuation", parts[part + 1].strip()):
                 return False
-        return False
+            nearer = self._nearer_cue(parts[part], len(parts[part]))
+            if nearer is not None:
+                return nearer
+        # no part before says either: the plan is the sentence before's when this one asks
+        # for nothing itself ("Treatment plan included ibuprofen. Hand therapy and PT.")
+        return not self.vocabulary.says("request_or_plan", text)
+
+    def _nearer_cue(self, text: str, at: int) -> bool | None:
+        """True when the words nearest ``at`` ask for care, False when they report it given,
+        None when the text has neither."""
+        vocab = self.vocabulary
+        given = [m.span() for m in vocab.wording["care_given"].finditer(text)]
+        if given:
+            # "6 of 6 authorized visits" names the decision that allowed care given
+            text = vocab.wording["authorized_care"].sub(lambda m: " " * len(m.group(0)), text)
+        requests = [m.span() for m in vocab.wording["request_or_plan"].finditer(text)]
+        if not requests or not given:
+            return bool(requests) if requests or given else None
+
+        def gap(span: tuple[int, int]) -> int:
+            return span[0] - at if span[0] >= at else max(0, at - span[1])
+
+        return min(gap(s) for s in requests) < min(gap(s) for s in given)
 
     def _asks(self, text: str) -> bool:
         """Words that ask for or plan care; care given under an earlier authorization ("she
