@@ -701,3 +701,30 @@ def test_each_part_of_a_sentence_between_semicolons_is_a_plan_or_care_given_on_i
 ) -> None:
     facts = _facts(extractor, text, "H-wave unit")
     assert facts.treatment_received(kind).value is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No improvement with physical therapy.", True),
+        ("No benefit from prior physical therapy.", True),
+        ("She denies any relief with physical therapy.", True),
+        ("She did not find physical therapy helpful.", True),
+        ("She has not responded to physical therapy.", True),
+        ("She has not had any improvement with the physical therapy.", True),
+        ("She has not had physical therapy.", False),
+        ("No prior physical therapy.", False),
+        ("No physical therapy or chiropractic care.", False),
+    ],
+)
+def test_a_negated_outcome_of_care_is_care_given(
+    extractor: FactExtractor, text: str, expected: bool
+) -> None:
+    facts = _facts(extractor, text, "Physical therapy 2x3")
+    assert facts.treatment_received("physical_therapy").value is expected
+
+
+def test_a_drug_without_benefit_was_taken(extractor: FactExtractor) -> None:
+    facts = _facts(extractor, "No benefit from Norco. She is not taking tramadol.", "Norco #60")
+    assert facts.medication("hydrocodone/acetaminophen").prior_use
+    assert not facts.medication("tramadol").prior_use

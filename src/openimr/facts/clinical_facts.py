@@ -21,6 +21,15 @@ from openimr.facts.vocabulary import Vocabulary
 EVIDENCE_PER_FINDING = 12
 
 
+#: words that may stand between a negated outcome and the treatment's name
+_ARTICLES_ONLY = re.compile(
+    r"^\s*(?:(?:the|her|his|their|prior|previous|past|earlier|initial|any|all|a|an|formal|"
+    r"ongoing|conservative|these|this|that|those|several|multiple|of|course|courses|sessions?|"
+    r"visits?|treatments?|trials?|use|using|taking)\s+)*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A tri-state answer with its evidence: True present, False documented absent, None silent."""
@@ -109,6 +118,15 @@ class ClinicalFacts:
             return span[0] - at if span[0] >= at else max(0, at - span[1])
 
         return min(gap(s) for s in requests) < min(gap(s) for s in given)
+
+    def outcome_negated(self, mention: Mention) -> bool:
+        """The negation before a treatment's name is of its outcome ("no relief with physical
+        therapy", "she has not responded to injections"): the treatment was given."""
+        before = mention.sentence.text[: mention.start - mention.sentence.start]
+        for match in self.vocabulary.wording["negated_outcome"].finditer(before[-120:]):
+            if _ARTICLES_ONLY.match(before[-120:][match.end() :]):
+                return True
+        return False
 
     def _asks(self, text: str) -> bool:
         """Words that ask for or plan care; care given under an earlier authorization ("she
@@ -379,6 +397,9 @@ class ClinicalFacts:
             if mods.hypothetical or self.is_request_at(mention):
                 continue
             if mods.negated and (mods.negation_distance or 0) <= 3:
+                if self.outcome_negated(mention):
+                    received.append(mention)
+                    continue
                 denied.append(mention)
                 continue
             received.append(mention)

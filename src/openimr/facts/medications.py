@@ -52,7 +52,8 @@ def read_medications(facts: ClinicalFacts) -> None:
             if mods.family:
                 continue
             evidence.append(mention.sentence_evidence())
-            if mods.negated and (mods.negation_distance or 0) <= 2:
+            negated = mods.negated and (mods.negation_distance or 0) <= 2
+            if negated and not facts.outcome_negated(mention):
                 continue
             if vocab.says("medication_stopped", sentence):
                 stopped = True

@@ -120,7 +120,8 @@ def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
         mods = mention.modifiers
         if mods.hypothetical or mods.family or mods.possible:
             continue
-        if mods.negated and (mods.negation_distance or 0) <= 3:
+        negated = mods.negated and (mods.negation_distance or 0) <= 3
+        if negated and not facts.outcome_negated(mention):
             continue
         if facts.is_request_at(mention):
             continue
