@@ -9,6 +9,9 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("She has a long history of low back pain.", "chronic_course", True),
+    ("Neck pain for over a year.", "chronic_course", True),
+    ("Neck pain for over a week.", "chronic_course", None),
     ("With it she can walk 30 minutes and do her housework.", "functional_improvement", True),
     ("She can do her housework with the medication.", "functional_improvement", True),
     ("She can not walk far even with the medication.", "functional_improvement", None),
