@@ -7,8 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from sqlalchemy import text
 from tests.corpus.support import build
 
+from openimr.corpus import search as search_module
 from openimr.corpus.schemas import CorpusQuery
 from openimr.corpus.search import fts5_query, search, similar
 from openimr.errors import InputError
@@ -124,3 +126,92 @@ def test_any_words_give_results_or_a_clear_refusal(small_corpus: Database, words
         assert exc.source == "query"
     else:
         assert page.total >= len(page.hits)
+
+
+def _reference(database: Database, query: CorpusQuery) -> list[tuple[str, int, float | None]]:
+    """Every match of ``query`` in order, by the plain reading of the definition: all the words'
+    matches ranked, the facets checked in Python, sorted by relevance then item (newest first,
+    then the later item, without words); (key, position, score rounded as a hit's)."""
+    with database.engine.connect() as connection:
+        facets = {
+            row.item_id: row
+            for row in connection.execute(
+                text(
+                    "SELECT f.item_id, f.topic, f.region, f.decision, f.year, f.family, "
+                    "f.position, f.decision_date, l.key FROM corpus_facets f "
+                    "JOIN corpus_letters l ON l.id = f.letter_id"
+                )
+            )
+        }
+        if query.text is None:
+            scores: dict[int, float | None] = dict.fromkeys(facets)
+        elif database.is_sqlite:
+            scores = dict(
+                connection.execute(  # type: ignore[arg-type]
+                    text(
+                        "SELECT rowid, -bm25(corpus_search, 4.0, 1.0, 0.5) FROM corpus_search "
+                        "WHERE corpus_search MATCH :q"
+                    ),
+                    {"q": fts5_query(query.text)},
+                ).all()
+            )
+        else:
+            scores = dict(
+                connection.execute(  # type: ignore[arg-type]
+                    text(
+                        "SELECT item_id, ts_rank_cd(document, websearch_to_tsquery('english', "
+                        ":q)) FROM corpus_search "
+                        "WHERE document @@ websearch_to_tsquery('english', :q)"
+                    ),
+                    {"q": query.text},
+                ).all()
+            )
+    wanted = {name: getattr(query, name) for name in ("topic", "region", "decision", "year")}
+    wanted["family"] = query.family
+    kept = [
+        item_id
+        for item_id in scores
+        if all(value is None or getattr(facets[item_id], name) == value
+               for name, value in wanted.items())
+    ]  # fmt: skip
+    if query.text is None:
+        kept.sort(key=lambda i: (facets[i].decision_date is None, facets[i].decision_date, i))
+        kept.reverse()  # newest first, the later item first; undated last
+        kept.sort(key=lambda i: facets[i].decision_date is None)
+    else:
+        kept.sort(key=lambda i: (-scores[i], i))  # type: ignore[operator]
+    rounded = {i: None if scores[i] is None else round(float(scores[i]), 6) for i in kept}  # type: ignore[arg-type]
+    return [(facets[i].key, facets[i].position, rounded[i]) for i in kept]
+
+
+@pytest.mark.parametrize("small_set", [0, search_module._SMALL_SET])
+def test_pages_and_totals_follow_the_plain_reading(
+    database: Database, monkeypatch: pytest.MonkeyPatch, small_set: int
+) -> None:
+    """Whichever way words meet facets (each match reading its facets, or checked against the
+    set of items passing them), every page and total is what ranking every match gives."""
+    monkeypatch.setattr(search_module, "_SMALL_SET", small_set)
+    letters = build(database, 150)
+    years = sorted({letter.decision_date.year for letter in letters})
+    shapes: list[dict[str, object]] = [
+        {}, {"decision": "upheld"}, {"decision": "overturned"}, {"family": "ODG"},
+        {"year": years[0]}, {"decision": "upheld", "year": years[-1]},
+        {"topic": "tens_unit"}, {"region": "knee", "decision": "upheld"},
+        {"topic": "tens_unit", "year": 1990},  # no item passes
+    ]  # fmt: skip
+    for words in (None, "therapy", "knee", '"red flags"', "acupuncture OR chiropractic",
+                  "functional improvement", "polysomnography"):  # fmt: skip
+        for facets in shapes:
+            query = CorpusQuery(text=words, limit=500, **facets)  # type: ignore[arg-type]
+            expected = _reference(database, query)
+            every = search(database, query)
+            got = [(h.key, h.position, h.score) for h in every.hits]
+            assert (every.total, got) == (len(expected), expected), (words, facets)
+            for offset in (0, 7, len(expected) - 3, len(expected) + 5):
+                page = search(
+                    database,
+                    query.model_copy(update={"limit": 7, "offset": max(0, offset)}),
+                )
+                assert page.total == len(expected), (words, facets, offset)
+                got = [(h.key, h.position, h.score) for h in page.hits]
+                assert got == expected[max(0, offset) : max(0, offset) + 7], (words, facets)

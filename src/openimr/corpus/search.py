@@ -14,7 +14,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    true,
+)
 from sqlalchemy.sql import Subquery
 
 from openimr.corpus.schemas import CorpusQuery, DecisionHit, DecisionPage, Facets
@@ -26,6 +38,8 @@ from openimr.store.db import Database
 _ITEMS = CorpusItem.__table__
 _LETTERS = CorpusLetter.__table__
 _FACETS = CorpusFacet.__table__
+#: SQLite's full-text table, as a table to join (its columns are not metadata).
+_FTS5 = table("corpus_search", column("rowid"))
 _TOKEN = re.compile(r'"[^"]*"?|[^\s"]+')
 _WORD = re.compile(r"[^\W_]+")
 _FAMILIES = {family.value.lower(): family.value for family in GuidelineFamily}
@@ -98,6 +112,7 @@ def matching(
     *,
     ranked: bool = True,
     conditions: Sequence[ColumnElement[bool]] = (),
+    joined: bool = False,
 ) -> tuple[Subquery, ColumnElement[Any]]:
     """The items matching ``words`` (and the facet ``conditions``) with their relevance (higher
     is better), as a subquery of ``item_id`` and ``score``.
@@ -105,7 +120,9 @@ def matching(
     With ``ranked=False`` the relevance is not computed (a count needs only the ids). On SQLite
     the items passing the facets are a set the full-text scan checks each match against
     (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each), so
-    the relevance is computed only for the matches that pass.
+    the relevance is computed only for the matches that pass. With ``joined=True`` each match
+    reads its own facets row instead (by item id): cheaper than building the set when the set
+    is larger than the words' matches (see :func:`_joined`). The same items match either way.
     """
     if database.is_sqlite:
         query = fts5_query(words)
@@ -115,13 +132,17 @@ def matching(
             if ranked
             else literal_column("NULL")
         )
+        # ``+rowid`` in a join: the facets row is read per match, never FTS5 per facets row
+        on = _FACETS.c.item_id == literal_column("+corpus_search.rowid")
         chosen = (
             select(literal_column("corpus_search.rowid").label("item_id"), score.label("score"))
-            .select_from(text("corpus_search"))
+            .select_from(_FTS5.join(_FACETS, on) if conditions and joined else _FTS5)
             .where(text("corpus_search MATCH :fts"))
             .params(fts=query)
         )
-        if conditions:
+        if conditions and joined:
+            chosen = chosen.where(*conditions)
+        elif conditions:
             chosen = chosen.where(
                 literal_column("+corpus_search.rowid").in_(
                     select(_FACETS.c.item_id).where(and_(*conditions))
@@ -186,41 +207,23 @@ def search(database: Database, query: CorpusQuery, *, count: bool = True) -> Dec
     """
     conditions = facet_conditions(query)
     f = _FACETS.c
-    chosen: Select[Any]
-    counted: Select[Any]
-    together = False  # the page's rows carry the count of every match
-    if query.text and query.text.strip():
-        ranked, score = matching(database, query.text, conditions=conditions)
-        found, _none = matching(database, query.text, ranked=False, conditions=conditions)
-        counted = select(func.count()).select_from(found)
-        if conditions and count:
-            # Words and facets: the matches that pass the facets are ranked and counted in one
-            # pass (a count apart scanned the words' matches a second time).
-            together = True
-            passing = select(ranked.c.item_id, score).cte("passing").prefix_with("MATERIALIZED")
-            every = select(func.count()).select_from(passing).scalar_subquery()
-            chosen = select(passing.c.item_id, passing.c.score, every).order_by(
-                passing.c.score.desc(), passing.c.item_id
-            )
-        else:  # words alone: the full-text index counts its matches at little cost
-            chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
-    else:
-        chosen = (
-            select(f.item_id, literal_column("NULL").label("score"))
-            .where(and_(True, *conditions))
-            .order_by(f.decision_date.desc().nulls_last(), f.item_id.desc())
-        )
-        counted = select(func.count()).select_from(_FACETS).where(and_(True, *conditions))
-    i = _ITEMS.c
     with reading(database) as connection:
-        page = connection.execute(chosen.limit(query.limit).offset(query.offset)).all()
-        if together and page:
-            total = page[0][2]
-        elif together and query.offset == 0:
-            total = 0
+        if query.text and query.text.strip():
+            page, total = _by_words(database, connection, query, conditions, count)
         else:
-            total = connection.execute(counted).scalar_one() if count else len(page)
-        scores = {row[0]: row[1] for row in page}
+            chosen = (
+                select(f.item_id, literal_column("NULL").label("score"))
+                .where(and_(True, *conditions))
+                .order_by(f.decision_date.desc().nulls_last(), f.item_id.desc())
+            )
+            page = [tuple(row) for row in connection.execute(_paged(chosen, query))]
+            if count:
+                counted = select(func.count()).select_from(_FACETS).where(and_(True, *conditions))
+                total = connection.execute(counted).scalar_one()
+            else:
+                total = len(page)
+        scores = dict(page)
+        i = _ITEMS.c
         details = {
             row.id: row
             for row in connection.execute(
@@ -231,6 +234,90 @@ def search(database: Database, query: CorpusQuery, *, count: bool = True) -> Dec
         } if scores else {}  # fmt: skip
     hits = [_hit(details[item_id], score) for item_id, score in scores.items()]
     return DecisionPage(total=total, limit=query.limit, offset=query.offset, hits=hits)
+
+
+def _paged(chosen: Select[Any], query: CorpusQuery) -> Select[Any]:
+    return chosen.limit(query.limit).offset(query.offset)
+
+
+def _by_words(
+    database: Database,
+    connection: Connection,
+    query: CorpusQuery,
+    conditions: list[ColumnElement[bool]],
+    count: bool,
+) -> tuple[list[tuple[int, Any]], int]:
+    """The page's (item id, score) pairs of a search with words, and the total."""
+    words = query.text or ""
+    fts5_query(words)  # no word: refused before anything is read
+    joined = False
+    if conditions and database.is_sqlite:
+        joined_or_none = _joined(connection, words, conditions)
+        if joined_or_none is None:
+            return [], 0
+        joined = joined_or_none
+    ranked, score = matching(database, words, conditions=conditions, joined=joined)
+    if conditions and count:
+        # Words and facets: the matches that pass the facets are ranked and counted in one
+        # pass (a count apart scanned the words' matches a second time); the count comes
+        # with the page, and alone when the page is past the last match.
+        passing = select(ranked.c.item_id, score).cte("passing").prefix_with("MATERIALIZED")
+        every = select(func.count().label("every")).select_from(passing).subquery("every")
+        page = _paged(
+            select(passing.c.item_id, passing.c.score).order_by(
+                passing.c.score.desc(), passing.c.item_id
+            ),
+            query,
+        ).subquery("page")
+        rows = connection.execute(
+            select(every.c.every, page.c.item_id, page.c.score)
+            .select_from(every.outerjoin(page, true()))
+            .order_by(page.c.score.desc(), page.c.item_id)
+        ).all()
+        total = rows[0][0]
+        return [(row[1], row[2]) for row in rows if row[1] is not None], total
+    # words alone: the full-text index counts its matches at little cost
+    chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
+    page_rows = [tuple(row) for row in connection.execute(_paged(chosen, query))]
+    if not count:
+        return page_rows, len(page_rows)
+    found, _none = matching(database, words, ranked=False, conditions=conditions, joined=joined)
+    return page_rows, connection.execute(select(func.count()).select_from(found)).scalar_one()
+
+
+#: Facet sets counted up to this many items when choosing how words meet facets on SQLite.
+_COUNTED_FACETS = 60_000
+#: Facet sets this small are always checked as a set (the words' matches are not counted).
+_SMALL_SET = 2_000
+
+
+def _joined(
+    connection: Connection, words: str, conditions: Sequence[ColumnElement[bool]]
+) -> bool | None:
+    """On SQLite, whether the words' matches should each read their facets row (``True``)
+    rather than be checked against the set of items passing the facets (``False``); ``None``
+    when no item passes the facets (nothing to rank or count).
+
+    The set costs about a microsecond per item to build and a fraction of one per match to
+    check; a facets row read per match costs under a microsecond. Reading rows wins when the
+    matches are fewer than about twice the set: both are counted first, from one facet index
+    and from the full-text index, each only as far as the choice needs.
+    """
+    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(_COUNTED_FACETS)
+    facets = connection.execute(select(func.count()).select_from(few.subquery())).scalar_one()
+    if facets == 0:
+        return None
+    if facets <= _SMALL_SET:  # a set this small is cheaper than any join but a tiny one
+        return False
+    matches = (
+        select(literal_column("1"))
+        .select_from(text("corpus_search"))
+        .where(text("corpus_search MATCH :fts"))
+        .params(fts=fts5_query(words))
+        .limit(2 * facets + 1)
+    )
+    found = connection.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+    return found <= 2 * facets
 
 
 #: Words of four letters or more that every letter uses (shorter words are never used).
