@@ -57,12 +57,18 @@ def overturn_rates(
     ``query`` narrows what is counted (facets, and words when it is a :class:`CorpusQuery`).
     """
     query = query or Facets()
-    column = _FACETS.c[by]
+    conditions = facet_conditions(query)
+    column: Any = _FACETS.c[by]
+    if database.is_sqlite and conditions:
+        # Grouped as an expression (``+``) when facets narrow the count: SQLite otherwise read
+        # the whole of the key's index for its order (each facet index carries the others)
+        # rather than the narrowing facet's few rows.
+        column = literal_column(f"+corpus_facets.{by}")
     overturned = func.sum(case((_FACETS.c.decision == "overturned", 1), else_=0))
     statement = (
         select(column, func.count(), overturned)
         .select_from(_source(database, query))
-        .where(and_(True, *facet_conditions(query)))
+        .where(and_(True, *conditions))
         .group_by(column)
     )
     with reading(database) as connection:
