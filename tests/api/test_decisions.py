@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.api.support import Users
 from tests.corpus.support import build
 
+from openimr.corpus import schemas
 from openimr.corpus.synthetic import SyntheticLetter
 from openimr.store.db import Database
 
@@ -222,3 +223,29 @@ def test_the_routes_are_described_in_openapi(client: TestClient) -> None:
     assert "422" in search["responses"]
     for path in ("stats", "turnaround", "similar", "letters/{key}"):
         assert f"/api/v1/decisions/{path}" in spec["paths"]
+
+
+def test_a_page_says_its_order(
+    client: TestClient,
+    users: Users,
+    letters: tuple[SyntheticLetter, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Words rank the matches up to the rank limit; past it the page is newest first, says so,
+    and its total is still every match."""
+    params = {"q": "therapy", "limit": 50}
+    ranked = client.get("/api/v1/decisions", headers=users.admin, params=params).json()
+    assert ranked["order"] == "relevance" and ranked["total"] > 3
+    assert all(h["score"] is not None for h in ranked["hits"])
+    monkeypatch.setattr(schemas, "RANK_LIMIT", 3)
+    newest = client.get("/api/v1/decisions", headers=users.admin, params=params).json()
+    assert newest["order"] == "newest"
+    assert newest["total"] == ranked["total"]
+    assert all(h["score"] is None for h in newest["hits"])
+    assert {(h["key"], h["position"]) for h in newest["hits"]} == {
+        (h["key"], h["position"]) for h in ranked["hits"]
+    }
+    dates = [h["decision_date"] for h in newest["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    plain = client.get("/api/v1/decisions", headers=users.admin).json()
+    assert plain["order"] == "newest"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from openimr.cli import app
+from openimr.corpus import schemas
 from openimr.corpus.synthetic import write_corpus
 
 OPENIMR = [sys.executable, "-m", "openimr"]
@@ -99,3 +103,30 @@ def test_bad_input_is_one_line_and_exit_2(
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_search_says_when_too_many_match_to_rank(
+    corpus: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the rank limit the table's title and, beside JSON lines, stderr say the order."""
+    url, _folder = corpus
+    runner = CliRunner()
+    search = ["corpus", "search", "therapy", "--database-url", url]
+    ranked = runner.invoke(app, search)
+    assert ranked.exit_code == 0, ranked.output
+    assert "shown, best match first" in ranked.stdout
+    monkeypatch.setattr(schemas, "RANK_LIMIT", 2)
+    table = runner.invoke(app, search)
+    assert table.exit_code == 0, table.output
+    title = re.search(r"(\d+) decisions; 1-\d+ shown, ([^\n]*)", table.stdout)
+    assert title, table.stdout
+    assert title.group(2).strip() == (
+        f"newest first: {int(title.group(1))} match, more than the 2 ranked by relevance"
+    )
+    lines = runner.invoke(app, [*search, "--format", "json"])
+    assert lines.exit_code == 0, lines.output
+    assert lines.stderr.startswith("newest first: ")
+    hits = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert hits and all(h["score"] is None for h in hits)
+    dates = [h["decision_date"] for h in hits]
+    assert dates == sorted(dates, reverse=True)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.corpus.support import build
 
 from openimr.corpus import search as search_module
-from openimr.corpus.schemas import CorpusQuery
+from openimr.corpus.schemas import RANK_LIMIT, CorpusQuery
 from openimr.corpus.search import fts5_query, search, similar
 from openimr.errors import InputError
 from openimr.store.db import Database
@@ -128,10 +128,13 @@ def test_any_words_give_results_or_a_clear_refusal(small_corpus: Database, words
         assert page.total >= len(page.hits)
 
 
-def _reference(database: Database, query: CorpusQuery) -> list[tuple[str, int, float | None]]:
+def _reference(
+    database: Database, query: CorpusQuery, rank_limit: int | None = None
+) -> list[tuple[str, int, float | None]]:
     """Every match of ``query`` in order, by the plain reading of the definition: all the words'
     matches ranked, the facets checked in Python, sorted by relevance then item (newest first,
-    then the later item, without words); (key, position, score rounded as a hit's)."""
+    then the later item, without words or with more than ``rank_limit`` matches, and then
+    without scores); (key, position, score rounded as a hit's)."""
     with database.engine.connect() as connection:
         facets = {
             row.item_id: row
@@ -174,7 +177,8 @@ def _reference(database: Database, query: CorpusQuery) -> list[tuple[str, int, f
         if all(value is None or getattr(facets[item_id], name) == value
                for name, value in wanted.items())
     ]  # fmt: skip
-    if query.text is None:
+    if query.text is None or (rank_limit is not None and len(kept) > rank_limit):
+        scores = dict.fromkeys(kept)
         kept.sort(key=lambda i: (facets[i].decision_date is None, facets[i].decision_date, i))
         kept.reverse()  # newest first, the later item first; undated last
         kept.sort(key=lambda i: facets[i].decision_date is None)
@@ -184,13 +188,30 @@ def _reference(database: Database, query: CorpusQuery) -> list[tuple[str, int, f
     return [(facets[i].key, facets[i].position, rounded[i]) for i in kept]
 
 
-@pytest.mark.parametrize("small_set", [0, search_module._SMALL_SET])
+@pytest.mark.parametrize(
+    ("small_set", "rank_limit", "sampled"),
+    [
+        (0, RANK_LIMIT, search_module._SAMPLED),
+        (search_module._SMALL_SET, RANK_LIMIT, search_module._SAMPLED),
+        (0, 40, 5),
+        (search_module._SMALL_SET, 40, 5),
+        (search_module._SMALL_SET, 15, search_module._SAMPLED),
+        (0, None, search_module._SAMPLED),
+    ],
+)
 def test_pages_and_totals_follow_the_plain_reading(
-    database: Database, monkeypatch: pytest.MonkeyPatch, small_set: int
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    small_set: int,
+    rank_limit: int | None,
+    sampled: int,
 ) -> None:
     """Whichever way words meet facets (each match reading its facets, or checked against the
-    set of items passing them), every page and total is what ranking every match gives."""
+    set of items passing them), and whichever way the number of matches is guessed, every
+    page and total is what ranking every match gives, or, past the rank limit, what listing
+    every match newest first gives, and the page says which."""
     monkeypatch.setattr(search_module, "_SMALL_SET", small_set)
+    monkeypatch.setattr(search_module, "_SAMPLED", sampled)
     letters = build(database, 150)
     years = sorted({letter.decision_date.year for letter in letters})
     shapes: list[dict[str, object]] = [
@@ -203,14 +224,17 @@ def test_pages_and_totals_follow_the_plain_reading(
                   "functional improvement", "polysomnography"):  # fmt: skip
         for facets in shapes:
             query = CorpusQuery(text=words, limit=500, **facets)  # type: ignore[arg-type]
-            expected = _reference(database, query)
-            every = search(database, query)
+            expected = _reference(database, query, rank_limit)
+            every = search(database, query, rank_limit=rank_limit)
             got = [(h.key, h.position, h.score) for h in every.hits]
             assert (every.total, got) == (len(expected), expected), (words, facets)
+            ranked = words is not None and (rank_limit is None or len(expected) <= rank_limit)
+            assert every.order == ("relevance" if ranked else "newest"), (words, facets)
             for offset in (0, 7, len(expected) - 3, len(expected) + 5):
                 page = search(
                     database,
                     query.model_copy(update={"limit": 7, "offset": max(0, offset)}),
+                    rank_limit=rank_limit,
                 )
                 assert page.total == len(expected), (words, facets, offset)
                 got = [(h.key, h.position, h.score) for h in page.hits]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from tests.corpus.support import build
 from tests.web.support import ADMIN, Seeded, sign_in
 
+from openimr.corpus import schemas
 from openimr.corpus.synthetic import SyntheticLetter
 from openimr.workflow import Workflow
 
@@ -69,6 +70,21 @@ def test_search_page_with_facets_and_pages(
         client.get("/workbench/decisions", params={"topic": "physical_therapy"}).text
     )
     assert _total(count) <= _total(topic_only)
+
+
+def test_a_search_with_too_many_matches_to_rank_says_so(
+    client: TestClient,
+    seeded: Seeded,
+    letters: tuple[SyntheticLetter, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in(client, seeded.tokens["dr-a"])
+    ranked = _count(client.get("/workbench/decisions", params={"q": "therapy"}).text)
+    assert ranked.endswith(", best match first")
+    monkeypatch.setattr(schemas, "RANK_LIMIT", 2)
+    newest = _count(client.get("/workbench/decisions", params={"q": "therapy"}).text)
+    assert newest.endswith(", newest first: too many match to rank by relevance")
+    assert _total(newest) == _total(ranked)
 
 
 @pytest.mark.parametrize(

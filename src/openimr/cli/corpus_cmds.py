@@ -262,7 +262,13 @@ def _counting(summary: Any, heard: Any) -> Any:
 
 
 def search_command(
-    query: Annotated[str | None, typer.Argument(help="Words to search for (ranked).")] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help="Words to search for (ranked when at most 10,000 decisions match; "
+            "more are listed newest first)."
+        ),
+    ] = None,
     topic: Topic = None,
     region: Region = None,
     decision: DecisionOpt = None,
@@ -276,7 +282,8 @@ def search_command(
     fmt: Annotated[SearchFormat, typer.Option("--format")] = SearchFormat.table,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Find published decisions by words and facets; best match first."""
+    """Find published decisions by words and facets; best match first (newest first without
+    words, or when too many match to rank: the output says which)."""
     from openimr.corpus.search import search
 
     typed = _query(
@@ -295,11 +302,14 @@ def search_command(
     with _opened(database_url) as database, _options_named():
         page = search(database, typed)
     if fmt is SearchFormat.json:
+        if typed.text and page.order == "newest":  # the lines stay decisions; the note aside
+            sys.stderr.write(f"{_unranked(page.total)}\n")
         write_output(None, "".join(hit.model_dump_json() + "\n" for hit in page.hits))
         return
     _table(
         f"{page.total} decisions; {page.offset + 1 if page.hits else 0}"
-        f"-{page.offset + len(page.hits)} shown",
+        f"-{page.offset + len(page.hits)} shown, "
+        + (_unranked(page.total) if typed.text and page.order == "newest" else _ORDERS[page.order]),
         ["case", "date", "decision", "topic", "region", "family", "request"],
         [
             [
@@ -314,6 +324,20 @@ def search_command(
             for h in page.hits
         ],
     )
+
+
+#: How the table's title names a page's order.
+_ORDERS = {
+    "relevance": "best match first",
+    "newest": "newest first",
+}
+
+
+def _unranked(total: int) -> str:
+    """Why a search with words is not in order of relevance."""
+    from openimr.corpus.schemas import RANK_LIMIT
+
+    return f"newest first: {total:,} match, more than the {RANK_LIMIT:,} ranked by relevance"
 
 
 def stats_command(

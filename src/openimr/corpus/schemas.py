@@ -24,6 +24,12 @@ TurnaroundKey = Literal["year", "specialty", "priority", "layout"]
 TURNAROUND_KEYS: tuple[str, ...] = TurnaroundKey.__args__  # type: ignore[attr-defined]
 #: Largest page of search results.
 MAX_LIMIT = 500
+#: A search with words ranks its matches by relevance when at most this many pass the facets;
+#: more are listed newest first (the page says so in ``order``; its total is still exact).
+#: Ranking costs a few microseconds a match: a common word matches most of a large corpus.
+RANK_LIMIT = 10_000
+#: How a page of results is ordered: by relevance to the words, or newest decision first.
+PageOrder = Literal["relevance", "newest"]
 _MAX_INT = 2**31 - 1
 
 
@@ -75,16 +81,22 @@ class DecisionHit(BaseModel):
     ur_family: str | None
     ur_audit: list[str]
     rationale: str
-    #: Relevance to the query's words (higher is better; ``None`` without words).
+    #: Relevance to the query's words (higher is better; ``None`` without words, and when the
+    #: page is in newest-first order because more than ``RANK_LIMIT`` items matched).
     score: float | None
 
 
 class DecisionPage(BaseModel):
-    """A page of search results and how many matched in all."""
+    """A page of search results, how many matched in all, and the order they are in.
+
+    ``order`` is ``relevance`` for a search with words matched by at most ``RANK_LIMIT``
+    items, ``newest`` otherwise (no words, or too many matches to rank).
+    """
 
     total: int
     limit: int
     offset: int
+    order: PageOrder
     hits: list[DecisionHit]
 
 

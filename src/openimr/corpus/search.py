@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,7 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Subquery
 
-from openimr.corpus.schemas import CorpusQuery, DecisionHit, DecisionPage, Facets
+from openimr.corpus import schemas
+from openimr.corpus.schemas import (
+    CorpusQuery,
+    DecisionHit,
+    DecisionPage,
+    Facets,
+    PageOrder,
+)
 from openimr.domain import GuidelineFamily
 from openimr.errors import InputError
 from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter
@@ -197,24 +204,41 @@ def _hit(row: Any, score: float | None) -> DecisionHit:
     return DecisionHit(**data, score=None if score is None else round(float(score), 6))
 
 
-def search(database: Database, query: CorpusQuery, *, count: bool = True) -> DecisionPage:
+def search(
+    database: Database,
+    query: CorpusQuery,
+    *,
+    count: bool = True,
+    rank_limit: int | Literal["default"] | None = "default",
+) -> DecisionPage:
     """One page of the decisions matching ``query``, best first (newest first without words).
+
+    With words, the matches passing the facets are ranked when there are at most
+    ``rank_limit`` of them (by default ``schemas.RANK_LIMIT``); more are listed newest first
+    (the page's ``order`` is then ``newest`` and its hits carry no score), since ranking costs
+    microseconds a match and a common word matches most of a large corpus.
+    ``rank_limit=None`` ranks every match.
 
     The page's item ids are chosen first, reading only the facets (``corpus_facets``, its
     indexes and the full-text index); the items' and letters' columns are then read for those
     ids alone. ``count=False`` leaves out counting every match (``total`` is then the page's
-    length): with many OR'ed words and a facet the count costs many times the page.
+    length, and every match is ranked): with many OR'ed words and a facet the count costs
+    many times the page.
     """
     conditions = facet_conditions(query)
     f = _FACETS.c
+    order: PageOrder = "newest"
+    limit = schemas.RANK_LIMIT if rank_limit == "default" else rank_limit
     with reading(database) as connection:
         if query.text and query.text.strip():
-            page, total = _by_words(database, connection, query, conditions, count)
+            page, total, order = _by_words(
+                database, connection, query, conditions, count, limit if count else None
+            )
         else:
             chosen = (
                 select(f.item_id, literal_column("NULL").label("score"))
                 .where(and_(True, *conditions))
-                .order_by(f.decision_date.desc().nulls_last(), f.item_id.desc())
+                .order_by(*_NEWEST)
             )
             page = [tuple(row) for row in connection.execute(_paged(chosen, query))]
             if count:
@@ -233,11 +257,18 @@ def search(database: Database, query: CorpusQuery, *, count: bool = True) -> Dec
             )
         } if scores else {}  # fmt: skip
     hits = [_hit(details[item_id], score) for item_id, score in scores.items()]
-    return DecisionPage(total=total, limit=query.limit, offset=query.offset, hits=hits)
+    return DecisionPage(total=total, limit=query.limit, offset=query.offset, order=order, hits=hits)
+
+
+#: Newest decision first, the later item first among a day's; undated last.
+_NEWEST = (_FACETS.c.decision_date.desc().nulls_last(), _FACETS.c.item_id.desc())
 
 
 def _paged(chosen: Select[Any], query: CorpusQuery) -> Select[Any]:
     return chosen.limit(query.limit).offset(query.offset)
+
+
+Page = list[tuple[int, Any]]
 
 
 def _by_words(
@@ -246,16 +277,66 @@ def _by_words(
     query: CorpusQuery,
     conditions: list[ColumnElement[bool]],
     count: bool,
-) -> tuple[list[tuple[int, Any]], int]:
-    """The page's (item id, score) pairs of a search with words, and the total."""
+    rank_limit: int | None,
+) -> tuple[Page, int, PageOrder]:
+    """The page's (item id, score) pairs of a search with words, the total, and its order.
+
+    With a ``rank_limit``, how many matches pass the facets decides the order. On SQLite it
+    is learned as cheaply as may be: the words' matches are counted by the full-text index
+    (the total itself without facets); with facets the first matches are sampled, and the
+    likelier way is taken first (ranking, which counts as it ranks; or counting alone). The
+    other is taken only when the count proves the guess wrong: the rule is exact whatever
+    the guess.
+    """
     words = query.text or ""
     fts5_query(words)  # no word: refused before anything is read
+    if not database.is_sqlite:
+        if rank_limit is None:
+            page, total = _ranked(database, connection, query, conditions, count, False)
+            return page, total, "relevance"
+        total = _count(database, connection, words, conditions, False)
+        if total <= rank_limit:
+            page, _total = _ranked(database, connection, query, conditions, False, False)
+            return page, total, "relevance"
+        return _newest(database, connection, query, conditions), total, "newest"
+    matches = _fts_count(connection, words)
+    if matches == 0:
+        return [], 0, "relevance"
     joined = False
-    if conditions and database.is_sqlite:
-        joined_or_none = _joined(connection, words, conditions)
+    if conditions:
+        joined_or_none = _joined(connection, matches, conditions)
         if joined_or_none is None:
-            return [], 0
+            return [], 0, "relevance"
         joined = joined_or_none
+    if rank_limit is None or matches <= rank_limit:  # never more passing than matching
+        page, total = _ranked(database, connection, query, conditions, count, joined, matches)
+        return page, total, "relevance"
+    if not conditions:
+        return _newest(database, connection, query, conditions), matches, "newest"
+    if _likely_few(connection, words, matches, conditions, rank_limit):
+        page, total = _ranked(database, connection, query, conditions, True, joined)
+        if total <= rank_limit:
+            return page, total, "relevance"
+    else:
+        total = _count(database, connection, words, conditions, joined)
+        if total <= rank_limit:
+            page, _total = _ranked(database, connection, query, conditions, False, joined)
+            return page, total, "relevance"
+    return _newest(database, connection, query, conditions), total, "newest"
+
+
+def _ranked(
+    database: Database,
+    connection: Connection,
+    query: CorpusQuery,
+    conditions: list[ColumnElement[bool]],
+    count: bool,
+    joined: bool,
+    matches: int | None = None,
+) -> tuple[Page, int]:
+    """Every match ranked: the page, and the total (the page's length without ``count``;
+    ``matches``, the words' matches when counted already, is the total without facets)."""
+    words = query.text or ""
     ranked, score = matching(database, words, conditions=conditions, joined=joined)
     if conditions and count:
         # Words and facets: the matches that pass the facets are ranked and counted in one
@@ -281,43 +362,144 @@ def _by_words(
     page_rows = [tuple(row) for row in connection.execute(_paged(chosen, query))]
     if not count:
         return page_rows, len(page_rows)
+    if matches is not None and not conditions:
+        return page_rows, matches
+    return page_rows, _count(database, connection, words, conditions, joined)
+
+
+def _fts_count(connection: Connection, words: str) -> int:
+    """On SQLite, how many items match the words: the full-text index alone, at little cost."""
+    return int(
+        connection.execute(
+            select(func.count()).select_from(_FTS5).where(text("corpus_search MATCH :fts")),
+            {"fts": fts5_query(words)},
+        ).scalar_one()
+    )
+
+
+def _count(
+    database: Database,
+    connection: Connection,
+    words: str,
+    conditions: list[ColumnElement[bool]],
+    joined: bool,
+) -> int:
+    """How many items match the words and pass the facets (nothing ranked)."""
     found, _none = matching(database, words, ranked=False, conditions=conditions, joined=joined)
-    return page_rows, connection.execute(select(func.count()).select_from(found)).scalar_one()
+    return int(connection.execute(select(func.count()).select_from(found)).scalar_one())
 
 
-#: Facet sets counted up to this many items when choosing how words meet facets on SQLite.
-_COUNTED_FACETS = 60_000
-#: Facet sets this small are always checked as a set (the words' matches are not counted).
+#: Matches sampled (the first by item id) to guess how many pass the facets.
+_SAMPLED = 2_000
+
+
+def _likely_few(
+    connection: Connection,
+    words: str,
+    matches: int,
+    conditions: Sequence[ColumnElement[bool]],
+    rank_limit: int,
+) -> bool:
+    """On SQLite, whether at most ``rank_limit`` matches likely pass the facets: the words'
+    matches counted by the full-text index, times the share of the first matches that pass.
+    A guess, which only chooses what is computed first (see :func:`_by_words`)."""
+    fts = fts5_query(words)
+    first = (
+        select(literal_column("corpus_search.rowid").label("item_id"))
+        .select_from(_FTS5)
+        .where(text("corpus_search MATCH :fts"))
+        .params(fts=fts)
+        .limit(_SAMPLED)
+        .subquery("first")
+    )
+    sampled = select(func.count()).select_from(first)
+    passing = (
+        select(func.count())
+        .select_from(first.join(_FACETS, _FACETS.c.item_id == first.c.item_id))
+        .where(*conditions)
+    )
+    seen, passed = connection.execute(
+        select(sampled.scalar_subquery(), passing.scalar_subquery())
+    ).one()
+    return bool(seen and matches * passed <= rank_limit * seen)
+
+
+#: Pages ending this far in are found by walking the facets newest first and looking each
+#: item up in the full-text index (tens of microseconds each, so only while few are read).
+_WALKED = 100
+
+
+def _newest(
+    database: Database,
+    connection: Connection,
+    query: CorpusQuery,
+    conditions: list[ColumnElement[bool]],
+) -> Page:
+    """The page of matches passing the facets, newest first, without ranking them.
+
+    There are more than the rank limit, so an early page is found walking the facets newest
+    first and looking each item up in the full-text index (the walk stops at the page); a
+    page further in checks the facets against the set of every match instead.
+    """
+    f = _FACETS.c
+    words = query.text or ""
+    if database.is_sqlite:
+        fts = fts5_query(words)
+        if query.offset + query.limit <= _WALKED:
+            found = (
+                select(literal_column("1"))
+                .select_from(_FTS5)
+                .where(text("corpus_search MATCH :fts"))
+                .where(literal_column("corpus_search.rowid") == f.item_id)
+                .exists()
+            )
+        else:
+            found = f.item_id.in_(
+                select(literal_column("corpus_search.rowid"))
+                .select_from(_FTS5)
+                .where(text("corpus_search MATCH :fts"))
+            )
+        chosen = select(f.item_id, literal_column("NULL").label("score")).where(found, *conditions)
+        params: dict[str, Any] = {"fts": fts}
+    else:
+        tsquery = func.websearch_to_tsquery("english", words)
+        matched = (
+            select(literal_column("corpus_search.item_id"))
+            .select_from(text("corpus_search"))
+            .where(literal_column("corpus_search.document").op("@@")(tsquery))
+        )
+        chosen = select(f.item_id, literal_column("NULL").label("score")).where(
+            f.item_id.in_(matched), *conditions
+        )
+        params = {}
+    rows = connection.execute(_paged(chosen.order_by(*_NEWEST), query), params)
+    return [tuple(row) for row in rows]
+
+
+#: Facet sets this small are always checked as a set.
 _SMALL_SET = 2_000
 
 
 def _joined(
-    connection: Connection, words: str, conditions: Sequence[ColumnElement[bool]]
+    connection: Connection, matches: int, conditions: Sequence[ColumnElement[bool]]
 ) -> bool | None:
-    """On SQLite, whether the words' matches should each read their facets row (``True``)
+    """On SQLite, whether the words' ``matches`` should each read their facets row (``True``)
     rather than be checked against the set of items passing the facets (``False``); ``None``
     when no item passes the facets (nothing to rank or count).
 
     The set costs about a microsecond per item to build and a fraction of one per match to
     check; a facets row read per match costs under a microsecond. Reading rows wins when the
-    matches are fewer than about twice the set: both are counted first, from one facet index
-    and from the full-text index, each only as far as the choice needs.
+    matches are fewer than about twice the set: the set is counted from one facet index, only
+    as far as the choice needs.
     """
-    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(_COUNTED_FACETS)
+    enough = max(_SMALL_SET, matches // 2) + 1
+    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(enough)
     facets = connection.execute(select(func.count()).select_from(few.subquery())).scalar_one()
     if facets == 0:
         return None
     if facets <= _SMALL_SET:  # a set this small is cheaper than any join but a tiny one
         return False
-    matches = (
-        select(literal_column("1"))
-        .select_from(text("corpus_search"))
-        .where(text("corpus_search MATCH :fts"))
-        .params(fts=fts5_query(words))
-        .limit(2 * facets + 1)
-    )
-    found = connection.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
-    return found <= 2 * facets
+    return matches <= 2 * facets
 
 
 #: Words of four letters or more that every letter uses (shorter words are never used).
@@ -357,7 +539,7 @@ def similar(
         query = CorpusQuery(
             text=" OR ".join(words) if words else None, topic=topic, region=each, limit=limit
         )
-        for hit in search(database, query, count=False).hits:
+        for hit in search(database, query, count=False, rank_limit=None).hits:
             marker = (hit.case_number, hit.position)
             if marker not in seen and len(hits) < limit:
                 seen.add(marker)
