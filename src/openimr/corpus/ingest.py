@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
@@ -214,10 +215,16 @@ class _Writer:
                 fresh.append(record)
             outcomes.append(IngestOutcome(source=source, status="stored", key=record.key))
         if fresh:
-            ids = connection.execute(
-                insert(_LETTERS).returning(_LETTERS.c.id, sort_by_parameter_order=True),
-                [{**record.letter, "ingested_at": now} for record in fresh],
-            ).scalars()
+            letter_rows = [{**record.letter, "ingested_at": now} for record in fresh]
+            if self.sqlite:
+                ids = _insert_sqlite(connection, _LETTERS, letter_rows)
+            else:
+                ids = list(
+                    connection.execute(
+                        insert(_LETTERS).returning(_LETTERS.c.id, sort_by_parameter_order=True),
+                        letter_rows,
+                    ).scalars()
+                )
             letter_ids.update(zip((r.key for r in fresh), ids, strict=True))
         rows: list[dict[str, object]] = []
         letters: list[dict[str, Any]] = []
@@ -227,11 +234,14 @@ class _Writer:
                     rows.append({**item, "letter_id": letter_ids[record.key]})
                     letters.append(record.letter)
         if rows:
-            ids = list(
-                connection.execute(
-                    insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
-                ).scalars()
-            )
+            if self.sqlite:
+                ids = _insert_sqlite(connection, _ITEMS, rows)
+            else:
+                ids = list(
+                    connection.execute(
+                        insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+                    ).scalars()
+                )
             facets = [
                 {"item_id": item_id, **{name: row[name] for name in _ITEM_FACETS},
                  **{name: letter[name] for name in _LETTER_FACETS}}
@@ -307,6 +317,41 @@ class _Writer:
             )
         )
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
+
+
+def _insert_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` on SQLite; their new ids.
+
+    One plain ``executemany`` with the ids given: an ``INSERT ... RETURNING`` in the order of
+    the rows is one statement per row on SQLite, and its per-row parameter handling cost more
+    than SQLite's own work. The transaction began with the write lock (``BEGIN IMMEDIATE``),
+    so no other writer takes an id between the largest read here and the insert; the ids are
+    the ones SQLite would have chosen (one more than the largest, in order). Each value goes
+    through its column type's own conversion, so what is stored is what SQLAlchemy stores.
+    """
+    dialect = connection.dialect
+    plain: list[str] = []
+    converted: list[tuple[str, Callable[[Any], Any]]] = []
+    for name in rows[0]:
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is None:
+            plain.append(name)
+        else:
+            converted.append((name, convert))
+    names = [*plain, *(name for name, _convert in converted)]
+    # itemgetter gives a tuple for two names or more, the value itself for one
+    as_is = itemgetter(*plain) if len(plain) > 1 else (lambda row: tuple(row[n] for n in plain))
+    largest = connection.execute(select(func.max(table.c.id))).scalar_one() or 0
+    ids = list(range(largest + 1, largest + 1 + len(rows)))
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} (id, {', '.join(names)}) "
+        f"VALUES ({', '.join('?' * (1 + len(names)))})",
+        [
+            (item_id, *as_is(row), *[convert(row[name]) for name, convert in converted])
+            for item_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return ids
 
 
 def _sqlite_value(value: object) -> object:
