@@ -189,14 +189,15 @@ def _reference(
 
 
 @pytest.mark.parametrize(
-    ("small_set", "rank_limit", "sampled"),
+    ("small_set", "rank_limit", "sampled", "counted"),
     [
-        (0, RANK_LIMIT, search_module._SAMPLED),
-        (search_module._SMALL_SET, RANK_LIMIT, search_module._SAMPLED),
-        (0, 40, 5),
-        (search_module._SMALL_SET, 40, 5),
-        (search_module._SMALL_SET, 15, search_module._SAMPLED),
-        (0, None, search_module._SAMPLED),
+        (0, RANK_LIMIT, search_module._SAMPLED, search_module._COUNTED_FACETS),
+        (search_module._SMALL_SET, RANK_LIMIT, search_module._SAMPLED, 20),
+        (0, 40, 5, search_module._COUNTED_FACETS),
+        (0, 40, 5, 30),
+        (search_module._SMALL_SET, 40, 5, search_module._COUNTED_FACETS),
+        (search_module._SMALL_SET, 15, search_module._SAMPLED, search_module._COUNTED_FACETS),
+        (0, None, search_module._SAMPLED, 10),
     ],
 )
 def test_pages_and_totals_follow_the_plain_reading(
@@ -205,13 +206,16 @@ def test_pages_and_totals_follow_the_plain_reading(
     small_set: int,
     rank_limit: int | None,
     sampled: int,
+    counted: int,
 ) -> None:
     """Whichever way words meet facets (each match reading its facets, or checked against the
-    set of items passing them), and whichever way the number of matches is guessed, every
-    page and total is what ranking every match gives, or, past the rank limit, what listing
-    every match newest first gives, and the page says which."""
+    set of items passing them), however far the facets are counted, and whichever way the
+    number of matches is guessed, every page and total is what ranking every match gives,
+    or, past the rank limit, what listing every match newest first gives, and the page says
+    which."""
     monkeypatch.setattr(search_module, "_SMALL_SET", small_set)
     monkeypatch.setattr(search_module, "_SAMPLED", sampled)
+    monkeypatch.setattr(search_module, "_COUNTED_FACETS", counted)
     letters = build(database, 150)
     years = sorted({letter.decision_date.year for letter in letters})
     shapes: list[dict[str, object]] = [

@@ -282,11 +282,12 @@ def _by_words(
     """The page's (item id, score) pairs of a search with words, the total, and its order.
 
     With a ``rank_limit``, how many matches pass the facets decides the order. On SQLite it
-    is learned as cheaply as may be: the words' matches are counted by the full-text index
-    (the total itself without facets); with facets the first matches are sampled, and the
-    likelier way is taken first (ranking, which counts as it ranks; or counting alone). The
-    other is taken only when the count proves the guess wrong: the rule is exact whatever
-    the guess.
+    is learned as cheaply as may be: without facets the full-text index counts the words'
+    matches (the total itself); with facets, the counts that choose how words meet facets
+    (:func:`_sizes`) often show already that the limit cannot be passed. Otherwise the first
+    matches are sampled, and the likelier way is taken first (ranking, which counts as it
+    ranks; or counting alone); the other is taken only when the count proves the guess wrong,
+    so the rule is exact whatever the guess.
     """
     words = query.text or ""
     fts5_query(words)  # no word: refused before anything is read
@@ -299,20 +300,26 @@ def _by_words(
             page, _total = _ranked(database, connection, query, conditions, False, False)
             return page, total, "relevance"
         return _newest(database, connection, query, conditions), total, "newest"
-    matches = _fts_count(connection, words)
-    if matches == 0:
-        return [], 0, "relevance"
-    joined = False
-    if conditions:
-        joined_or_none = _joined(connection, matches, conditions)
-        if joined_or_none is None:
-            return [], 0, "relevance"
-        joined = joined_or_none
-    if rank_limit is None or matches <= rank_limit:  # never more passing than matching
-        page, total = _ranked(database, connection, query, conditions, count, joined, matches)
-        return page, total, "relevance"
     if not conditions:
+        matches = _fts_count(connection, words)  # the total itself
+        if rank_limit is None or matches <= rank_limit:
+            page, total = _ranked(database, connection, query, [], count, False, matches)
+            return page, total, "relevance"
         return _newest(database, connection, query, conditions), matches, "newest"
+    sizes = _sizes(connection, words, conditions)
+    if sizes is None:
+        return [], 0, "relevance"
+    facets, matches = sizes
+    joined = facets > _SMALL_SET and matches <= 2 * facets
+    # never more pass than the facets' items or the words' matches: either, when counted in
+    # full (below its bound), may show the limit cannot be passed
+    bounds = [facets] if facets < _COUNTED_FACETS else []
+    bounds += [matches] if matches <= 2 * facets else []
+    if rank_limit is None or min(bounds, default=rank_limit + 1) <= rank_limit:
+        page, total = _ranked(database, connection, query, conditions, count, joined)
+        return page, total, "relevance"
+    if matches > 2 * facets:  # counted only as far as the choice of join needed
+        matches = _fts_count(connection, words)
     if _likely_few(connection, words, matches, conditions, rank_limit):
         page, total = _ranked(database, connection, query, conditions, True, joined)
         if total <= rank_limit:
@@ -480,26 +487,42 @@ def _newest(
 _SMALL_SET = 2_000
 
 
-def _joined(
-    connection: Connection, matches: int, conditions: Sequence[ColumnElement[bool]]
-) -> bool | None:
-    """On SQLite, whether the words' ``matches`` should each read their facets row (``True``)
-    rather than be checked against the set of items passing the facets (``False``); ``None``
-    when no item passes the facets (nothing to rank or count).
+def _sizes(
+    connection: Connection, words: str, conditions: Sequence[ColumnElement[bool]]
+) -> tuple[int, int] | None:
+    """On SQLite, how many items pass the facets and how many match the words, each counted
+    only as far as choosing how they meet needs; ``None`` when no item passes the facets
+    (nothing to rank or count, and the full-text index is not read).
 
-    The set costs about a microsecond per item to build and a fraction of one per match to
-    check; a facets row read per match costs under a microsecond. Reading rows wins when the
-    matches are fewer than about twice the set: the set is counted from one facet index, only
-    as far as the choice needs.
+    The words' matches should each read their facets row (a join) rather than be checked
+    against the set of items passing the facets when they are fewer than about twice the set:
+    the set costs about a microsecond per item to build and a fraction of one per match to
+    check; a facets row read per match costs under a microsecond. So the facets are counted
+    up to ``_COUNTED_FACETS`` and the matches up to twice that count and one (a set of at most
+    ``_SMALL_SET`` items is always checked as a set; its matches are not counted). A count
+    that reached its bound is a lower bound.
     """
-    enough = max(_SMALL_SET, matches // 2) + 1
-    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(enough)
+    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(_COUNTED_FACETS)
     facets = connection.execute(select(func.count()).select_from(few.subquery())).scalar_one()
     if facets == 0:
         return None
     if facets <= _SMALL_SET:  # a set this small is cheaper than any join but a tiny one
-        return False
-    return matches <= 2 * facets
+        return facets, 2 * facets + 1
+    matches = (
+        select(literal_column("1"))
+        .select_from(_FTS5)
+        .where(text("corpus_search MATCH :fts"))
+        .params(fts=fts5_query(words))
+        .limit(2 * facets + 1)
+    )
+    found = connection.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+    return facets, found
+
+
+#: Facet sets counted up to this many items when choosing how words meet facets on SQLite.
+_COUNTED_FACETS = 60_000
+#: Facet sets this small are always checked as a set (the words' matches are not counted).
+_SMALL_SET = 2_000
 
 
 #: Words of four letters or more that every letter uses (shorter words are never used).
