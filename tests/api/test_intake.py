@@ -238,3 +238,15 @@ def test_hostile_json_is_a_4xx_naming_the_field(client, users, body: bytes, fiel
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == field
+
+
+def test_a_refusal_for_a_case_id_no_case_can_have_is_audited_without_the_id(
+    client, users, database
+):
+    long_id = "𝓣𝓱𝓮 𝓺𝓾𝓲𝓬𝓴 " * 8
+    response = client.post(f"/api/v1/cases/{long_id}/screening", headers=users.reviewer_a)
+    assert response.status_code in {403, 404}
+    with database.session(write=False) as session:
+        rows = session.execute(select(AuditEntry.case_id, AuditEntry.detail)).all()
+    refused = [row for row in rows if "case_id_length" in row.detail]
+    assert refused and all(row.case_id is None for row in refused)

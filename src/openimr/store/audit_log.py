@@ -69,17 +69,25 @@ def compute_hash(
 
 
 def record(session: Session, entries: Iterable[PendingEntry]) -> int:
-    """Write entries to ``audit_pending`` inside the caller's transaction (no lock taken)."""
-    rows = [
-        {
-            "at": format_time(entry.at or datetime.now(UTC)),
-            "actor": entry.actor,
-            "action": entry.action,
-            "case_id": entry.case_id,
-            "detail": canonical_json(entry.detail),
-        }
-        for entry in entries
-    ]
+    """Write entries to ``audit_pending`` inside the caller's transaction (no lock taken).
+
+    A refusal may name a case id no case can have (longer than the column): the entry keeps
+    its length, not the id, so that the refusal is written on every database."""
+    longest = PendingAuditEntry.__table__.c.case_id.type.length
+    rows = []
+    for entry in entries:
+        case_id, detail = entry.case_id, entry.detail
+        if case_id is not None and longest is not None and len(case_id) > longest:
+            case_id, detail = None, {**detail, "case_id_length": len(entry.case_id)}
+        rows.append(
+            {
+                "at": format_time(entry.at or datetime.now(UTC)),
+                "actor": entry.actor,
+                "action": entry.action,
+                "case_id": case_id,
+                "detail": canonical_json(detail),
+            }
+        )
     if rows:
         session.execute(insert(PendingAuditEntry), rows)
     return len(rows)
