@@ -36,6 +36,10 @@ VOCABULARY = load_publication_vocabulary()
         ("The surgeon examined Ginger again in clinic.", "Ginger"),
         ("Dear Lily,\nThe MRI is scheduled.", "Lily"),
         ("Sincerely,\nGinger\n", "Ginger"),
+        # an ordinary word is written small inside a sentence: capitalized there, it is a name
+        ("Medications for Ginger included Norco 10/325 and gabapentin.", "Ginger"),
+        ("Tramadol was stopped because Lalo had nausea; naproxen was continued.", "Lalo"),
+        ("On March 3, 2016, Joy had a positive Tinel's sign at the right wrist.", "Joy"),
     ],
 )
 def test_a_given_name_alone_where_a_person_stands_is_removed(

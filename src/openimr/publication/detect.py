@@ -395,8 +395,10 @@ def given_name_level(vocabulary: PublicationVocabulary, word: str) -> int:
 def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
     """One capitalized word of the name dictionary where the sentence puts a person and no
     title, credential or cue marks it ("Madge had nausea", "Medications for Mamie included
-    Norco", "Dear Joy,"): three recognizers, from the positions that any given name may take
-    to those that only an unmistakable person position allows (see ``given_name_level``)."""
+    Norco", "Dear Joy,"): four recognizers, from the positions that any given name may take
+    to those that only an unmistakable person position allows (see ``given_name_level``); an
+    ordinary English word among the names counts where a person stands inside a sentence,
+    since capitals there are a name's ("Medications for Ginger included Norco")."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
     v = vocabulary
@@ -444,40 +446,52 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             patterns=[Pattern(name, rf"(?=\p{{Lu}}\p{{Ll}})(?:{joined})", 0.5)],
         )
 
-    anywhere = recognizer(
-        ANY_PERSON_PLACE,
-        "given_name_where_a_person_stands",
+    places = [
+        Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
+        Pattern(
+            "before what only a person does",
+            rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
+            0.5,
+        ),
+        Pattern(
+            "after a preposition of person",
+            rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
+            rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
+            rf"|[ \t]*(?:[,.;:!?)]|$))",
+            0.5,
+        ),
+        Pattern(
+            "after a preposition of place, before a verb",
+            rf"(?<=\b(?i:{_alternatives(v.place_prepositions)})[ \t]+){word}"
+            rf"(?=[ \t]+{adverb}(?i:{doing})\b)",
+            0.5,
+        ),
+        Pattern(
+            "after a finding in",
+            rf"(?<=\b(?i:{_alternatives(v.finding_nouns)})[ \t]+in[ \t]+){word}",
+            0.5,
+        ),
+        Pattern(
+            "before a possessive",
+            rf"(?<![\p{{L}}\p{{N}}'’\-])\p{{Lu}}\p{{Ll}}+(?=['’]s[ \t]+"
+            rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
+            0.5,
+        ),
+    ]
+    anywhere = recognizer(ANY_PERSON_PLACE, "given_name_where_a_person_stands", places)
+    # an ordinary English word is written in small letters inside a sentence: capitalized
+    # there ("Medications for Ginger included", "because Lalo had nausea"), it is a name
+    inside = rf"(?<=(?:,[ \t]+|\b(?i:{_alternatives(v.clause_openers)})[ \t]+))"
+    capitalized_inside = recognizer(
+        SPEECH_ONLY,
+        "given_name_capitalized_inside_a_sentence",
         [
-            Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
             Pattern(
-                "before what only a person does",
-                rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
+                "a subject inside a sentence",
+                rf"{inside}{word}(?=[ \t]+{adverb}(?i:{doing})\b)",
                 0.5,
             ),
-            Pattern(
-                "after a preposition of person",
-                rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
-                rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
-                rf"|[ \t]*(?:[,.;:!?)]|$))",
-                0.5,
-            ),
-            Pattern(
-                "after a preposition of place, before a verb",
-                rf"(?<=\b(?i:{_alternatives(v.place_prepositions)})[ \t]+){word}"
-                rf"(?=[ \t]+{adverb}(?i:{doing})\b)",
-                0.5,
-            ),
-            Pattern(
-                "after a finding in",
-                rf"(?<=\b(?i:{_alternatives(v.finding_nouns)})[ \t]+in[ \t]+){word}",
-                0.5,
-            ),
-            Pattern(
-                "before a possessive",
-                rf"(?<![\p{{L}}\p{{N}}'’\-])\p{{Lu}}\p{{Ll}}+(?=['’]s[ \t]+"
-                rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
-                0.5,
-            ),
+            *[p for p in places if p.name.startswith(("after a preposition", "after a finding"))],
         ],
     )
     speech = recognizer(
@@ -511,7 +525,7 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             ),
         ],
     )
-    return [anywhere, speech, letter]
+    return [anywhere, capitalized_inside, speech, letter]
 
 
 class _BlankEngine:
