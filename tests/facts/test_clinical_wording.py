@@ -9,6 +9,10 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("Neck pain after a fall at work.", "trauma", True),
+    ("He was rear-ended at a stop light.", "trauma", True),
+    ("His hand was caught in a machine.", "trauma", True),
+    ("Fall precautions were discussed.", "trauma", None),
     ("She has a long history of low back pain.", "chronic_course", True),
     ("Neck pain for over a year.", "chronic_course", True),
     ("Neck pain for over a week.", "chronic_course", None),
