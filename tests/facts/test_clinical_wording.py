@@ -9,6 +9,9 @@ from openimr.casefile import parse_case_data
 from openimr.facts.extract import FactExtractor
 
 WORDING: list[tuple[str, str, bool | None]] = [
+    ("Positive bounce test.", "internal_derangement_signs", True),
+    ("Swelling of the right knee.", "internal_derangement_signs", True),
+    ("No knee swelling.", "internal_derangement_signs", False),
     ("Neck pain after a fall at work.", "trauma", True),
     ("He was rear-ended at a stop light.", "trauma", True),
     ("His hand was caught in a machine.", "trauma", True),
