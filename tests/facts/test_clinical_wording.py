@@ -738,3 +738,25 @@ def test_a_drug_without_benefit_was_taken(extractor: FactExtractor) -> None:
     facts = _facts(extractor, "No benefit from Norco. She is not taking tramadol.", "Norco #60")
     assert facts.medication("hydrocodone/acetaminophen").prior_use
     assert not facts.medication("tramadol").prior_use
+
+
+def test_a_course_given_for_another_body_part_is_not_this_one_s(extractor: FactExtractor) -> None:
+    facts = _facts(
+        extractor,
+        "She completed 12 sessions of physical therapy for the right shoulder, which resolved. "
+        "Right knee: 8 PT visits completed. Low back: she completed 6 PT visits.",
+        "Physical therapy x6 lumbar spine",
+    )
+    assert facts.sessions("physical_therapy", ("lumbar",)).count == 6
+    assert facts.sessions("physical_therapy", ("shoulder",)).count == 12
+    assert facts.sessions("physical_therapy").count == 12
+
+
+def test_a_course_given_to_a_limb_s_joint_is_the_limb_s(extractor: FactExtractor) -> None:
+    facts = _facts(
+        extractor,
+        "She completed 8 sessions of physical therapy for the right shoulder.",
+        "Physical therapy x6 right upper extremity",
+    )
+    assert facts.sessions("physical_therapy", ("upper_extremity",)).count == 8
+    assert facts.sessions("physical_therapy", ("cervical",)).count is None

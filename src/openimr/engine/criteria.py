@@ -207,8 +207,9 @@ def _prior_count(s: Situation, kind: str | None) -> PriorCourse:
     if kind is None:
         return PriorCourse(None, False, (), "no treatment kind")
     label = s.facts.vocabulary.treatments[kind].label
-    received = s.facts.treatment_received(kind)
-    counted = s.facts.sessions(kind)
+    regions = tuple(s.request.body_regions)
+    received = s.facts.treatment_received(kind, regions)
+    counted = s.facts.sessions(kind, regions)
     authorized = s.authorized_quantity or 0.0
     if counted.count is not None:
         total = counted.count + authorized

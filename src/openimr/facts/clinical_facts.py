@@ -51,7 +51,7 @@ class ClinicalFacts:
     age: int | None
     sex: str | None
     mentions: dict[tuple[str, str], list[Mention]] = field(default_factory=dict)
-    session_counts: dict[str, SessionCount] = field(default_factory=dict)
+    session_counts: dict[tuple[str, tuple[str, ...]], SessionCount] = field(default_factory=dict)
     medications: dict[str, MedicationUse] = field(default_factory=dict)
     injury_date_evidence: Evidence | None = None
     age_evidence: Evidence | None = None
@@ -183,7 +183,7 @@ class ClinicalFacts:
         absent: list[Mention] = []
         for mention in self.of("concept", concept):
             mods = mention.modifiers
-            if allowed is not None and not self._bears_on(mention, allowed):
+            if allowed is not None and not self.bears_on(mention, allowed):
                 continue
             if allowed is not None and other and self._clause_other_side(mention, other):
                 continue
@@ -321,7 +321,7 @@ class ClinicalFacts:
             out.append((self._nearest_region(mention), mention))
         return out
 
-    def _bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
+    def bears_on(self, mention: Mention, allowed: frozenset[str]) -> bool:
         """The nearest region named in the mention's clause is allowed, or none is named."""
         region = self._nearest_region(mention)
         return region is None or region in allowed
@@ -386,13 +386,17 @@ class ClinicalFacts:
         return cached
 
     # -- treatments ---------------------------------------------------------------------
-    def treatment_received(self, kind: str) -> Finding:
-        """Was this kind of treatment already given? Requests and plans do not count."""
+    def treatment_received(self, kind: str, regions: tuple[str, ...] = ()) -> Finding:
+        """Was this kind of treatment already given? Requests and plans do not count; with
+        ``regions``, care its clause places at another body part does not either."""
         received: list[Mention] = []
         denied: list[Mention] = []
+        allowed = self.vocabulary.regions_of_a_course(regions) if regions else None
         for mention in self.of("treatment", kind):
             mods = mention.modifiers
             if mods.family or mods.possible:
+                continue
+            if allowed is not None and not self.bears_on(mention, allowed):
                 continue
             if mods.hypothetical or self.is_request_at(mention):
                 continue
@@ -409,11 +413,14 @@ class ClinicalFacts:
             return Finding(False, tuple(unique_evidence(m.sentence_evidence() for m in denied)))
         return Finding(None)
 
-    def sessions(self, kind: str) -> SessionCount:
-        """Sessions of a kind of treatment already given, counted on first use."""
-        if kind not in self.session_counts:
-            self.session_counts[kind] = count_sessions(self, kind)
-        return self.session_counts[kind]
+    def sessions(self, kind: str, regions: tuple[str, ...] = ()) -> SessionCount:
+        """Sessions of a kind of treatment already given, counted on first use; with
+        ``regions``, only those its clause does not place at another body part (a visit
+        guide counts the course for one condition)."""
+        key = (kind, regions)
+        if key not in self.session_counts:
+            self.session_counts[key] = count_sessions(self, kind, regions)
+        return self.session_counts[key]
 
     # -- imaging ------------------------------------------------------------------------
     def prior_imaging(

@@ -108,8 +108,10 @@ class SessionCount:
     evidence: tuple[Evidence, ...]
 
 
-def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
-    """Sessions of a treatment already given, from counts stated near its mentions."""
+def count_sessions(facts: ClinicalFacts, kind: str, regions: tuple[str, ...] = ()) -> SessionCount:
+    """Sessions of a treatment already given, from counts stated near its mentions; with
+    ``regions``, mentions whose clause names another body part are left out."""
+    allowed = facts.vocabulary.regions_of_a_course(regions) if regions else None
     nearby: dict[tuple[int, int], list[Mention]] = {}
     for (mention_kind, _key), mentions in facts.mentions.items():
         if mention_kind == "treatment":
@@ -119,6 +121,8 @@ def count_sessions(facts: ClinicalFacts, kind: str) -> SessionCount:
     for mention in facts.of("treatment", kind):
         mods = mention.modifiers
         if mods.hypothetical or mods.family or mods.possible:
+            continue
+        if allowed is not None and not facts.bears_on(mention, allowed):
             continue
         negated = mods.negated and (mods.negation_distance or 0) <= 3
         if negated and not facts.outcome_negated(mention):

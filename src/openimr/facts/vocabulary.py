@@ -65,6 +65,7 @@ class Vocabulary:
     drugs: dict[str, DrugEntry]
     drug_by_name: dict[str, DrugEntry] = field(default_factory=dict)
     related_regions: dict[str, frozenset[str]] = field(default_factory=dict)
+    spinal_regions: frozenset[str] = frozenset()
     diminishing_before: re.Pattern[str] | None = None
     diminishing_after: re.Pattern[str] | None = None
     clause_breaks: re.Pattern[str] | None = None
@@ -85,6 +86,16 @@ class Vocabulary:
         out = set(regions)
         for region in regions:
             out |= self.related_regions.get(region, frozenset())
+        return frozenset(out)
+
+    def regions_of_a_course(self, regions: tuple[str, ...] | list[str]) -> frozenset[str]:
+        """The regions a course of care for these regions is given to: a limb and its
+        joints; a part of the spine alone (care of the spine is not care of a limb's joint,
+        though a limb's symptoms bear on the spine)."""
+        out = set(regions)
+        for region in regions:
+            if region not in self.spinal_regions:
+                out |= self.related_regions.get(region, frozenset()) - self.spinal_regions
         return frozenset(out)
 
     @cached_property
@@ -182,6 +193,7 @@ def load_vocabulary() -> Vocabulary:
         drugs=drugs,
         drug_by_name=by_name,
         related_regions=_related(terms.get("related_regions", {})),
+        spinal_regions=frozenset(terms.get("spinal_regions", ())),
         diminishing_before=re.compile(
             r"(?:" + "|".join(qualifiers["diminishing_before"]) + r")\W+(?:\w+\W+){0,2}$",
             re.IGNORECASE,
