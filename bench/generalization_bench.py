@@ -10,7 +10,8 @@ Reads only the tuning half of the development set (the check half stays unread).
   the 2009 MTUS edition or the evidence-based MTUS of December 2017;
 - decisions that change when the records are worded as long-running claims are ("the
   applicant", "thus far ... treated with", "physiotherapy", "reports of"), or in the clinic's
-  shorthand ("SLR +", "TTP", "McMurray (+)", "PT", "w/");
+  shorthand ("SLR +", "TTP", "McMurray (+)", "PT", "w/"), or run together as one list of
+  clauses between semicolons;
 - decisions that change when the injury is three years older (a chronic claim; this one may
   rightly change decisions, since the guidelines treat the phases of care differently).
 
@@ -103,6 +104,11 @@ def shifted(case: dict[str, Any], years: int) -> dict[str, Any]:
     return out
 
 
+#: a note written as one running list ("Low back pain; failed PT; MRI requested."): each
+#: sentence's full stop but the record's last becomes a semicolon
+SEMICOLONS: tuple[tuple[str, str], ...] = ((r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", "; "),)
+
+
 def reworded(
     case: dict[str, Any], rules: tuple[tuple[str, str], ...] = REWORDING
 ) -> dict[str, Any]:
@@ -142,6 +148,7 @@ def main() -> None:
         "worded as a long-running claim": reworded,
         "written in the clinic's shorthand": lambda c: reworded(c, SHORTHAND),
         "injury three years earlier (chronic claim)": chronic,
+        "sentences run together with semicolons": lambda c: reworded(c, SEMICOLONS),
     }
     changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
     agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items

@@ -703,6 +703,12 @@ def test_each_part_of_a_list_of_plans_says_its_own_drug_s_status(extractor: Fact
             True,
         ),
         ("She is requesting a TENS unit; physical therapy 2x6.", "physical_therapy", None),
+        (
+            "Treatment plan included ibuprofen and Flexeril; hand therapy and physical therapy; "
+            "follow-up in four weeks.",
+            "physical_therapy",
+            None,
+        ),
         ("Requested: acupuncture x6; she completed 12 PT visits.", "physical_therapy", True),
     ],
 )
