@@ -12,6 +12,8 @@ Reads only the tuning half of the development set (the check half stays unread).
   applicant", "thus far ... treated with", "physiotherapy", "reports of"), or in the clinic's
   shorthand ("SLR +", "TTP", "McMurray (+)", "PT", "w/"), or run together as one list of
   clauses between semicolons;
+- decisions that change when the application gives no date of injury (the records' own
+  statement of it is read);
 - decisions that change when the injury is three years older (a chronic claim; this one may
   rightly change decisions, since the guidelines treat the phases of care differently).
 
@@ -119,6 +121,13 @@ def reworded(
     return out
 
 
+def undated(case: dict[str, Any]) -> dict[str, Any]:
+    """The application without the date of injury: the records' own statement of it counts."""
+    out = copy.deepcopy(case)
+    out.get("claimant", {}).pop("date_of_injury", None)
+    return out
+
+
 def chronic(case: dict[str, Any]) -> dict[str, Any]:
     """The claim three years older: the date of injury moves back, the rest stays."""
     out = copy.deepcopy(case)
@@ -149,6 +158,7 @@ def main() -> None:
         "written in the clinic's shorthand": lambda c: reworded(c, SHORTHAND),
         "injury three years earlier (chronic claim)": chronic,
         "sentences run together with semicolons": lambda c: reworded(c, SEMICOLONS),
+        "no date of injury on the application": undated,
     }
     changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
     agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items

@@ -766,3 +766,25 @@ def test_a_course_given_to_a_limb_s_joint_is_the_limb_s(extractor: FactExtractor
     )
     assert facts.sessions("physical_therapy", ("upper_extremity",)).count == 8
     assert facts.sessions("physical_therapy", ("cervical",)).count is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A 45-year-old with a history of an occupational claim from 11/02/2015.", "2015-11-02"),
+        ("She was injured on 3/4/2015 when she slipped.", "2015-03-04"),
+        ("Date of loss: 06/01/2015.", "2015-06-01"),
+        ("She was seen on 3/4/2016 for follow-up.", None),
+    ],
+)
+def test_the_records_give_the_injury_date_when_the_application_does_not(
+    extractor: FactExtractor, text: str, expected: str | None
+) -> None:
+    data = {
+        "ur_decision_date": "2016-11-15",
+        "disputed_items": [{"request": "Physical therapy x6"}],
+        "records": [{"kind": "progress_report", "text": text}],
+    }
+    facts = extractor.extract(parse_case_data(data))
+    found = facts.injury_date.isoformat() if facts.injury_date else None
+    assert found == expected

@@ -30,8 +30,11 @@ from openimr.facts.text import find_dates, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
 _AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
+#: words just before the date a record gives for the injury ("injured on", "a claim from")
 _INJURY_DATE_CUE = re.compile(
-    r"(?:industrial injury|date of injury|injury|injured|DOI)\W{0,3}(?:\w+\W+){0,3}$", re.IGNORECASE
+    r"(?:industrial injury|date of injury|injury|injured|DOI|date of loss|accident|claim)"
+    r"\W{0,3}(?:\w+\W+){0,3}$",
+    re.IGNORECASE,
 )
 _SEX = re.compile(r"\b(?P<sex>male|female|man|woman)\b", re.IGNORECASE)
 
