@@ -300,9 +300,9 @@ def _duration(check: Check, s: Situation) -> Outcome:
 @evaluator("weeks_since_injury")
 def _weeks(check: Check, s: Situation) -> Outcome:
     weeks = s.facts.weeks_since_injury
-    chronic = _stated_chronic(s)
-    if chronic is not None and (weeks is None or weeks < s.knowledge.phases.chronic_min_weeks):
-        longer = s.knowledge.phases.chronic_min_weeks
+    longer = s.knowledge.phases.chronic_min_weeks
+    chronic = _stated_chronic(s) if weeks is None or weeks < longer else None
+    if chronic is not None:
         return Outcome(_within(longer, check.args), chronic, "symptoms of long standing")
     if weeks is None:
         return Outcome(None, (), "date of injury or of the request unknown")
