@@ -12,7 +12,7 @@ from typing import Any
 
 from openimr.domain import Evidence
 from openimr.facts.medications import MedicationUse
-from openimr.facts.mentions import Mention, unique_evidence
+from openimr.facts.mentions import Mention, semicolon_parts, unique_evidence
 from openimr.facts.sessions import SessionCount, count_sessions
 from openimr.facts.text import Sentence
 from openimr.facts.vocabulary import Vocabulary
@@ -84,12 +84,8 @@ class ClinicalFacts:
         completed 12 sessions of therapy and 6 more are requested"), the nearer word decides."""
         if not self.is_request(mention.sentence):
             return False
-        text = mention.sentence.text
-        at = mention.start - mention.sentence.start
-        parts = text.split(";")
-        index = text.count(";", 0, at)
-        offset = sum(len(p) + 1 for p in parts[:index])
-        nearer = self._nearer_cue(parts[index], at - offset)
+        parts, index, at = semicolon_parts(mention)
+        nearer = self._nearer_cue(parts[index], at)
         if nearer is not None:
             return nearer
         for part in range(index - 1, -1, -1):
@@ -100,17 +96,22 @@ class ClinicalFacts:
                 return nearer
         # no part before says either: the plan is the sentence before's when this one asks
         # for nothing itself ("Treatment plan included ibuprofen. Hand therapy and PT.")
-        return not self.vocabulary.says("request_or_plan", text)
+        return not self.vocabulary.says("request_or_plan", mention.sentence.text)
+
+    def _cues(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Where the text asks for or plans care, and where it reports care given; care given
+        under an earlier authorization ("she completed 6 of 6 authorized visits") names the
+        decision that allowed it, which asks for nothing."""
+        vocab = self.vocabulary
+        given = [m.span() for m in vocab.wording["care_given"].finditer(text)]
+        if given:
+            text = vocab.wording["authorized_care"].sub(lambda m: " " * len(m.group(0)), text)
+        return [m.span() for m in vocab.wording["request_or_plan"].finditer(text)], given
 
     def _nearer_cue(self, text: str, at: int) -> bool | None:
         """True when the words nearest ``at`` ask for care, False when they report it given,
         None when the text has neither."""
-        vocab = self.vocabulary
-        given = [m.span() for m in vocab.wording["care_given"].finditer(text)]
-        if given:
-            # "6 of 6 authorized visits" names the decision that allowed care given
-            text = vocab.wording["authorized_care"].sub(lambda m: " " * len(m.group(0)), text)
-        requests = [m.span() for m in vocab.wording["request_or_plan"].finditer(text)]
+        requests, given = self._cues(text)
         if not requests or not given:
             return bool(requests) if requests or given else None
 
@@ -122,26 +123,16 @@ class ClinicalFacts:
     def outcome_negated(self, mention: Mention) -> bool:
         """The negation before a treatment's name is of its outcome ("no relief with physical
         therapy", "she has not responded to injections"): the treatment was given."""
-        before = mention.sentence.text[: mention.start - mention.sentence.start]
-        for match in self.vocabulary.wording["negated_outcome"].finditer(before[-120:]):
-            if _ARTICLES_ONLY.match(before[-120:][match.end() :]):
-                return True
-        return False
-
-    def _asks(self, text: str) -> bool:
-        """Words that ask for or plan care; care given under an earlier authorization ("she
-        completed 6 of 6 authorized visits") is care given, not a request."""
-        vocab = self.vocabulary
-        if not vocab.says("request_or_plan", text):
-            return False
-        if not vocab.says("care_given", text):
-            return True
-        return vocab.says("request_or_plan", vocab.wording["authorized_care"].sub(" ", text))
+        before = mention.sentence.text[: mention.start - mention.sentence.start][-120:]
+        return any(
+            _ARTICLES_ONLY.match(before[match.end() :])
+            for match in self.vocabulary.wording["negated_outcome"].finditer(before)
+        )
 
     def _is_request(self, sentence: Sentence) -> bool:
         vocab = self.vocabulary
         if vocab.says("request_or_plan", sentence.text):
-            return self._asks(sentence.text)
+            return bool(self._cues(sentence.text)[0])
         if not vocab.says("verbless_continuation", sentence.text.strip()):
             return False
         before = self.previous_sentence.get((sentence.record_index, sentence.start))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openimr.domain import Evidence
-from openimr.facts.mentions import Mention, unique_evidence
+from openimr.facts.mentions import Mention, semicolon_parts, unique_evidence
 
 if TYPE_CHECKING:
     from openimr.facts.clinical_facts import ClinicalFacts
@@ -24,16 +24,6 @@ class MedicationUse:
     evidence: tuple[Evidence, ...]
 
 
-def _segment(mention: Mention) -> str:
-    """The part of a mention's sentence between semicolons: a list of findings and plans
-    ("failed NSAIDs; new trial of tramadol") says each drug's status in its own part."""
-    text = mention.sentence.text
-    at = mention.start - mention.sentence.start
-    start = text.rfind(";", 0, at) + 1
-    end = text.find(";", at)
-    return text[start : end if end >= 0 else len(text)]
-
-
 def read_medications(facts: ClinicalFacts) -> None:
     """Fill ``facts.medications`` from its drug mentions, one entry per generic drug."""
     vocab = facts.vocabulary
@@ -48,7 +38,8 @@ def read_medications(facts: ClinicalFacts) -> None:
         evidence: list[Evidence] = []
         for mention in mentions:
             mods = mention.modifiers
-            sentence = _segment(mention)
+            parts, index, _at = semicolon_parts(mention)
+            sentence = parts[index]
             if mods.family:
                 continue
             evidence.append(mention.sentence_evidence())

@@ -60,6 +60,17 @@ class PreparedRecord:
         return self.sentences[index if index > 0 else 0]
 
 
+def semicolon_parts(mention: Mention) -> tuple[list[str], int, int]:
+    """A mention's sentence split at its semicolons, the part the mention stands in, and
+    where in that part it starts: a list of findings and plans ("failed NSAIDs; new trial of
+    tramadol") says each thing's status in its own part."""
+    text = mention.sentence.text
+    at = mention.start - mention.sentence.start
+    parts = text.split(";")
+    index = text.count(";", 0, at)
+    return parts, index, at - sum(len(part) + 1 for part in parts[:index])
+
+
 def unique_evidence(items: Iterable[Evidence]) -> list[Evidence]:
     """Evidence in order of first appearance, each span once."""
     seen: set[tuple[int, int, int]] = set()

@@ -186,12 +186,14 @@ def _count_near(
         if m.key != mention.key
     ]
     best: tuple[int, int, int] | None = None
-    ranked = sorted(found, key=lambda c: (_reach(text, (c[1], c[2]), span), c[1], -c[2]))
-    for value, start, end in ranked:
-        distance = _reach(text, (start, end), span)
-        if any(_reach(text, (start, end), other) < distance for other in others):
+    # nearest first, then earliest, then longest; among equals, in the order found
+    reaches = [_reach(text, (start, end), span) for _value, start, end in found]
+    order = sorted(range(len(found)), key=lambda i: (reaches[i], found[i][1], -found[i][2], i))
+    for i in order:
+        _value, start, end = found[i]
+        if any(_reach(text, (start, end), other) < reaches[i] for other in others):
             continue
-        best = (value, start, end)
+        best = found[i]
         break
     extensive = facts.vocabulary.says("extensive_treatment", text)
     if best is None and not others:
