@@ -21,6 +21,8 @@ from tests.support import FUZZ
 from tests.web.support import HOSTILE_VALUES as KNOWN
 from tests.web.support import PLANTED, csrf_of, sign_in
 
+from openimr.web.forms import APPLICATION_FIELDS
+
 HOSTILE = st.one_of(st.text(max_size=40), st.sampled_from(KNOWN))
 
 #: Each form: its address (``{main}`` and ``{intake}`` are seeded cases), who posts it, and its
@@ -49,26 +51,7 @@ FORMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ),
     ),
     "sign": ("/workbench/cases/{main}/sign", "dr-a", ("version", "confirm")),
-    "screening": (
-        "/workbench/cases/{intake}/screening",
-        "intake",
-        (
-            "received_on",
-            "ur_decision_served_on",
-            "ur_service_method",
-            "signed",
-            "ur_decision_attached",
-            "ur_contains_cnc",
-            "disputes_medical_necessity",
-            "formulary_dispute",
-            "claim_number",
-            "employer",
-            "employee_name",
-            "requesting_physician",
-            "providers",
-            "notice_method",
-        ),
-    ),
+    "screening": ("/workbench/cases/{intake}/screening", "intake", APPLICATION_FIELDS),
     "assignment": ("/workbench/cases/{intake}/assignment", "intake", ("reviewer",)),
     "records-complete": ("/workbench/cases/{intake}/records-complete", "intake", ()),
     "documents": (
