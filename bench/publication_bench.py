@@ -3,6 +3,7 @@
     .venv/bin/python bench/publication_bench.py [--letters 10000] [--pdf 50] [--seed 7] [--json]
         [--held-out] [--examples N] [--jobs N]
     .venv/bin/python bench/publication_bench.py --nickname-split [--examples N]
+    .venv/bin/python bench/publication_bench.py --real ../shared/eval-dev/letters [--examples N]
 
 Each letter is a signed determination whose summary and rationales carry planted identifiers
 of every kind: the parties the case file lists, written as letters write them (full, "Last,
@@ -26,6 +27,12 @@ asserts nothing. ``--held-out`` adds the held-out short forms (see ``HELD_OUT_NI
 split by a fixed hash into a tuning half (the only one looked at while the sound changes were
 chosen) and a check half, each planted where a person is marked and inside a clinical sentence,
 redacted with a table holding only the tuning half and with the whole table.
+
+``--real DIR`` measures the other side on real text: every letter of a folder of published
+determinations (already de-identified by the state, so every word the detectors remove is a
+word lost) is redacted by the detectors alone; counted are the words removed, per detector
+label, and the share of all words. Examples are shown only from the tuning half of the letters
+(the split of ``openimr eval``), so that the check half stays unread.
 """
 
 from __future__ import annotations
@@ -138,8 +145,9 @@ NICKNAMES = {
 }
 #: A held-out part, planted only with ``--held-out``: other short forms of the same given names
 #: in sentences of other shapes (names inside clinical sentences among them). Written before the
-#: redactor's nickname handling was last changed and never used to tune it, so that these kinds
-#: measure how the redactor does on forms nobody tuned it for.
+#: redactor's nickname handling was changed, it was held out until its leaks were read and the
+#: places where a name stands were widened after them: since then it measures tuned forms, and
+#: the second part below is the one held out.
 HELD_OUT_NICKNAMES = {
     "Guadalupe": "Lupe",
     "Jesús": "Chucho",
@@ -193,6 +201,62 @@ HELD_OUT_SENTENCES = [
     "Physical therapy notes describe {} as guarded with lumbar flexion.",
     "The nurse called {} to confirm the appointment.",
     "On December 2, 2015, {} had a positive McMurray test on the left.",
+]
+#: A second held-out part, written after the first part had been looked at and used to widen
+#: the places where a name stands (so the first part measures tuned forms from then on): other
+#: short forms, English words among them ("Will", "Lucky", "Daisy"), and sentence shapes of
+#: neither earlier list. Planted with ``--held-out`` and never used to change the redactor.
+HELD_OUT_NICKNAMES_2 = {
+    "Itzel": "Itzi",
+    "Eduardo": "Edu",
+    "Dolores": "Lolita",
+    "Alberto": "Tito",
+    "Marisol": "Sol",
+    "Xiaoming": "Ming",
+    "Zhiwei": "Wei",
+    "Lihua": "Lily",
+    "Seojun": "Jun",
+    "Rogelio": "Roy",
+    "Maricel": "Marcy",
+    "Ananya": "Annie",
+    "Lakshmi": "Lucky",
+    "Youssef": "Joe",
+    "Khalid": "Kal",
+    "Layla": "Lulu",
+    "Kwabena": "Kobby",
+    "Abena": "Abby",
+    "Nikolai": "Kolyan",
+    "Svetlana": "Lana",
+    "Vladimir": "Vlad",
+    "Anush": "Ani",
+    "Vardan": "Vardo",
+    "Niamh": "Neevy",
+    "Robert": "Bobby",
+    "William": "Will",
+    "Elizabeth": "Beth",
+    "Margaret": "Meg",
+    "Katherine": "Kit",
+    "Takeshi": "Take",
+    "Sakura": "Saku",
+    "Dariush": "Dari",
+    "Shirin": "Shiri",
+    "Tavita": "Vita",
+    "Venkatesh": "Venki",
+    "Priyanka": "Pinky",
+    "Sanjeev": "Sanj",
+    "Chukwuemeka": "Chuma",
+    "Adaeze": "Daisy",
+}
+HELD_OUT_SENTENCES_2 = [
+    "Her sister drove {} to the clinic for the injection.",
+    "The MRI of the cervical spine ordered for {} was denied.",
+    "According to {}, the pain worsens with prolonged sitting.",
+    "{} rated the back pain 7/10 without medication.",
+    "Naproxen upset the stomach of {} and was stopped.",
+    "Range of motion was limited, and {} winced on extension.",
+    "Gabapentin 300 mg was started for {} in March.",
+    "The therapist noted that {} completed 6 of 8 visits.",
+    "A TENS unit was trialed by {} with little benefit.",
 ]
 ORG_FIRST = [
     "Sierra",
@@ -686,6 +750,23 @@ def generate(index: int, seed: int, base: Any, held_out: bool = False) -> Letter
             plant("listed claimant, nickname (held out)", nickname, template, _words_of(nickname))
         else:
             plant("listed claimant, given name alone (held out)", given, template, _words_of(given))
+        second = random.Random(f"held-out second part {seed} {index}")
+        nickname = HELD_OUT_NICKNAMES_2.get(given)
+        template = second.choice(HELD_OUT_SENTENCES_2)
+        if nickname is not None:
+            plant(
+                "listed claimant, nickname (held out, second part)",
+                nickname,
+                template,
+                _words_of(nickname),
+            )
+        else:
+            plant(
+                "listed claimant, given name alone (held out, second part)",
+                given,
+                template,
+                _words_of(given),
+            )
     rng.shuffle(sentences)
     middle = len(sentences) // 2
     summary = " ".join(sentences[:middle]) + "\n\n" + " ".join(sentences[middle:])
@@ -964,6 +1045,40 @@ def run(
     }
 
 
+def real_letters(folder: Path, examples: int = 0) -> dict[str, Any]:
+    """Words the detectors remove from published letters, which carry no identifier."""
+    from openimr.corpus.evaluate import split_of
+    from openimr.letters.extract import read_letter_text
+    from openimr.publication.identities import identities_from
+    from openimr.publication.redact import Redactor
+
+    redactor = Redactor(identities_from())
+    words = removed = letters = 0
+    by_label: Counter[str] = Counter()
+    shown: dict[str, list[str]] = {}
+    cpu_started = time.process_time()
+    for path in sorted(folder.glob("*.pdf")) + sorted(folder.glob("*.txt")):
+        text = "\n".join(read_letter_text(path).pages)
+        letters += 1
+        words += len(re.findall(r"[^\W_]+", text))
+        for span in redactor.spans(text):
+            found = text[span.start : span.end]
+            count = len(re.findall(r"[^\W_]+", found))
+            removed += count
+            by_label[span.label] += count
+            if split_of(path.stem) == "tuning" and len(shown.setdefault(span.label, [])) < examples:
+                shown[span.label].append(" ".join(found.split()))
+    return {
+        "letters": letters,
+        "words": words,
+        "words_removed": removed,
+        "words_removed_pct": round(100 * removed / max(words, 1), 4),
+        "removed_by_label": dict(sorted(by_label.items())),
+        "examples_from_tuning_half": dict(sorted(shown.items())),
+        "letters_per_cpu_second": round(letters / max(time.process_time() - cpu_started, 1e-9), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=10_000)
@@ -987,8 +1102,15 @@ def main() -> None:
         help="only the nickname table's relations, split by a fixed hash into a tuning and a "
         "check half (the check half redacted with a table that holds only the tuning half)",
     )
+    parser.add_argument(
+        "--real",
+        type=Path,
+        help="a folder of published letters: count the words the detectors remove from them",
+    )
     args = parser.parse_args()
-    if args.nickname_split:
+    if args.real is not None:
+        figures = real_letters(args.real, args.examples)
+    elif args.nickname_split:
         figures = nickname_split(args.seed, args.examples)
     else:
         figures = run(args.letters, args.pdf, args.seed, args.held_out, args.examples, args.jobs)

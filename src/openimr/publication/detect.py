@@ -257,12 +257,15 @@ def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
     from presidio_analyzer import Pattern, PatternRecognizer
 
     particles = vocabulary.particles
+    places = vocabulary.place_words | frozenset(vocabulary.directions)
     token = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
     class CapitalizedRunRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
             words = [w for w in token.findall(pattern_text) if w.lower() not in particles]
             if len(words) < 2:
+                return False
+            if all(w.lower() in places for w in words):  # "West Virginia", "North Carolina"
                 return False
             unknown = 0
             for word in words:
@@ -308,6 +311,32 @@ def _unknown(vocabulary: PublicationVocabulary, key: str) -> bool:
     )
 
 
+def _person_context(v: PublicationVocabulary) -> tuple[str, str, str, str, Any]:
+    """Where a sentence puts a person, as pieces of patterns: the start of a clause (of a
+    sentence, or inside one after a comma or a word that opens a clause), the start of a clause
+    inside a sentence only (where a capital is a name's, not the sentence's), an adverb before
+    the verb, the verbs a subject does, and the place after a preposition of person for a given
+    word pattern."""
+    openers = _alternatives(v.clause_openers)
+    start = rf"(?<=(?:^[ \t]*|[.!?;:][ \t]+|,[ \t]+|\b(?i:{openers})[ \t]+))"
+    inside = rf"(?<=(?:,[ \t]+|\b(?i:{openers})[ \t]+))"
+    adverb = rf"(?:(?i:{_alternatives(v.subject_adverbs)})[ \t]+)?"
+    doing = _alternatives(tuple(v.subject_verbs) + tuple(v.person_verbs))
+    following = (
+        r"with|at|on|after|since|because|during|and|or|who|whose|to|in|from|following|"
+        r"regarding|before|until|while|when"
+    )
+
+    def after_preposition(word: str) -> str:
+        return (
+            rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
+            rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
+            rf"|[ \t]*(?:[,.;:!?)]|$))"
+        )
+
+    return start, inside, adverb, doing, after_preposition
+
+
 def _lone_name(vocabulary: PublicationVocabulary) -> Any:
     """One capitalized word where a person stands (before "reported", after "examined", after
     "the records of", before a possessive) that no vocabulary knows: a first name or nickname
@@ -321,6 +350,7 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
     objects = _alternatives(vocabulary.person_object_verbs)
     papers = _alternatives(vocabulary.person_documents)
     nouns = _alternatives(vocabulary.eponym_nouns)
+    _start, inside, adverb, doing, after_preposition = _person_context(vocabulary)
 
     class LoneNameRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
@@ -343,6 +373,14 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
             ),
             Pattern(
                 "after a person's papers", rf"(?<=\b(?i:{papers})[ \t]+of[ \t]+){word}{ends}", 0.5
+            ),
+            Pattern(
+                "after a preposition of person", after_preposition(rf"{after}{word}{ends}"), 0.5
+            ),
+            Pattern(
+                "a subject inside a sentence",
+                rf"{inside}{after}{word}{ends}(?=[ \t]+{adverb}(?i:{doing})\b)",
+                0.5,
             ),
             Pattern(
                 "before a possessive",
@@ -415,16 +453,8 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
         rf"(?<!(?<![\p{{L}}'’\-])(?!(?i:{openers})[ \t])\p{{Lu}}[\p{{L}}'’.\-]*[ \t]+)"
         rf"{alone}"
     )
-    start = (
-        rf"(?<=(?:^[ \t]*|[.!?;:][ \t]+|,[ \t]+|\b(?i:{_alternatives(v.clause_openers)})[ \t]+))"
-    )
-    adverb = rf"(?:(?i:{_alternatives(v.subject_adverbs)})[ \t]+)?"
-    doing = _alternatives(tuple(v.subject_verbs) + tuple(v.person_verbs))
+    start, inside, adverb, doing, after_preposition = _person_context(v)
     speaking = _alternatives(v.speech_verbs)
-    following = (
-        r"with|at|on|after|since|because|during|and|or|who|whose|to|in|from|following|"
-        r"regarding|before|until|while|when"
-    )
 
     class GivenNameRecognizer(PatternRecognizer):
         def __init__(self, level: int, **kwargs: Any) -> None:
@@ -446,6 +476,13 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             patterns=[Pattern(name, rf"(?=\p{{Lu}}\p{{Ll}})(?:{joined})", 0.5)],
         )
 
+    # a name owns what a small word after it names ("Joy's lumbar MRI"), an eponym its sign
+    possessive = Pattern(
+        "before a possessive",
+        rf"(?<![\p{{L}}\p{{N}}'’\-])\p{{Lu}}\p{{Ll}}+(?=['’]s[ \t]+"
+        rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
+        0.5,
+    )
     places = [
         Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
         Pattern(
@@ -453,13 +490,7 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
             0.5,
         ),
-        Pattern(
-            "after a preposition of person",
-            rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
-            rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
-            rf"|[ \t]*(?:[,.;:!?)]|$))",
-            0.5,
-        ),
+        Pattern("after a preposition of person", after_preposition(word), 0.5),
         Pattern(
             "after a preposition of place, before a verb",
             rf"(?<=\b(?i:{_alternatives(v.place_prepositions)})[ \t]+){word}"
@@ -471,17 +502,11 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             rf"(?<=\b(?i:{_alternatives(v.finding_nouns)})[ \t]+in[ \t]+){word}",
             0.5,
         ),
-        Pattern(
-            "before a possessive",
-            rf"(?<![\p{{L}}\p{{N}}'’\-])\p{{Lu}}\p{{Ll}}+(?=['’]s[ \t]+"
-            rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
-            0.5,
-        ),
+        possessive,
     ]
     anywhere = recognizer(ANY_PERSON_PLACE, "given_name_where_a_person_stands", places)
     # an ordinary English word is written in small letters inside a sentence: capitalized
     # there ("Medications for Ginger included", "because Lalo had nausea"), it is a name
-    inside = rf"(?<=(?:,[ \t]+|\b(?i:{_alternatives(v.clause_openers)})[ \t]+))"
     capitalized_inside = recognizer(
         SPEECH_ONLY,
         "given_name_capitalized_inside_a_sentence",
@@ -506,6 +531,7 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
                 rf"(?<=\b(?i:{_alternatives(v.person_object_verbs)})[ \t]+){word}",
                 0.5,
             ),
+            possessive,
         ],
     )
     letter = recognizer(
