@@ -674,6 +674,9 @@ def test_a_study_is_known_by_the_radiologist_s_names_for_it(
         ("Low back pain. The plan is a follow-up MRI of the lumbar spine.", True),
         ("Low back pain. An MRI of the lumbar spine is requested.", None),
         ("Low back pain. He would like an MRI of the lumbar spine.", None),
+        ("Low back pain. Awaiting MRI of the lumbar spine.", None),
+        ("Low back pain. An MRI of the lumbar spine would help to rule out a herniation.", None),
+        ("Low back pain. An MRI of the lumbar spine was obtained in 2014.", True),
     ],
 )
 def test_a_plan_to_repeat_a_study_documents_the_earlier_one(
