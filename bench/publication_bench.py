@@ -21,7 +21,8 @@ publication removed; whether the published letter parses into the same items, de
 citation families; letters per second on one core (publication to text only, generation and
 checks not timed; by the clock and by this process's CPU time, which other work on a shared
 machine does not inflate), and for ``--pdf N`` letters, PDF publication. This measures; it
-asserts nothing. ``--held-out`` adds the held-out short forms (see ``HELD_OUT_NICKNAMES``).
+asserts nothing. ``--held-out`` adds the held-out short forms (see ``HELD_OUT_NICKNAMES`` and
+``HELD_OUT_NICKNAMES_2``).
 
 ``--nickname-split`` measures nicknames apart: every relation of the ``nicknames`` package,
 split by a fixed hash into a tuning half (the only one looked at while the sound changes were
