@@ -73,4 +73,6 @@ log "checks"
 .venv/bin/openimr guidelines lint
 
 log "tests"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+# One worker per core, at most four (each test has its own SQLite file or PostgreSQL schema and
+# its own ports; more workers than that only crowd the database server and the browsers).
+.venv/bin/pytest -q -p no:cacheprovider --numprocesses=auto --maxprocesses=4 "$@"
