@@ -189,33 +189,20 @@ def _reference(
 
 
 @pytest.mark.parametrize(
-    ("small_set", "rank_limit", "sampled", "counted"),
-    [
-        (0, RANK_LIMIT, search_module._SAMPLED, search_module._COUNTED_FACETS),
-        (search_module._SMALL_SET, RANK_LIMIT, search_module._SAMPLED, 20),
-        (0, 40, 5, search_module._COUNTED_FACETS),
-        (0, 40, 5, 30),
-        (search_module._SMALL_SET, 40, 5, search_module._COUNTED_FACETS),
-        (search_module._SMALL_SET, 15, search_module._SAMPLED, search_module._COUNTED_FACETS),
-        (0, None, search_module._SAMPLED, 10),
-    ],
+    ("rank_limit", "walked"),
+    [(RANK_LIMIT, search_module._WALKED), (40, search_module._WALKED), (15, 0), (None, 0)],
 )
 def test_pages_and_totals_follow_the_plain_reading(
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
-    small_set: int,
     rank_limit: int | None,
-    sampled: int,
-    counted: int,
+    walked: int,
 ) -> None:
-    """Whichever way words meet facets (each match reading its facets, or checked against the
-    set of items passing them), however far the facets are counted, and whichever way the
-    number of matches is guessed, every page and total is what ranking every match gives,
-    or, past the rank limit, what listing every match newest first gives, and the page says
-    which."""
-    monkeypatch.setattr(search_module, "_SMALL_SET", small_set)
-    monkeypatch.setattr(search_module, "_SAMPLED", sampled)
-    monkeypatch.setattr(search_module, "_COUNTED_FACETS", counted)
+    """Whichever way a page past the rank limit is found (walking the facets newest first, or
+    checking them against every match), every page and total is what ranking every match
+    gives, or, past the rank limit, what listing every match newest first gives, and the page
+    says which."""
+    monkeypatch.setattr(search_module, "_WALKED", walked)
     letters = build(database, 150)
     years = sorted({letter.decision_date.year for letter in letters})
     shapes: list[dict[str, object]] = [
@@ -243,3 +230,30 @@ def test_pages_and_totals_follow_the_plain_reading(
                 assert page.total == len(expected), (words, facets, offset)
                 got = [(h.key, h.position, h.score) for h in page.hits]
                 assert got == expected[max(0, offset) : max(0, offset) + 7], (words, facets)
+
+
+def test_the_migration_writes_the_terms_the_search_reads() -> None:
+    """The store's migration that built the facets column holds a frozen copy of the terms."""
+    import importlib
+
+    from openimr.corpus import terms
+
+    migration = importlib.import_module(
+        "openimr.store.migrations.versions.0009_corpusterms_facet_terms"
+    )
+    assert migration._TERM_FACETS == terms.TERM_FACETS
+    for facet, value in [("topic", "mri_knee"), ("year", 2016), ("section", " Special Studies ")]:
+        assert migration._term(facet, value) == terms.facet_term(facet, value)
+
+
+def test_a_facet_compared_without_case_finds_the_same_with_words(database: Database) -> None:
+    build(database, 60)
+    page = search(database, CorpusQuery(text="therapy", limit=100))
+    sections = sorted({h.section for h in page.hits if h.section})
+    assert sections
+    for section in sections[:3]:
+        exact = search(database, CorpusQuery(text="therapy", section=section, limit=100))
+        shouted = search(database, CorpusQuery(text="therapy", section=section.upper(), limit=100))
+        assert exact.total == shouted.total > 0
+        assert [h.position for h in exact.hits] == [h.position for h in shouted.hits]
+        assert all(h.section and h.section.lower() == section.lower() for h in exact.hits)

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from openimr.corpus.read import LetterReader, LetterRecord, file_sha256
 from openimr.corpus.schemas import IngestOutcome, IngestSummary
 from openimr.corpus.search import reading
+from openimr.corpus.terms import TERM_FACETS, facet_terms
 from openimr.errors import InputError, LetterError, StoreError
 from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter, CorpusSource
 from openimr.store.db import Database
@@ -253,10 +254,12 @@ class _Writer:
                 connection.exec_driver_sql(
                     _INSERT_SQLITE_ROWS,
                     [
-                        (item_id, row["request"], row["rationale"], letter["summary"])
-                        for item_id, row, letter in zip(ids, rows, letters, strict=True)
+                        (item_id, row["request"], row["rationale"], letter["summary"],
+                         facet_terms(facet))
+                        for item_id, row, letter, facet in zip(ids, rows, letters, facets,
+                                                               strict=True)
                     ],
-                )
+                )  # fmt: skip
                 connection.exec_driver_sql(
                     _INSERT_FACETS_SQLITE, [tuple(map(_sqlite_value, f.values())) for f in facets]
                 )
@@ -290,8 +293,15 @@ class _Writer:
     def _forget_items(self, connection: Connection, letter_id: int) -> None:
         if self.sqlite:  # a contentless FTS5 row is deleted by giving back what it indexed
             old = connection.execute(
-                select(_ITEMS.c.id, _ITEMS.c.request, _ITEMS.c.rationale, _LETTERS.c.summary)
+                select(
+                    _ITEMS.c.id,
+                    _ITEMS.c.request,
+                    _ITEMS.c.rationale,
+                    _LETTERS.c.summary,
+                    *(_FACETS.c[name] for name in TERM_FACETS),
+                )
                 .join(_LETTERS, _LETTERS.c.id == _ITEMS.c.letter_id)
+                .outerjoin(_FACETS, _FACETS.c.item_id == _ITEMS.c.id)
                 .where(_ITEMS.c.letter_id == letter_id)
             ).all()
             if old:
@@ -299,7 +309,7 @@ class _Writer:
                     text(_DELETE_SQLITE),
                     [
                         {"id": r.id, "request": r.request, "rationale": r.rationale,
-                         "summary": r.summary}
+                         "summary": r.summary, "facets": facet_terms(r._mapping)}
                         for r in old
                     ],
                 )  # fmt: skip
@@ -365,15 +375,15 @@ def _parts(values: list[str], size: int = 500) -> Iterator[list[str]]:
 
 
 _INSERT_SQLITE_ROWS = (
-    "INSERT INTO corpus_search (rowid, request, rationale, summary) VALUES (?, ?, ?, ?)"
+    "INSERT INTO corpus_search (rowid, request, rationale, summary, facets) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_FACETS_SQLITE = (
     f"INSERT INTO corpus_facets (item_id, {', '.join(_ITEM_FACETS + _LETTER_FACETS)}) "
     f"VALUES ({', '.join('?' * (1 + len(_ITEM_FACETS) + len(_LETTER_FACETS)))})"
 )
 _DELETE_SQLITE = (
-    "INSERT INTO corpus_search (corpus_search, rowid, request, rationale, summary) "
-    "VALUES ('delete', :id, :request, :rationale, :summary)"
+    "INSERT INTO corpus_search (corpus_search, rowid, request, rationale, summary, facets) "
+    "VALUES ('delete', :id, :request, :rationale, :summary, :facets)"
 )
 # The request weighs most, then the rationale, then the letter's case summary.
 _INSERT_POSTGRES = (

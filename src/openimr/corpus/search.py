@@ -37,6 +37,7 @@ from openimr.corpus.schemas import (
     Facets,
     PageOrder,
 )
+from openimr.corpus.terms import facet_term
 from openimr.domain import GuidelineFamily
 from openimr.errors import InputError
 from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter
@@ -80,6 +81,30 @@ def fts5_query(words: str) -> str:
     return " ".join(parts)
 
 
+def fts5_match(words: str, facets: Facets) -> str:
+    """The words and the facets' terms (SQLite) as one FTS5 query: the words' matches that
+    pass every facet set (see :mod:`openimr.corpus.terms`). Raises like :func:`fts5_query`."""
+    query = fts5_query(words)
+    terms = [facet_term(name, value) for name, value in _facet_values(facets)]
+    if not terms:
+        return query
+    return f"({query}) AND " + " AND ".join(f"facets : {term}" for term in terms)
+
+
+def _facet_values(facets: Facets) -> list[tuple[str, object]]:
+    """The facets set, each with its value as the filter compares it."""
+    values: list[tuple[str, object]] = []
+    for name in ("topic", "region", "decision", "year", "section", "specialty"):
+        value = getattr(facets, name)
+        if value is not None and value != "":
+            values.append((name, value))
+    if facets.family:
+        values.append(("family", _family(facets.family, "family")))
+    if facets.ur_family:
+        values.append(("ur_family", _family(facets.ur_family, "ur_family")))
+    return values
+
+
 def _family(value: str, field: str) -> str:
     try:
         return _FAMILIES[value.strip().lower()]
@@ -119,37 +144,27 @@ def matching(
     *,
     ranked: bool = True,
     conditions: Sequence[ColumnElement[bool]] = (),
-    joined: bool = False,
 ) -> tuple[Subquery, ColumnElement[Any]]:
     """The items matching ``words`` (and the facet ``conditions``) with their relevance (higher
-    is better), as a subquery of ``item_id`` and ``score``.
+    is better), as a subquery of ``item_id`` and ``score``; with ``ranked=False`` the relevance
+    is not computed (a count needs only the ids).
 
-    With ``ranked=False`` the relevance is not computed (a count needs only the ids). On SQLite
-    the items passing the facets are a set the full-text scan checks each match against
-    (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each), so
-    the relevance is computed only for the matches that pass. With ``joined=True`` each match
-    reads its own facets row instead (by item id): cheaper than building the set when the set
-    is larger than the words' matches (see :func:`_joined`). The same items match either way.
+    On SQLite a search gives its facets to the full-text query itself (:func:`fts5_match`);
+    ``conditions`` here check the words' matches against the set of items passing them
+    (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each).
     """
     if database.is_sqlite:
-        query = fts5_query(words)
-        # bm25() is lower for better matches; weights: request, rationale, summary.
-        score = (
-            -func.bm25(literal_column("corpus_search"), 4.0, 1.0, 0.5)
-            if ranked
-            else literal_column("NULL")
-        )
-        # ``+rowid`` in a join: the facets row is read per match, never FTS5 per facets row
-        on = _FACETS.c.item_id == literal_column("+corpus_search.rowid")
+        score = -func.bm25(literal_column("corpus_search"), *_WEIGHTS) if ranked else None
         chosen = (
-            select(literal_column("corpus_search.rowid").label("item_id"), score.label("score"))
-            .select_from(_FTS5.join(_FACETS, on) if conditions and joined else _FTS5)
+            select(
+                literal_column("corpus_search.rowid").label("item_id"),
+                (literal_column("NULL") if score is None else score).label("score"),
+            )
+            .select_from(_FTS5)
             .where(text("corpus_search MATCH :fts"))
-            .params(fts=query)
+            .params(fts=fts5_query(words))
         )
-        if conditions and joined:
-            chosen = chosen.where(*conditions)
-        elif conditions:
+        if conditions:
             chosen = chosen.where(
                 literal_column("+corpus_search.rowid").in_(
                     select(_FACETS.c.item_id).where(and_(*conditions))
@@ -170,6 +185,11 @@ def matching(
             chosen = chosen.join(_FACETS, _FACETS.c.item_id == item_id).where(*conditions)
     sub = chosen.subquery("ranked")
     return sub, sub.c.score
+
+
+#: BM25 weights of SQLite's full-text columns: the request weighs most, then the rationale,
+#: then the letter's case summary; the facets' terms (see :mod:`openimr.corpus.terms`) none.
+_WEIGHTS = (4.0, 1.0, 0.5, 0.0)
 
 
 def _columns() -> list[Any]:
@@ -279,57 +299,45 @@ def _by_words(
     count: bool,
     rank_limit: int | None,
 ) -> tuple[Page, int, PageOrder]:
-    """The page's (item id, score) pairs of a search with words, the total, and its order.
+    """The page's (item id, score) pairs of a search with words, the total, and its order:
+    ranked when at most ``rank_limit`` matches pass the facets, else newest first.
 
-    With a ``rank_limit``, how many matches pass the facets decides the order. On SQLite it
-    is learned as cheaply as may be: without facets the full-text index counts the words'
-    matches (the total itself); with facets, the counts that choose how words meet facets
-    (:func:`_sizes`) often show already that the limit cannot be passed. Otherwise the first
-    matches are sampled, and the likelier way is taken first (ranking, which counts as it
-    ranks; or counting alone); the other is taken only when the count proves the guess wrong,
-    so the rule is exact whatever the guess.
+    On SQLite the words and the facets are one full-text query (:func:`fts5_match`), whose
+    matches the index counts at little cost; the count decides the order.
     """
     words = query.text or ""
     fts5_query(words)  # no word: refused before anything is read
-    if not database.is_sqlite:
-        if rank_limit is None:
-            page, total = _ranked(database, connection, query, conditions, count, False)
-            return page, total, "relevance"
-        total = _count(database, connection, words, conditions, False)
-        if total <= rank_limit:
-            page, _total = _ranked(database, connection, query, conditions, False, False)
+    if database.is_sqlite:
+        fts = fts5_match(words, query)
+        if not count:
+            page = _ranked_sqlite(connection, fts, query)
+            return page, len(page), "relevance"
+        total = _fts_count(connection, fts)
+        if rank_limit is None or total <= rank_limit:
+            page = _ranked_sqlite(connection, fts, query) if total > query.offset else []
             return page, total, "relevance"
         return _newest(database, connection, query, conditions), total, "newest"
-    if not conditions:
-        matches = _fts_count(connection, words)  # the total itself
-        if rank_limit is None or matches <= rank_limit:
-            page, total = _ranked(database, connection, query, [], count, False, matches)
-            return page, total, "relevance"
-        return _newest(database, connection, query, conditions), matches, "newest"
-    sizes = _sizes(connection, words, conditions)
-    if sizes is None:
-        return [], 0, "relevance"
-    facets, matches = sizes
-    joined = facets > _SMALL_SET and matches <= 2 * facets
-    # never more pass than the facets' items or the words' matches: either, when counted in
-    # full (below its bound), may show the limit cannot be passed
-    bounds = [facets] if facets < _COUNTED_FACETS else []
-    bounds += [matches] if matches <= 2 * facets else []
-    if rank_limit is None or min(bounds, default=rank_limit + 1) <= rank_limit:
-        page, total = _ranked(database, connection, query, conditions, count, joined)
+    if rank_limit is None:
+        page, total = _ranked(database, connection, query, conditions, count)
         return page, total, "relevance"
-    if matches > 2 * facets:  # counted only as far as the choice of join needed
-        matches = _fts_count(connection, words)
-    if _likely_few(connection, words, matches, conditions, rank_limit):
-        page, total = _ranked(database, connection, query, conditions, True, joined)
-        if total <= rank_limit:
-            return page, total, "relevance"
-    else:
-        total = _count(database, connection, words, conditions, joined)
-        if total <= rank_limit:
-            page, _total = _ranked(database, connection, query, conditions, False, joined)
-            return page, total, "relevance"
+    total = _count(database, connection, words, conditions)
+    if total <= rank_limit:
+        page, _total = _ranked(database, connection, query, conditions, False)
+        return page, total, "relevance"
     return _newest(database, connection, query, conditions), total, "newest"
+
+
+def _ranked_sqlite(connection: Connection, fts: str, query: CorpusQuery) -> Page:
+    """On SQLite, the page of the full-text query's matches, best first."""
+    rowid = literal_column("corpus_search.rowid")
+    score = -func.bm25(literal_column("corpus_search"), *_WEIGHTS)
+    chosen = (
+        select(rowid.label("item_id"), score.label("score"))
+        .select_from(_FTS5)
+        .where(text("corpus_search MATCH :fts"))
+        .order_by(literal_column("score").desc(), rowid)
+    )
+    return [tuple(row) for row in connection.execute(_paged(chosen, query), {"fts": fts})]
 
 
 def _ranked(
@@ -338,13 +346,11 @@ def _ranked(
     query: CorpusQuery,
     conditions: list[ColumnElement[bool]],
     count: bool,
-    joined: bool,
-    matches: int | None = None,
 ) -> tuple[Page, int]:
-    """Every match ranked: the page, and the total (the page's length without ``count``;
-    ``matches``, the words' matches when counted already, is the total without facets)."""
+    """On PostgreSQL, every match ranked: the page, and the total (the page's length without
+    ``count``)."""
     words = query.text or ""
-    ranked, score = matching(database, words, conditions=conditions, joined=joined)
+    ranked, score = matching(database, words, conditions=conditions)
     if conditions and count:
         # Words and facets: the matches that pass the facets are ranked and counted in one
         # pass (a count apart scanned the words' matches a second time); the count comes
@@ -364,22 +370,19 @@ def _ranked(
         ).all()
         total = rows[0][0]
         return [(row[1], row[2]) for row in rows if row[1] is not None], total
-    # words alone: the full-text index counts its matches at little cost
     chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
     page_rows = [tuple(row) for row in connection.execute(_paged(chosen, query))]
     if not count:
         return page_rows, len(page_rows)
-    if matches is not None and not conditions:
-        return page_rows, matches
-    return page_rows, _count(database, connection, words, conditions, joined)
+    return page_rows, _count(database, connection, words, conditions)
 
 
-def _fts_count(connection: Connection, words: str) -> int:
-    """On SQLite, how many items match the words: the full-text index alone, at little cost."""
+def _fts_count(connection: Connection, fts: str) -> int:
+    """On SQLite, how many items match a full-text query: the index alone, at little cost."""
     return int(
         connection.execute(
             select(func.count()).select_from(_FTS5).where(text("corpus_search MATCH :fts")),
-            {"fts": fts5_query(words)},
+            {"fts": fts},
         ).scalar_one()
     )
 
@@ -389,46 +392,10 @@ def _count(
     connection: Connection,
     words: str,
     conditions: list[ColumnElement[bool]],
-    joined: bool,
 ) -> int:
-    """How many items match the words and pass the facets (nothing ranked)."""
-    found, _none = matching(database, words, ranked=False, conditions=conditions, joined=joined)
+    """On PostgreSQL, how many items match the words and pass the facets (nothing ranked)."""
+    found, _none = matching(database, words, ranked=False, conditions=conditions)
     return int(connection.execute(select(func.count()).select_from(found)).scalar_one())
-
-
-#: Matches sampled (the first by item id) to guess how many pass the facets.
-_SAMPLED = 2_000
-
-
-def _likely_few(
-    connection: Connection,
-    words: str,
-    matches: int,
-    conditions: Sequence[ColumnElement[bool]],
-    rank_limit: int,
-) -> bool:
-    """On SQLite, whether at most ``rank_limit`` matches likely pass the facets: the words'
-    matches counted by the full-text index, times the share of the first matches that pass.
-    A guess, which only chooses what is computed first (see :func:`_by_words`)."""
-    fts = fts5_query(words)
-    first = (
-        select(literal_column("corpus_search.rowid").label("item_id"))
-        .select_from(_FTS5)
-        .where(text("corpus_search MATCH :fts"))
-        .params(fts=fts)
-        .limit(_SAMPLED)
-        .subquery("first")
-    )
-    sampled = select(func.count()).select_from(first)
-    passing = (
-        select(func.count())
-        .select_from(first.join(_FACETS, _FACETS.c.item_id == first.c.item_id))
-        .where(*conditions)
-    )
-    seen, passed = connection.execute(
-        select(sampled.scalar_subquery(), passing.scalar_subquery())
-    ).one()
-    return bool(seen and matches * passed <= rank_limit * seen)
 
 
 #: Pages ending this far in are found by walking the facets newest first and looking each
@@ -444,14 +411,14 @@ def _newest(
 ) -> Page:
     """The page of matches passing the facets, newest first, without ranking them.
 
-    There are more than the rank limit, so an early page is found walking the facets newest
-    first and looking each item up in the full-text index (the walk stops at the page); a
-    page further in checks the facets against the set of every match instead.
+    There are more than the rank limit, so on SQLite an early page is found walking the facets
+    newest first and looking each item up in the full-text index (the walk stops at the page);
+    a page further in checks the facets against the set of every match instead.
     """
     f = _FACETS.c
     words = query.text or ""
     if database.is_sqlite:
-        fts = fts5_query(words)
+        fts = fts5_match(words, query)
         if query.offset + query.limit <= _WALKED:
             found = (
                 select(literal_column("1"))
@@ -481,48 +448,6 @@ def _newest(
         params = {}
     rows = connection.execute(_paged(chosen.order_by(*_NEWEST), query), params)
     return [tuple(row) for row in rows]
-
-
-#: Facet sets this small are always checked as a set.
-_SMALL_SET = 2_000
-
-
-def _sizes(
-    connection: Connection, words: str, conditions: Sequence[ColumnElement[bool]]
-) -> tuple[int, int] | None:
-    """On SQLite, how many items pass the facets and how many match the words, each counted
-    only as far as choosing how they meet needs; ``None`` when no item passes the facets
-    (nothing to rank or count, and the full-text index is not read).
-
-    The words' matches should each read their facets row (a join) rather than be checked
-    against the set of items passing the facets when they are fewer than about twice the set:
-    the set costs about a microsecond per item to build and a fraction of one per match to
-    check; a facets row read per match costs under a microsecond. So the facets are counted
-    up to ``_COUNTED_FACETS`` and the matches up to twice that count and one (a set of at most
-    ``_SMALL_SET`` items is always checked as a set; its matches are not counted). A count
-    that reached its bound is a lower bound.
-    """
-    few = select(_FACETS.c.item_id).where(and_(*conditions)).limit(_COUNTED_FACETS)
-    facets = connection.execute(select(func.count()).select_from(few.subquery())).scalar_one()
-    if facets == 0:
-        return None
-    if facets <= _SMALL_SET:  # a set this small is cheaper than any join but a tiny one
-        return facets, 2 * facets + 1
-    matches = (
-        select(literal_column("1"))
-        .select_from(_FTS5)
-        .where(text("corpus_search MATCH :fts"))
-        .params(fts=fts5_query(words))
-        .limit(2 * facets + 1)
-    )
-    found = connection.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
-    return facets, found
-
-
-#: Facet sets counted up to this many items when choosing how words meet facets on SQLite.
-_COUNTED_FACETS = 60_000
-#: Facet sets this small are always checked as a set (the words' matches are not counted).
-_SMALL_SET = 2_000
 
 
 #: Words of four letters or more that every letter uses (shorter words are never used).
