@@ -257,7 +257,7 @@ def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
     from presidio_analyzer import Pattern, PatternRecognizer
 
     particles = vocabulary.particles
-    places = vocabulary.place_words | frozenset(vocabulary.directions)
+    place_words = vocabulary.place_words | frozenset(vocabulary.directions)
     token = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
     class CapitalizedRunRecognizer(PatternRecognizer):
@@ -265,7 +265,7 @@ def _capitalized_run(vocabulary: PublicationVocabulary, name: str) -> Any:
             words = [w for w in token.findall(pattern_text) if w.lower() not in particles]
             if len(words) < 2:
                 return False
-            if all(w.lower() in places for w in words):  # "West Virginia", "North Carolina"
+            if all(w.lower() in place_words for w in words):  # "West Virginia", "North Carolina"
                 return False
             unknown = 0
             for word in words:
@@ -311,30 +311,45 @@ def _unknown(vocabulary: PublicationVocabulary, key: str) -> bool:
     )
 
 
-def _person_context(v: PublicationVocabulary) -> tuple[str, str, str, str, Any]:
-    """Where a sentence puts a person, as pieces of patterns: the start of a clause (of a
-    sentence, or inside one after a comma or a word that opens a clause), the start of a clause
-    inside a sentence only (where a capital is a name's, not the sentence's), an adverb before
-    the verb, the verbs a subject does, and the place after a preposition of person for a given
-    word pattern."""
-    openers = _alternatives(v.clause_openers)
-    start = rf"(?<=(?:^[ \t]*|[.!?;:][ \t]+|,[ \t]+|\b(?i:{openers})[ \t]+))"
-    inside = rf"(?<=(?:,[ \t]+|\b(?i:{openers})[ \t]+))"
-    adverb = rf"(?:(?i:{_alternatives(v.subject_adverbs)})[ \t]+)?"
-    doing = _alternatives(tuple(v.subject_verbs) + tuple(v.person_verbs))
-    following = (
-        r"with|at|on|after|since|because|during|and|or|who|whose|to|in|from|following|"
-        r"regarding|before|until|while|when"
-    )
+@dataclass(frozen=True)
+class _PersonPlaces:
+    """Where a sentence puts a person, as pieces of patterns."""
 
-    def after_preposition(word: str) -> str:
+    #: the start of a clause: of a sentence, or inside one after a comma or a clause opener
+    start: str
+    #: the start of a clause inside a sentence only, where a capital is a name's
+    inside: str
+    #: an adverb between a subject and its verb ("also", "still")
+    adverb: str
+    #: the verbs a subject does
+    doing: str
+    #: the words that follow a person named after a preposition
+    following: str
+    prepositions: str
+
+    def after_preposition(self, word: str) -> str:
+        """``word`` after a preposition of person ("for", "with"), before a verb, a word that
+        follows a person, or the clause's end."""
         return (
-            rf"(?<=\b(?i:{_alternatives(v.person_prepositions)})[ \t]+){word}"
-            rf"(?=[ \t]+{adverb}(?:(?i:{doing}|{following})|\p{{Ll}}{{2,}}ed)\b"
+            rf"(?<=\b(?i:{self.prepositions})[ \t]+){word}"
+            rf"(?=[ \t]+{self.adverb}(?:(?i:{self.doing}|{self.following})|\p{{Ll}}{{2,}}ed)\b"
             rf"|[ \t]*(?:[,.;:!?)]|$))"
         )
 
-    return start, inside, adverb, doing, after_preposition
+
+def _person_places(v: PublicationVocabulary) -> _PersonPlaces:
+    openers = _alternatives(v.clause_openers)
+    return _PersonPlaces(
+        start=rf"(?<=(?:^[ \t]*|[.!?;:][ \t]+|,[ \t]+|\b(?i:{openers})[ \t]+))",
+        inside=rf"(?<=(?:,[ \t]+|\b(?i:{openers})[ \t]+))",
+        adverb=rf"(?:(?i:{_alternatives(v.subject_adverbs)})[ \t]+)?",
+        doing=_alternatives(tuple(v.subject_verbs) + tuple(v.person_verbs)),
+        following=(
+            r"with|at|on|after|since|because|during|and|or|who|whose|to|in|from|following|"
+            r"regarding|before|until|while|when"
+        ),
+        prepositions=_alternatives(v.person_prepositions),
+    )
 
 
 def _lone_name(vocabulary: PublicationVocabulary) -> Any:
@@ -350,7 +365,7 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
     objects = _alternatives(vocabulary.person_object_verbs)
     papers = _alternatives(vocabulary.person_documents)
     nouns = _alternatives(vocabulary.eponym_nouns)
-    _start, inside, adverb, doing, after_preposition = _person_context(vocabulary)
+    places = _person_places(vocabulary)
 
     class LoneNameRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
@@ -375,11 +390,14 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
                 "after a person's papers", rf"(?<=\b(?i:{papers})[ \t]+of[ \t]+){word}{ends}", 0.5
             ),
             Pattern(
-                "after a preposition of person", after_preposition(rf"{after}{word}{ends}"), 0.5
+                "after a preposition of person",
+                places.after_preposition(rf"{after}{word}{ends}"),
+                0.5,
             ),
             Pattern(
                 "a subject inside a sentence",
-                rf"{inside}{after}{word}{ends}(?=[ \t]+{adverb}(?i:{doing})\b)",
+                rf"{places.inside}{after}{word}{ends}"
+                rf"(?=[ \t]+{places.adverb}(?i:{places.doing})\b)",
                 0.5,
             ),
             Pattern(
@@ -453,7 +471,8 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
         rf"(?<!(?<![\p{{L}}'’\-])(?!(?i:{openers})[ \t])\p{{Lu}}[\p{{L}}'’.\-]*[ \t]+)"
         rf"{alone}"
     )
-    start, inside, adverb, doing, after_preposition = _person_context(v)
+    places = _person_places(v)
+    start, adverb, doing = places.start, places.adverb, places.doing
     speaking = _alternatives(v.speech_verbs)
 
     class GivenNameRecognizer(PatternRecognizer):
@@ -483,14 +502,9 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
         rf"(?!(?i:{_alternatives(v.eponym_nouns)})\b)\p{{Ll}})",
         0.5,
     )
-    places = [
-        Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
-        Pattern(
-            "before what only a person does",
-            rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
-            0.5,
-        ),
-        Pattern("after a preposition of person", after_preposition(word), 0.5),
+    # where a sentence puts a person after a word that says so: any capital there is a name's
+    after_a_word = [
+        Pattern("after a preposition of person", places.after_preposition(word), 0.5),
         Pattern(
             "after a preposition of place, before a verb",
             rf"(?<=\b(?i:{_alternatives(v.place_prepositions)})[ \t]+){word}"
@@ -502,9 +516,20 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
             rf"(?<=\b(?i:{_alternatives(v.finding_nouns)})[ \t]+in[ \t]+){word}",
             0.5,
         ),
+    ]
+    where_a_person_stands = [
+        Pattern("a subject", rf"{start}{word}(?=[ \t]+{adverb}(?i:{doing})\b)", 0.5),
+        Pattern(
+            "before what only a person does",
+            rf"{word}(?=[ \t]+{adverb}(?i:{_alternatives(v.person_verbs)})\b)",
+            0.5,
+        ),
+        *after_a_word,
         possessive,
     ]
-    anywhere = recognizer(ANY_PERSON_PLACE, "given_name_where_a_person_stands", places)
+    anywhere = recognizer(
+        ANY_PERSON_PLACE, "given_name_where_a_person_stands", where_a_person_stands
+    )
     # an ordinary English word is written in small letters inside a sentence: capitalized
     # there ("Medications for Ginger included", "because Lalo had nausea"), it is a name
     capitalized_inside = recognizer(
@@ -513,10 +538,10 @@ def _given_names(vocabulary: PublicationVocabulary) -> list[Any]:
         [
             Pattern(
                 "a subject inside a sentence",
-                rf"{inside}{word}(?=[ \t]+{adverb}(?i:{doing})\b)",
+                rf"{places.inside}{word}(?=[ \t]+{adverb}(?i:{doing})\b)",
                 0.5,
             ),
-            *[p for p in places if p.name.startswith(("after a preposition", "after a finding"))],
+            *after_a_word,
         ],
     )
     speech = recognizer(
