@@ -4,7 +4,9 @@ SQLite ranks with FTS5's BM25 (request weighted over rationale over the case sum
 PostgreSQL with ``ts_rank_cd`` over weighted ``tsvector`` documents under a GIN index. The
 query's words are matched all together (a word's forms by stemming); a phrase in double quotes
 must appear as written, and ``OR`` between words accepts either. Without words, results are
-the newest decisions first. Both backends order ties by item id, so a page is stable.
+the newest decisions first. Both backends order ties by item id, so a page is stable. On
+SQLite the facets are terms of the full-text index too (:mod:`openimr.corpus.terms`), so words
+and facets are one full-text query.
 """
 
 from __future__ import annotations
