@@ -39,7 +39,7 @@ from openimr.corpus.schemas import (
     Facets,
     PageOrder,
 )
-from openimr.corpus.terms import facet_term
+from openimr.corpus.terms import TERM_FACETS, facet_term
 from openimr.domain import GuidelineFamily
 from openimr.errors import InputError
 from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter
@@ -94,17 +94,27 @@ def fts5_match(words: str, facets: Facets) -> str:
 
 
 def _facet_values(facets: Facets) -> list[tuple[str, object]]:
-    """The facets set, each with its value as the filter compares it."""
+    """The facets set, in the order of :data:`TERM_FACETS`, each with its value as the store
+    compares it: names and text stripped and in lower case, a guideline family as the store
+    writes it (an unknown one refused, naming its field)."""
     values: list[tuple[str, object]] = []
-    for name in ("topic", "region", "decision", "year", "section", "specialty"):
+    for name in TERM_FACETS:
         value = getattr(facets, name)
-        if value is not None and value != "":
-            values.append((name, value))
-    if facets.family:
-        values.append(("family", _family(facets.family, "family")))
-    if facets.ur_family:
-        values.append(("ur_family", _family(facets.ur_family, "ur_family")))
+        if value is None or value == "":
+            continue
+        if name in _FAMILY_FACETS:
+            value = _family(value, name)
+        elif name in _TEXT_FACETS:
+            value = value.strip().lower()
+        values.append((name, value))
     return values
+
+
+#: Facets naming a guideline family, and facets of names or text compared in lower case.
+_FAMILY_FACETS = frozenset({"family", "ur_family"})
+_TEXT_FACETS = frozenset({"topic", "region", "section", "specialty"})
+#: Text facets stored as written (a section, a specialty): lowered on both sides.
+_STORED_AS_WRITTEN = frozenset({"section", "specialty"})
 
 
 def _family(value: str, field: str) -> str:
@@ -120,24 +130,10 @@ def _family(value: str, field: str) -> str:
 def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
     """The SQL conditions of the facets that are set (on ``corpus_facets``)."""
     c = _FACETS.c
-    conditions: list[ColumnElement[bool]] = []
-    if facets.topic:
-        conditions.append(c.topic == facets.topic.strip().lower())
-    if facets.region:
-        conditions.append(c.region == facets.region.strip().lower())
-    if facets.decision:
-        conditions.append(c.decision == facets.decision)
-    if facets.year is not None:
-        conditions.append(c.year == facets.year)
-    if facets.family:
-        conditions.append(c.family == _family(facets.family, "family"))
-    if facets.ur_family:
-        conditions.append(c.ur_family == _family(facets.ur_family, "ur_family"))
-    if facets.section:
-        conditions.append(func.lower(c.section) == facets.section.strip().lower())
-    if facets.specialty:
-        conditions.append(func.lower(c.specialty) == facets.specialty.strip().lower())
-    return conditions
+    return [
+        (func.lower(c[name]) if name in _STORED_AS_WRITTEN else c[name]) == value
+        for name, value in _facet_values(facets)
+    ]
 
 
 def matching(
@@ -156,15 +152,9 @@ def matching(
     (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each).
     """
     if database.is_sqlite:
-        score = -func.bm25(literal_column("corpus_search"), *_WEIGHTS) if ranked else None
-        chosen = (
-            select(
-                literal_column("corpus_search.rowid").label("item_id"),
-                (literal_column("NULL") if score is None else score).label("score"),
-            )
-            .select_from(_FTS5)
-            .where(text("corpus_search MATCH :fts"))
-            .params(fts=fts5_query(words))
+        score = _BM25 if ranked else literal_column("NULL")
+        chosen = _fts_matches(_ROWID.label("item_id"), score.label("score")).params(
+            fts=fts5_query(words)
         )
         if conditions:
             chosen = chosen.where(
@@ -192,6 +182,14 @@ def matching(
 #: BM25 weights of SQLite's full-text columns: the request weighs most, then the rationale,
 #: then the letter's case summary; the facets' terms (see :mod:`openimr.corpus.terms`) none.
 _WEIGHTS = (4.0, 1.0, 0.5, 0.0)
+#: An item's id in SQLite's full-text table, and its relevance there (higher is better).
+_ROWID = literal_column("corpus_search.rowid")
+_BM25 = -func.bm25(literal_column("corpus_search"), *_WEIGHTS)
+
+
+def _fts_matches(*columns: Any) -> Select[Any]:
+    """On SQLite, ``columns`` of the items matching the full-text query bound as ``:fts``."""
+    return select(*columns).select_from(_FTS5).where(text("corpus_search MATCH :fts"))
 
 
 def _columns() -> list[Any]:
@@ -331,13 +329,8 @@ def _by_words(
 
 def _ranked_sqlite(connection: Connection, fts: str, query: CorpusQuery) -> Page:
     """On SQLite, the page of the full-text query's matches, best first."""
-    rowid = literal_column("corpus_search.rowid")
-    score = -func.bm25(literal_column("corpus_search"), *_WEIGHTS)
-    chosen = (
-        select(rowid.label("item_id"), score.label("score"))
-        .select_from(_FTS5)
-        .where(text("corpus_search MATCH :fts"))
-        .order_by(literal_column("score").desc(), rowid)
+    chosen = _fts_matches(_ROWID.label("item_id"), _BM25.label("score")).order_by(
+        literal_column("score").desc(), _ROWID
     )
     return [tuple(row) for row in connection.execute(_paged(chosen, query), {"fts": fts})]
 
@@ -383,7 +376,7 @@ def _fts_count(connection: Connection, fts: str) -> int:
     """On SQLite, how many items match a full-text query: the index alone, at little cost."""
     return int(
         connection.execute(
-            select(func.count()).select_from(_FTS5).where(text("corpus_search MATCH :fts")),
+            _fts_matches(func.count()),
             {"fts": fts},
         ).scalar_one()
     )
@@ -422,19 +415,9 @@ def _newest(
     if database.is_sqlite:
         fts = fts5_match(words, query)
         if query.offset + query.limit <= _WALKED:
-            found = (
-                select(literal_column("1"))
-                .select_from(_FTS5)
-                .where(text("corpus_search MATCH :fts"))
-                .where(literal_column("corpus_search.rowid") == f.item_id)
-                .exists()
-            )
+            found = _fts_matches(literal_column("1")).where(f.item_id == _ROWID).exists()
         else:
-            found = f.item_id.in_(
-                select(literal_column("corpus_search.rowid"))
-                .select_from(_FTS5)
-                .where(text("corpus_search MATCH :fts"))
-            )
+            found = f.item_id.in_(_fts_matches(_ROWID))
         chosen = select(f.item_id, literal_column("NULL").label("score")).where(found, *conditions)
         params: dict[str, Any] = {"fts": fts}
     else:
