@@ -744,30 +744,26 @@ def generate(index: int, seed: int, base: Any, held_out: bool = False) -> Letter
     sentences.append(template.format(name=written, service=service))
     clinical.append(template.format(name="", service=service))
     if held_out:
-        other = random.Random(f"held-out {seed} {index}")
-        nickname = HELD_OUT_NICKNAMES.get(given)
-        template = other.choice(HELD_OUT_SENTENCES)
-        if nickname is not None:
-            plant("listed claimant, nickname (held out)", nickname, template, _words_of(nickname))
-        else:
-            plant("listed claimant, given name alone (held out)", given, template, _words_of(given))
-        second = random.Random(f"held-out second part {seed} {index}")
-        nickname = HELD_OUT_NICKNAMES_2.get(given)
-        template = second.choice(HELD_OUT_SENTENCES_2)
-        if nickname is not None:
-            plant(
-                "listed claimant, nickname (held out, second part)",
-                nickname,
-                template,
-                _words_of(nickname),
-            )
-        else:
-            plant(
-                "listed claimant, given name alone (held out, second part)",
-                given,
-                template,
-                _words_of(given),
-            )
+        parts = (
+            ("held out", f"held-out {seed} {index}", HELD_OUT_NICKNAMES, HELD_OUT_SENTENCES),
+            (
+                "held out, second part",
+                f"held-out second part {seed} {index}",
+                HELD_OUT_NICKNAMES_2,
+                HELD_OUT_SENTENCES_2,
+            ),
+        )
+        for part, stream, nicknames, templates in parts:
+            template = random.Random(stream).choice(templates)  # each part its own stream
+            nickname = nicknames.get(given)
+            if nickname is not None:
+                plant(
+                    f"listed claimant, nickname ({part})", nickname, template, _words_of(nickname)
+                )
+            else:
+                plant(
+                    f"listed claimant, given name alone ({part})", given, template, _words_of(given)
+                )
     rng.shuffle(sentences)
     middle = len(sentences) // 2
     summary = " ".join(sentences[:middle]) + "\n\n" + " ".join(sentences[middle:])

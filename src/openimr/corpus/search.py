@@ -147,21 +147,16 @@ def matching(
     is better), as a subquery of ``item_id`` and ``score``; with ``ranked=False`` the relevance
     is not computed (a count needs only the ids).
 
-    On SQLite a search gives its facets to the full-text query itself (:func:`fts5_match`);
-    ``conditions`` here check the words' matches against the set of items passing them
-    (``+rowid``: never an index lookup of FTS5 per item, which costs milliseconds each).
+    The facet ``conditions`` are PostgreSQL's: on SQLite the facets are terms of the
+    full-text query itself (:func:`fts5_match`), and conditions here are refused.
     """
     if database.is_sqlite:
+        if conditions:
+            raise ValueError("on SQLite, facets are terms of the full-text query (fts5_match)")
         score = _BM25 if ranked else literal_column("NULL")
         chosen = _fts_matches(_ROWID.label("item_id"), score.label("score")).params(
             fts=fts5_query(words)
         )
-        if conditions:
-            chosen = chosen.where(
-                literal_column("+corpus_search.rowid").in_(
-                    select(_FACETS.c.item_id).where(and_(*conditions))
-                )
-            )
     else:
         fts5_query(words)  # the same refusal of a query without words on both backends
         tsquery = func.websearch_to_tsquery("english", words)
@@ -374,12 +369,7 @@ def _ranked(
 
 def _fts_count(connection: Connection, fts: str) -> int:
     """On SQLite, how many items match a full-text query: the index alone, at little cost."""
-    return int(
-        connection.execute(
-            _fts_matches(func.count()),
-            {"fts": fts},
-        ).scalar_one()
-    )
+    return int(connection.execute(_fts_matches(func.count()), {"fts": fts}).scalar_one())
 
 
 def _count(
