@@ -232,18 +232,79 @@ def test_pages_and_totals_follow_the_plain_reading(
                 assert got == expected[max(0, offset) : max(0, offset) + 7], (words, facets)
 
 
-def test_the_migration_writes_the_terms_the_search_reads() -> None:
-    """The store's migration that built the facets column holds a frozen copy of the terms."""
+@pytest.mark.parametrize(
+    "module", ["0009_corpusterms_facet_terms", "0010_corpuspgterms_facet_lexemes"]
+)
+def test_the_migrations_write_the_terms_the_search_reads(module: str) -> None:
+    """The store's migrations that wrote facet terms hold frozen copies of the terms."""
     import importlib
 
     from openimr.corpus import terms
 
-    migration = importlib.import_module(
-        "openimr.store.migrations.versions.0009_corpusterms_facet_terms"
-    )
+    migration = importlib.import_module(f"openimr.store.migrations.versions.{module}")
     assert migration._TERM_FACETS == terms.TERM_FACETS
     for facet, value in [("topic", "mri_knee"), ("year", 2016), ("section", " Special Studies ")]:
         assert migration._term(facet, value) == terms.facet_term(facet, value)
+
+
+_FACETED = [
+    CorpusQuery(text="therapy", decision="upheld", limit=50),
+    CorpusQuery(text="pain OR imaging", year=2017, family="MTUS-CPMTG", limit=50),
+    CorpusQuery(text="medication", decision="overturned", offset=3, limit=5),
+]
+
+
+def test_a_corpus_stored_before_the_facet_lexemes_searches_the_same_after(
+    database_url: str,
+) -> None:
+    """A corpus stored at revision 0009 and brought to the head finds, ranks and counts as one
+    stored at the head; going back down leaves PostgreSQL's documents as they were."""
+    from alembic import command
+
+    from openimr.store.migrate import alembic_config, upgrade
+
+    old = Database(database_url)
+    try:
+        upgrade(old, "0009_corpusterms")
+        build(old, 40)
+        if not old.is_sqlite:  # the documents as the code of revision 0009 wrote them
+            with old.engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE corpus_search SET document = ts_filter(document, '{a,b,c}')")
+                )
+        with old.engine.connect() as connection:
+            before = connection.execute(
+                text("SELECT item_id, document::text FROM corpus_search ORDER BY item_id")
+            ).all() if not old.is_sqlite else []  # fmt: skip
+        upgrade(old)
+        migrated = [search(old, query, rank_limit=None) for query in _FACETED]
+        assert all(page.total > 0 for page in migrated)
+        for query, page in zip(_FACETED, migrated, strict=True):
+            unfaceted = search(old, CorpusQuery(text=query.text, limit=500), rank_limit=None).hits
+            kept = [h for h in unfaceted if _passes(h, query)]
+            assert page.total == len(kept)
+            wanted = kept[query.offset : query.offset + query.limit]
+            assert [(h.key, h.position, h.score) for h in page.hits] == [
+                (h.key, h.position, h.score) for h in wanted
+            ]
+        if not old.is_sqlite:
+            with old.engine.begin() as connection:
+                command.downgrade(alembic_config(connection), "0009_corpusterms")
+            with old.engine.connect() as connection:
+                after = connection.execute(
+                    text("SELECT item_id, document::text FROM corpus_search ORDER BY item_id")
+                ).all()
+            assert after == before
+    finally:
+        old.dispose()
+
+
+def _passes(hit, query: CorpusQuery) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        (query.decision is None or hit.decision == query.decision)
+        and (query.year is None or hit.year == query.year)
+        and (query.family is None or hit.family == query.family)
+    )
 
 
 def test_a_facet_compared_without_case_finds_the_same_with_words(database: Database) -> None:

@@ -266,8 +266,9 @@ class _Writer:
             else:
                 documents = [
                     {"id": item_id, "request": row["request"], "rationale": row["rationale"],
-                     "summary": letter["summary"]}
-                    for item_id, row, letter in zip(ids, rows, letters, strict=True)
+                     "summary": letter["summary"], "facets": facet_terms(facet)}
+                    for item_id, row, letter, facet in zip(ids, rows, letters, facets,
+                                                           strict=True)
                 ]  # fmt: skip
                 connection.execute(text(_INSERT_POSTGRES), documents)
                 connection.execute(insert(_FACETS), facets)
@@ -385,12 +386,14 @@ _DELETE_SQLITE = (
     "INSERT INTO corpus_search (corpus_search, rowid, request, rationale, summary, facets) "
     "VALUES ('delete', :id, :request, :rationale, :summary, :facets)"
 )
-# The request weighs most, then the rationale, then the letter's case summary.
+# The request weighs most, then the rationale, then the letter's case summary; the facets'
+# terms (D) are not ranked (see openimr.corpus.terms).
 _INSERT_POSTGRES = (
     "INSERT INTO corpus_search (item_id, document) VALUES (:id, "
     "setweight(to_tsvector('english', :request), 'A') || "
     "setweight(to_tsvector('english', :rationale), 'B') || "
-    "setweight(to_tsvector('english', :summary), 'C'))"
+    "setweight(to_tsvector('english', :summary), 'C') || "
+    "setweight(to_tsvector('simple', :facets), 'D'))"
 )
 
 

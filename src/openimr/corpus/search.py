@@ -4,9 +4,9 @@ SQLite ranks with FTS5's BM25 (request weighted over rationale over the case sum
 PostgreSQL with ``ts_rank_cd`` over weighted ``tsvector`` documents under a GIN index. The
 query's words are matched all together (a word's forms by stemming); a phrase in double quotes
 must appear as written, and ``OR`` between words accepts either. Without words, results are
-the newest decisions first. Both backends order ties by item id, so a page is stable. On
-SQLite the facets are terms of the full-text index too (:mod:`openimr.corpus.terms`), so words
-and facets are one full-text query.
+the newest decisions first. Both backends order ties by item id, so a page is stable. The
+facets are terms of the full-text index too (:mod:`openimr.corpus.terms`), so words and facets
+are one full-text query.
 """
 
 from __future__ import annotations
@@ -141,37 +141,46 @@ def matching(
     words: str,
     *,
     ranked: bool = True,
-    conditions: Sequence[ColumnElement[bool]] = (),
+    facets: Facets | None = None,
 ) -> tuple[Subquery, ColumnElement[Any]]:
-    """The items matching ``words`` (and the facet ``conditions``) with their relevance (higher
-    is better), as a subquery of ``item_id`` and ``score``; with ``ranked=False`` the relevance
+    """The items matching ``words`` (and passing ``facets``) with their relevance (higher is
+    better), as a subquery of ``item_id`` and ``score``; with ``ranked=False`` the relevance
     is not computed (a count needs only the ids).
 
-    The facet ``conditions`` are PostgreSQL's: on SQLite the facets are terms of the
-    full-text query itself (:func:`fts5_match`), and conditions here are refused.
+    On both backends the facets are terms of the full-text index (:mod:`openimr.corpus.terms`):
+    the index intersects the words' matches with each facet's own list of items. The terms
+    take no part in the relevance.
     """
+    terms = [facet_term(name, value) for name, value in _facet_values(facets or Facets())]
     if database.is_sqlite:
-        if conditions:
-            raise ValueError("on SQLite, facets are terms of the full-text query (fts5_match)")
         score = _BM25 if ranked else literal_column("NULL")
-        chosen = _fts_matches(_ROWID.label("item_id"), score.label("score")).params(
-            fts=fts5_query(words)
-        )
+        fts = fts5_match(words, facets) if facets is not None else fts5_query(words)
+        chosen = _fts_matches(_ROWID.label("item_id"), score.label("score")).params(fts=fts)
     else:
         fts5_query(words)  # the same refusal of a query without words on both backends
         tsquery = func.websearch_to_tsquery("english", words)
         document = literal_column("corpus_search.document")
         item_id = literal_column("corpus_search.item_id")
-        score = func.ts_rank_cd(document, tsquery) if ranked else literal_column("NULL")
+        score = (
+            func.ts_rank_cd(literal_column(_TS_WEIGHTS), document, tsquery)
+            if ranked
+            else literal_column("NULL")
+        )
         chosen = (
             select(item_id.label("item_id"), score.label("score"))
             .select_from(text("corpus_search"))
             .where(document.op("@@")(tsquery))
         )
-        if conditions:
-            chosen = chosen.join(_FACETS, _FACETS.c.item_id == item_id).where(*conditions)
+        if terms:
+            wanted = func.to_tsquery("simple", " & ".join(terms))
+            chosen = chosen.where(document.op("@@")(wanted))
     sub = chosen.subquery("ranked")
     return sub, sub.c.score
+
+
+#: ``ts_rank_cd``'s weights of PostgreSQL's labels D, C, B, A: the request (A) weighs most,
+#: then the rationale (B), then the letter's case summary (C); the facets' terms (D) none.
+_TS_WEIGHTS = "'{0, 0.2, 0.4, 1.0}'::float4[]"
 
 
 #: BM25 weights of SQLite's full-text columns: the request weighs most, then the rationale,
@@ -313,11 +322,11 @@ def _by_words(
             return page, total, "relevance"
         return _newest(database, connection, query, conditions), total, "newest"
     if rank_limit is None:
-        page, total = _ranked(database, connection, query, conditions, count)
+        page, total = _ranked(database, connection, query, count)
         return page, total, "relevance"
-    total = _count(database, connection, words, conditions)
+    total = _count(database, connection, query)
     if total <= rank_limit:
-        page, _total = _ranked(database, connection, query, conditions, False)
+        page, _total = _ranked(database, connection, query, False)
         return page, total, "relevance"
     return _newest(database, connection, query, conditions), total, "newest"
 
@@ -334,17 +343,15 @@ def _ranked(
     database: Database,
     connection: Connection,
     query: CorpusQuery,
-    conditions: list[ColumnElement[bool]],
     count: bool,
 ) -> tuple[Page, int]:
     """On PostgreSQL, every match ranked: the page, and the total (the page's length without
     ``count``)."""
-    words = query.text or ""
-    ranked, score = matching(database, words, conditions=conditions)
-    if conditions and count:
-        # Words and facets: the matches that pass the facets are ranked and counted in one
-        # pass (a count apart scanned the words' matches a second time); the count comes
-        # with the page, and alone when the page is past the last match.
+    ranked, score = matching(database, query.text or "", facets=query)
+    if count:
+        # The matches are ranked and counted in one pass (a count apart scanned the index a
+        # second time); the count comes with the page, and alone when the page is past the
+        # last match.
         passing = select(ranked.c.item_id, score).cte("passing").prefix_with("MATERIALIZED")
         every = select(func.count().label("every")).select_from(passing).subquery("every")
         page = _paged(
@@ -362,9 +369,7 @@ def _ranked(
         return [(row[1], row[2]) for row in rows if row[1] is not None], total
     chosen = select(ranked.c.item_id, score).order_by(score.desc(), ranked.c.item_id)
     page_rows = [tuple(row) for row in connection.execute(_paged(chosen, query))]
-    if not count:
-        return page_rows, len(page_rows)
-    return page_rows, _count(database, connection, words, conditions)
+    return page_rows, len(page_rows)
 
 
 def _fts_count(connection: Connection, fts: str) -> int:
@@ -372,14 +377,9 @@ def _fts_count(connection: Connection, fts: str) -> int:
     return int(connection.execute(_fts_matches(func.count()), {"fts": fts}).scalar_one())
 
 
-def _count(
-    database: Database,
-    connection: Connection,
-    words: str,
-    conditions: list[ColumnElement[bool]],
-) -> int:
+def _count(database: Database, connection: Connection, query: CorpusQuery) -> int:
     """On PostgreSQL, how many items match the words and pass the facets (nothing ranked)."""
-    found, _none = matching(database, words, ranked=False, conditions=conditions)
+    found, _none = matching(database, query.text or "", ranked=False, facets=query)
     return int(connection.execute(select(func.count()).select_from(found)).scalar_one())
 
 
@@ -411,14 +411,9 @@ def _newest(
         chosen = select(f.item_id, literal_column("NULL").label("score")).where(found, *conditions)
         params: dict[str, Any] = {"fts": fts}
     else:
-        tsquery = func.websearch_to_tsquery("english", words)
-        matched = (
-            select(literal_column("corpus_search.item_id"))
-            .select_from(text("corpus_search"))
-            .where(literal_column("corpus_search.document").op("@@")(tsquery))
-        )
+        found, _none = matching(database, words, ranked=False, facets=query)
         chosen = select(f.item_id, literal_column("NULL").label("score")).where(
-            f.item_id.in_(matched), *conditions
+            f.item_id.in_(select(found.c.item_id)), *conditions
         )
         params = {}
     rows = connection.execute(_paged(chosen.order_by(*_NEWEST), query), params)

@@ -148,7 +148,7 @@ def _source(database: Database, query: CorpusQuery | Facets) -> Any:
     words = getattr(query, "text", None)
     if not (words and words.strip()):
         return _FACETS
-    found, _score = matching(database, words, ranked=False)
+    found, _score = matching(database, words, ranked=False, facets=query)
     return found.join(_FACETS, _FACETS.c.item_id == found.c.item_id)
 
 

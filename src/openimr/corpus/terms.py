@@ -1,12 +1,14 @@
-"""An item's facets as full-text terms, for SQLite's full-text index.
+"""An item's facets as terms of the full-text index, on both backends.
 
-Each item's row in ``corpus_search`` carries, in a column of its own (weight 0 in the ranking),
-one term for each of its facets. A search with words and facets is then one full-text query,
-``(words) AND facets : term AND ...``: the index intersects the words' matches with each facet's
-own list, instead of every match being checked against the facets table. A term is a digest of
-the facet's name and its value compared as the facet filter compares it (stripped, lower case),
-ending in a digit so that the stemmer leaves it whole. The store's migration that built the
-column holds a frozen copy of :func:`facet_term`; a test checks that they agree.
+Each item's row in ``corpus_search`` carries one term for each of its facets, which the ranking
+does not weigh: on SQLite in a column of its own (BM25 weight 0), on PostgreSQL as lexemes of
+label D (``ts_rank_cd`` weight 0). A search with words and facets is then one full-text query
+(``(words) AND facets : term ...`` on SQLite; ``document @@ words AND document @@ 'term & ...'``
+on PostgreSQL): the index intersects the words' matches with each facet's own list, instead of
+every match being checked against the facets table. A term is a digest of the facet's name and
+its value compared as the facet filter compares it (stripped, lower case), ending in a digit
+so that the stemmer leaves it whole. The store's migrations that wrote the terms hold frozen
+copies of :func:`facet_term`; a test checks that they agree.
 """
 
 from __future__ import annotations
