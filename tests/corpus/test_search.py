@@ -204,6 +204,10 @@ def test_pages_and_totals_follow_the_plain_reading(
     says which."""
     monkeypatch.setattr(search_module, "_WALKED", walked)
     letters = build(database, 150)
+    with database.engine.begin() as connection:  # some items undated: listed after the dated
+        connection.execute(
+            text("UPDATE corpus_facets SET decision_date = NULL WHERE item_id % 9 = 0")
+        )
     years = sorted({letter.decision_date.year for letter in letters})
     shapes: list[dict[str, object]] = [
         {}, {"decision": "upheld"}, {"decision": "overturned"}, {"family": "ODG"},
@@ -230,6 +234,26 @@ def test_pages_and_totals_follow_the_plain_reading(
                 assert page.total == len(expected), (words, facets, offset)
                 got = [(h.key, h.position, h.score) for h in page.hits]
                 assert got == expected[max(0, offset) : max(0, offset) + 7], (words, facets)
+
+
+def test_postgresql_counts_up_to_its_limit_and_says_so(database: Database) -> None:
+    """Past the count limit PostgreSQL's total is the limit, marked inexact, and the page is
+    the one an exact count gives (newest first, since more match than are ranked); SQLite's
+    counts are exact whatever the limit."""
+    build(database, 150)
+    for words, facets in [(None, {"decision": "upheld"}), ("therapy", {}),
+                          ("knee", {"decision": "upheld"}), ("polysomnography", {})]:  # fmt: skip
+        query = CorpusQuery(text=words, limit=7, offset=3, **facets)  # type: ignore[arg-type]
+        exact = search(database, query, rank_limit=5)
+        capped = search(database, query, rank_limit=5, count_limit=5)
+        assert exact.total_exact and exact.total > 5, (words, facets)
+        assert capped.hits == exact.hits and capped.order == exact.order
+        if database.is_sqlite:
+            assert (capped.total, capped.total_exact) == (exact.total, True)
+        else:
+            assert (capped.total, capped.total_exact) == (5, False)
+        roomy = search(database, query, rank_limit=5, count_limit=exact.total)
+        assert (roomy.total, roomy.total_exact) == (exact.total, True)
 
 
 @pytest.mark.parametrize(

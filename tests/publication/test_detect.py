@@ -109,6 +109,45 @@ def test_words_in_a_persons_place_that_are_known_stay(
     assert bare_redactor.redact(sentence).text == sentence
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        # a capital no word list holds, inside a sentence: whatever follows it
+        ("The cervical pillow was delivered to Zorvak Street by the vendor.", "Zorvak"),
+        ("Symptoms were worse after lifting, per Quelby the day before.", "Quelby"),
+        # an ordinary word or a name, capitalized alone inside a sentence
+        ("Medication was refilled and Sunny said the pain was better.", "Sunny"),
+        ("The brace fit well, and Buddy wore it at work.", "Buddy"),
+    ],
+)
+def test_a_capital_inside_a_sentence_that_no_vocabulary_knows_is_removed(
+    bare_redactor: Redactor, sentence: str, name: str
+) -> None:
+    redacted = bare_redactor.redact(sentence).text
+    assert "[name]" in redacted
+    assert name not in redacted
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a run of capitals is a title, not a name
+        "The request for Independent Medical Review was received.",
+        "The case was reviewed under the Official Disability Guidelines and the MTUS.",
+        # a compounded product named from the drugs it blends, an eponym's possessive without
+        # its apostrophe, a state, a month
+        "A compound of Cyclophene and Ketaprofen cream was dispensed.",
+        "On examination Kemps test was positive on the right.",
+        "The reviewer is licensed in California and practices in Oregon.",
+        "The injured worker was seen in March and again in April.",
+    ],
+)
+def test_capitals_inside_a_sentence_that_a_letter_keeps_stay(
+    bare_redactor: Redactor, sentence: str
+) -> None:
+    assert bare_redactor.redact(sentence).text == sentence
+
+
 _KNOWN = sorted(w for w in VOCABULARY.known_words if len(w) >= 3 and w.isalpha())
 
 

@@ -28,7 +28,7 @@ from openimr.errors import InputError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from openimr.corpus.schemas import CorpusQuery, IngestOutcome
+    from openimr.corpus.schemas import CorpusQuery, DecisionPage, IngestOutcome
     from openimr.store.db import Database
 
 __all__ = ["register"]
@@ -303,13 +303,13 @@ def search_command(
         page = search(database, typed)
     if fmt is SearchFormat.json:
         if typed.text and page.order == "newest":  # the lines stay decisions; the note aside
-            sys.stderr.write(f"{_unranked(page.total)}\n")
+            sys.stderr.write(f"{_unranked(page)}\n")
         write_output(None, "".join(hit.model_dump_json() + "\n" for hit in page.hits))
         return
     _table(
-        f"{page.total} decisions; {page.offset + 1 if page.hits else 0}"
+        f"{_how_many(page)} decisions; {page.offset + 1 if page.hits else 0}"
         f"-{page.offset + len(page.hits)} shown, "
-        + (_unranked(page.total) if typed.text and page.order == "newest" else _ORDERS[page.order]),
+        + (_unranked(page) if typed.text and page.order == "newest" else _ORDERS[page.order]),
         ["case", "date", "decision", "topic", "region", "family", "request"],
         [
             [
@@ -333,11 +333,18 @@ _ORDERS = {
 }
 
 
-def _unranked(total: int) -> str:
+def _how_many(page: DecisionPage) -> str:
+    """The page's total, said as a lower bound when the count stopped there."""
+    return f"{page.total:,}" if page.total_exact else f"more than {page.total:,}"
+
+
+def _unranked(page: DecisionPage) -> str:
     """Why a search with words is not in order of relevance."""
     from openimr.corpus.schemas import RANK_LIMIT
 
-    return f"newest first: {total:,} match, more than the {RANK_LIMIT:,} ranked by relevance"
+    return (
+        f"newest first: {_how_many(page)} match, more than the {RANK_LIMIT:,} ranked by relevance"
+    )
 
 
 def stats_command(

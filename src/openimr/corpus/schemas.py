@@ -28,6 +28,11 @@ MAX_LIMIT = 500
 #: more are listed newest first (the page says so in ``order``; its total is still exact).
 #: Ranking costs a few microseconds a match: a common word matches most of a large corpus.
 RANK_LIMIT = 10_000
+#: On PostgreSQL a search counts its matches up to this many and no further, as search
+#: engines do: past it the page's ``total`` is this number and ``total_exact`` is false (a
+#: count of every match of a common word in a million letters takes a second). SQLite counts
+#: from its full-text index at little cost, and its totals are always exact.
+COUNT_LIMIT = 10_000
 #: How a page of results is ordered: by relevance to the words, or newest decision first.
 PageOrder = Literal["relevance", "newest"]
 _MAX_INT = 2**31 - 1
@@ -90,10 +95,12 @@ class DecisionPage(BaseModel):
     """A page of search results, how many matched in all, and the order they are in.
 
     ``order`` is ``relevance`` for a search with words matched by at most ``RANK_LIMIT``
-    items, ``newest`` otherwise (no words, or too many matches to rank).
+    items, ``newest`` otherwise (no words, or too many matches to rank). ``total_exact`` is
+    false when the count stopped at ``COUNT_LIMIT`` (PostgreSQL): more matched than ``total``.
     """
 
     total: int
+    total_exact: bool = True
     limit: int
     offset: int
     order: PageOrder

@@ -28,6 +28,7 @@ from sqlalchemy import (
     table,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.sql import Subquery
 
@@ -234,6 +235,7 @@ def search(
     *,
     count: bool = True,
     rank_limit: int | Literal["default"] | None = "default",
+    count_limit: int = schemas.COUNT_LIMIT,
 ) -> DecisionPage:
     """One page of the decisions matching ``query``, best first (newest first without words).
 
@@ -241,7 +243,8 @@ def search(
     ``rank_limit`` of them (by default ``schemas.RANK_LIMIT``); more are listed newest first
     (the page's ``order`` is then ``newest`` and its hits carry no score), since ranking costs
     microseconds a match and a common word matches most of a large corpus.
-    ``rank_limit=None`` ranks every match.
+    ``rank_limit=None`` ranks every match. On PostgreSQL the matches are counted up to
+    ``count_limit`` (and the rank limit); past it the page's ``total_exact`` is false.
 
     The page's item ids are chosen first, reading only the facets (``corpus_facets``, its
     indexes and the full-text index); the items' and letters' columns are then read for those
@@ -254,22 +257,23 @@ def search(
     order: PageOrder = "newest"
     limit = schemas.RANK_LIMIT if rank_limit == "default" else rank_limit
     with reading(database) as connection:
+        exact = True
         if query.text and query.text.strip():
-            page, total, order = _by_words(
-                database, connection, query, conditions, count, limit if count else None
-            )
+            page, (total, exact), order = _by_words(
+                database, connection, query, conditions, count, limit if count else None,
+                count_limit,
+            )  # fmt: skip
         else:
-            chosen = (
-                select(f.item_id, literal_column("NULL").label("score"))
-                .where(and_(True, *conditions))
-                .order_by(*_NEWEST)
-            )
-            page = [tuple(row) for row in connection.execute(_paged(chosen, query))]
-            if count:
+            chosen = _newest_first(database, conditions, query.offset, query.limit)
+            page = [(item_id, None) for item_id in connection.execute(chosen).scalars()]
+            if not count:
+                total = len(page)
+            elif database.is_sqlite:
                 counted = select(func.count()).select_from(_FACETS).where(and_(True, *conditions))
                 total = connection.execute(counted).scalar_one()
             else:
-                total = len(page)
+                passing = select(f.item_id).where(and_(True, *conditions))
+                total, exact = _count_up_to(connection, passing, count_limit)
         scores = dict(page)
         i = _ITEMS.c
         details = {
@@ -281,11 +285,55 @@ def search(
             )
         } if scores else {}  # fmt: skip
     hits = [_hit(details[item_id], score) for item_id, score in scores.items()]
-    return DecisionPage(total=total, limit=query.limit, offset=query.offset, order=order, hits=hits)
+    return DecisionPage(
+        total=total,
+        total_exact=exact,
+        limit=query.limit,
+        offset=query.offset,
+        order=order,
+        hits=hits,
+    )
 
 
 #: Newest decision first, the later item first among a day's; undated last.
 _NEWEST = (_FACETS.c.decision_date.desc().nulls_last(), _FACETS.c.item_id.desc())
+
+
+def _newest_first(
+    database: Database, conditions: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> Select[Any]:
+    """The ids of the items passing ``conditions``, newest first (undated last), from
+    ``offset``, at most ``limit`` of them: read from the facets' indexes in their order.
+
+    PostgreSQL's indexes keep undated rows after the dated ones (ascending), so read backwards
+    they come first: the dated and the undated are read apart, each in index order, and put
+    together (at most ``offset + limit`` rows of each).
+    """
+    f = _FACETS.c
+    if database.is_sqlite:
+        return select(f.item_id).where(*conditions).order_by(*_NEWEST).offset(offset).limit(limit)
+    most = offset + limit
+    dated = (
+        select(f.item_id, f.decision_date, literal_column("0").label("undated"))
+        .where(*conditions, f.decision_date.is_not(None))
+        .order_by(f.decision_date.desc().nulls_first(), f.item_id.desc())
+        .limit(most)
+        .subquery("dated")
+    )
+    undated = (
+        select(f.item_id, f.decision_date, literal_column("1").label("undated"))
+        .where(*conditions, f.decision_date.is_(None))
+        .order_by(f.item_id.desc())
+        .limit(most)
+        .subquery("undated")
+    )
+    both = union_all(select(dated), select(undated)).subquery("both")
+    return (
+        select(both.c.item_id)
+        .order_by(both.c.undated, both.c.decision_date.desc(), both.c.item_id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
 
 
 def _paged(chosen: Select[Any], query: CorpusQuery) -> Select[Any]:
@@ -302,12 +350,15 @@ def _by_words(
     conditions: list[ColumnElement[bool]],
     count: bool,
     rank_limit: int | None,
-) -> tuple[Page, int, PageOrder]:
-    """The page's (item id, score) pairs of a search with words, the total, and its order:
-    ranked when at most ``rank_limit`` matches pass the facets, else newest first.
+    count_limit: int,
+) -> tuple[Page, tuple[int, bool], PageOrder]:
+    """The page's (item id, score) pairs of a search with words, the total and whether it is
+    exact, and the page's order: ranked when at most ``rank_limit`` matches pass the facets,
+    else newest first.
 
     On SQLite the words and the facets are one full-text query (:func:`fts5_match`), whose
-    matches the index counts at little cost; the count decides the order.
+    matches the index counts at little cost; the count decides the order. On PostgreSQL the
+    count stops past ``rank_limit`` (and ``count_limit``): enough to decide the order.
     """
     words = query.text or ""
     fts5_query(words)  # no word: refused before anything is read
@@ -315,20 +366,21 @@ def _by_words(
         fts = fts5_match(words, query)
         if not count:
             page = _ranked_sqlite(connection, fts, query)
-            return page, len(page), "relevance"
+            return page, (len(page), True), "relevance"
         total = _fts_count(connection, fts)
         if rank_limit is None or total <= rank_limit:
             page = _ranked_sqlite(connection, fts, query) if total > query.offset else []
-            return page, total, "relevance"
-        return _newest(database, connection, query, conditions), total, "newest"
+            return page, (total, True), "relevance"
+        return _newest(database, connection, query, conditions), (total, True), "newest"
     if rank_limit is None:
         page, total = _ranked(database, connection, query, count)
-        return page, total, "relevance"
-    total = _count(database, connection, query)
-    if total <= rank_limit:
+        return page, (total, True), "relevance"
+    found, _none = matching(database, words, ranked=False, facets=query)
+    counted = _count_up_to(connection, select(found.c.item_id), max(rank_limit, count_limit))
+    if counted[1] and counted[0] <= rank_limit:
         page, _total = _ranked(database, connection, query, False)
-        return page, total, "relevance"
-    return _newest(database, connection, query, conditions), total, "newest"
+        return page, counted, "relevance"
+    return _newest(database, connection, query, conditions), counted, "newest"
 
 
 def _ranked_sqlite(connection: Connection, fts: str, query: CorpusQuery) -> Page:
@@ -377,10 +429,15 @@ def _fts_count(connection: Connection, fts: str) -> int:
     return int(connection.execute(_fts_matches(func.count()), {"fts": fts}).scalar_one())
 
 
-def _count(database: Database, connection: Connection, query: CorpusQuery) -> int:
-    """On PostgreSQL, how many items match the words and pass the facets (nothing ranked)."""
-    found, _none = matching(database, query.text or "", ranked=False, facets=query)
-    return int(connection.execute(select(func.count()).select_from(found)).scalar_one())
+def _count_up_to(connection: Connection, ids: Select[Any], most: int) -> tuple[int, bool]:
+    """How many rows ``ids`` selects, counted up to ``most`` (``most`` and ``False`` when there
+    are more): the scan stops one row past it."""
+    counted = int(
+        connection.execute(
+            select(func.count()).select_from(ids.limit(most + 1).subquery("counted"))
+        ).scalar_one()
+    )
+    return (counted, True) if counted <= most else (most, False)
 
 
 #: Pages ending this far in are found by walking the facets newest first and looking each
@@ -396,9 +453,10 @@ def _newest(
 ) -> Page:
     """The page of matches passing the facets, newest first, without ranking them.
 
-    There are more than the rank limit, so on SQLite an early page is found walking the facets
-    newest first and looking each item up in the full-text index (the walk stops at the page);
-    a page further in checks the facets against the set of every match instead.
+    There are more than the rank limit, so an early page is found walking the facets newest
+    first and looking each item up in the full-text index (the walk stops at the page: on
+    SQLite row by row, on PostgreSQL in growing steps of ids); a page further in checks the
+    facets against the set of every match instead.
     """
     f = _FACETS.c
     words = query.text or ""
@@ -410,14 +468,28 @@ def _newest(
             found = f.item_id.in_(_fts_matches(_ROWID))
         chosen = select(f.item_id, literal_column("NULL").label("score")).where(found, *conditions)
         params: dict[str, Any] = {"fts": fts}
-    else:
-        found, _none = matching(database, words, ranked=False, facets=query)
-        chosen = select(f.item_id, literal_column("NULL").label("score")).where(
-            f.item_id.in_(select(found.c.item_id)), *conditions
+        rows = connection.execute(_paged(chosen.order_by(*_NEWEST), query), params)
+        return [tuple(row) for row in rows]
+    found, _none = matching(database, words, ranked=False, facets=query)
+    if query.offset + query.limit > _WALKED:
+        passing = [*conditions, f.item_id.in_(select(found.c.item_id))]
+        chosen = _newest_first(database, passing, query.offset, query.limit)
+        return [(item_id, None) for item_id in connection.execute(chosen).scalars()]
+    # Walked in growing steps: the facets newest first, each step's items looked up in the
+    # full-text index by id (more than the rank limit match, so steps are seldom many).
+    wanted = query.offset + query.limit
+    kept: list[int] = []
+    walked, step = 0, 500
+    while len(kept) < wanted:
+        ids = list(connection.execute(_newest_first(database, conditions, walked, step)).scalars())
+        if not ids:
+            break
+        matched = set(
+            connection.execute(select(found.c.item_id).where(found.c.item_id.in_(ids))).scalars()
         )
-        params = {}
-    rows = connection.execute(_paged(chosen.order_by(*_NEWEST), query), params)
-    return [tuple(row) for row in rows]
+        kept += [item_id for item_id in ids if item_id in matched]
+        walked, step = walked + step, min(step * 4, 32_000)
+    return [(item_id, None) for item_id in kept[query.offset : wanted]]
 
 
 #: Words of four letters or more that every letter uses (shorter words are never used).

@@ -146,6 +146,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
     )
     run = _capitalized_run(vocabulary, name)
     lone = _lone_name(vocabulary)
+    capitals = _capitals_inside(vocabulary)
     given = _given_names(vocabulary)
     number = r"(?=[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d[A-Z0-9\-/]*\d)[A-Z0-9][A-Z0-9\-/]{3,}[A-Z0-9]"
     label_tail = (
@@ -226,6 +227,7 @@ def _recognizers(vocabulary: PublicationVocabulary) -> list[Any]:
         person,
         run,
         lone,
+        *capitals,
         *given,
         labelled("CLAIM_NUMBER", r"claim|clm|wcab|adj|case|file|ref|reference"),
         labelled("POLICY_NUMBER", r"policy|pol|member|subscriber|group|insurance|insured|plan"),
@@ -407,6 +409,63 @@ def _lone_name(vocabulary: PublicationVocabulary) -> Any:
             ),
         ],
     )
+
+
+def _capitals_inside(vocabulary: PublicationVocabulary) -> list[Any]:
+    """Capitalized words inside a sentence, after a word in lower case, that no clinical,
+    guideline or letter vocabulary holds. Inside a sentence a capital marks a proper noun, and
+    a proper noun no vocabulary knows is a person's name or a name of their world (a nickname,
+    a street, a firm) more often than anything a published letter must keep: such a word that
+    no word list holds at all (not English nor a form of it, not a name or place) counts
+    wherever it stands ("novel_word"); one that is an ordinary word or a name counts when it
+    stands alone, no capitalized word beside it, as names do and titles ("Independent Medical
+    Review") do not ("lone_capital")."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    v = vocabulary
+    # a word after a word written wholly in lower case (and a comma or semicolon)
+    inside = (
+        r"(?<=(?<![\p{L}\p{N}'’\-])\p{Ll}+[,;]?[ \t]+)"
+        r"(?<![\p{L}\p{N}'’\-])\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}\-])"
+    )
+    alone = r"(?=(?:['’]s)?(?:[ \t]*(?:[,.;:!?)]|$)|[ \t]+\p{Ll}))"
+
+    class NovelWordRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            key = _fold(pattern_text)
+            return (
+                _unknown(v, key)
+                and not v.drug_like(key)
+                and not v.ordinary(key)
+                and not v.a_name(key)
+                and key not in v.given_names
+                and key not in v.place_words
+            )
+
+    class LoneCapitalRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            key = _fold(pattern_text).removesuffix("'s").removesuffix("’s")
+            return (
+                _unknown(v, key)
+                and not v.drug_like(key)
+                and key not in v.place_words
+                and key not in v.kept_words
+            )
+
+    return [
+        NovelWordRecognizer(
+            supported_entity="PERSON",
+            name="novel_word",
+            global_regex_flags=_FLAGS,
+            patterns=[Pattern("a capital inside a sentence", inside, 0.5)],
+        ),
+        LoneCapitalRecognizer(
+            supported_entity="PERSON",
+            name="lone_capital",
+            global_regex_flags=_FLAGS,
+            patterns=[Pattern("a lone capital inside a sentence", inside + alone, 0.5)],
+        ),
+    ]
 
 
 #: How freely a given name of the name dictionary counts (see ``given_name_level``).

@@ -50,22 +50,6 @@ _CAPITALIZED = re.compile(r"(?<![\w'’\-])[^\W\d_][^\W\d_]{2,}(?=(?:['’]s)?(?
 _WORD_BEFORE = re.compile(r"(?<![\w'’\-.])([^\W\d_]{2,})[ \t]+$")
 _WORD_AFTER = re.compile(r"^,[ \t]*([^\W\d_]{2,})(?=(?:['’]s)?(?![\w\-]))")
 _TWO_LETTERS = re.compile(r"(?<![\w'’\-.])[A-Z][a-z](?![\w\-'’])")
-#: Endings of English inflections and what the word they end was ("relying": rely).
-_INFLECTIONS = (
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ying", "y"),
-    ("ing", ""),
-    ("ing", "e"),
-    ("ed", ""),
-    ("ed", "e"),
-    ("es", ""),
-    ("s", ""),
-    ("ly", ""),
-    ("er", ""),
-    ("ers", ""),
-    ("ant", "ate"),
-)
 _CALENDAR = frozenset(
     word
     for name in [
@@ -211,19 +195,11 @@ class KnownMatcher:
         return not self._ordinary(key) or self.vocabulary.a_name(key)
 
     def _ordinary(self, key: str) -> bool:
-        """An English stop word, or a word (or its singular) Webster's writes only in lower
-        case: taken for a form of a name only where a person stands."""
+        """An English stop word, or an ordinary English word or a form of one: taken for a
+        form of a name only where a person stands."""
         from spacy.lang.en.stop_words import STOP_WORDS
 
-        english = self.vocabulary.english_words
-        if key in STOP_WORDS or key in english:
-            return True
-        for ending, base in _INFLECTIONS:
-            if key.endswith(ending) and len(key) - len(ending) >= 3:
-                stem = key[: -len(ending)] + base
-                if stem in english or (stem[-1:] == stem[-2:-1] and stem[:-1] in english):
-                    return True  # "relying": rely; "submitted": submit
-        return False
+        return key in STOP_WORDS or self.vocabulary.ordinary(key)
 
     def _find_short_forms(self, text: str, found: list[Hit], guesses: bool = True) -> list[Hit]:
         """Capitalized words no vocabulary knows that are short forms of a listed given name,

@@ -17,7 +17,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,24 @@ def _forms(values: Any, where: str) -> dict[str, frozenset[str]]:
     if not isinstance(values, dict):
         raise KnowledgeBaseError(f"{DATA}: {where}: expected a mapping of word to short forms")
     return {str(k).lower(): _words(v or [], f"{where}.{k}") for k, v in values.items()}
+
+
+#: Endings of English inflections and what the word they end was ("relying": rely).
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ying", "y"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("es", ""),
+    ("s", ""),
+    ("ly", ""),
+    ("er", ""),
+    ("ers", ""),
+    ("ant", "ate"),
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,19 @@ class PublicationVocabulary:
         out.discard(key)
         return frozenset(out)
 
+    def ordinary(self, key: str) -> bool:
+        """A folded word Webster's Second writes only in lower case, or an inflection of one
+        ("relying": rely; "submitted": submit; "assigned": assign)."""
+        english = self.english_words
+        if key in english:
+            return True
+        for ending, base in _INFLECTIONS:
+            if key.endswith(ending) and len(key) - len(ending) >= 3:
+                stem = key[: -len(ending)] + base
+                if stem in english or (stem[-1:] == stem[-2:-1] and stem[:-1] in english):
+                    return True
+        return False
+
     def a_name(self, key: str) -> bool:
         """A folded word a name list holds: the nickname table, as a given name or a nickname,
         or the words Webster's Second capitalizes."""
@@ -134,8 +165,26 @@ class PublicationVocabulary:
         return key in self.drugs or key in self.kept_words
 
     def eponym(self, word: str) -> bool:
-        """A name that also names a sign, test or disease (clinical only before such a noun)."""
-        return _key(word) in self.eponyms
+        """A name that also names a sign, test or disease (clinical only before such a noun),
+        its possessive written with or without the apostrophe ("Kemp's", "Kemps")."""
+        key = _key(word)
+        return key in self.eponyms or (key.endswith("s") and key[:-1] in self.eponyms)
+
+    def drug_like(self, word: str) -> bool:
+        """A long word shaped as drug names are (a blend of generic names, as compounded and
+        branded products are named): it begins with the first five letters of a known drug, or
+        ends with the last six letters of one ("Cyclophene": cyclobenzaprine; "Ketaprofen":
+        ketoprofen). Names and nicknames are seldom that long and so shaped."""
+        key = _key(word)
+        if len(key) < 7:
+            return False
+        starts, ends = self._drug_shapes
+        return key[:5] in starts or key[-6:] in ends
+
+    @cached_property
+    def _drug_shapes(self) -> tuple[frozenset[str], frozenset[str]]:
+        long = [d for d in self.drugs if len(d) >= 7 and d.isalpha()]
+        return frozenset(d[:5] for d in long), frozenset(d[-6:] for d in long)
 
 
 def _key(word: str) -> str:
