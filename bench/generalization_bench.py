@@ -14,6 +14,8 @@ Reads only the tuning half of the development set (the check half stays unread).
   clauses between semicolons;
 - decisions that change when the application gives no date of injury (the records' own
   statement of it is read);
+- decisions that change when the records come as a PDF's text layer or a fax's OCR gives
+  them (lines broken at 72 columns, long words hyphenated at the line end), or in capitals;
 - decisions that change when the injury is three years older (a chronic claim; this one may
   rightly change decisions, since the guidelines treat the phases of care differently).
 
@@ -121,6 +123,36 @@ def reworded(
     return out
 
 
+def wrapped(case: dict[str, Any], width: int = 72) -> dict[str, Any]:
+    """Each record as a PDF's text layer or a fax's OCR gives it: lines broken at ``width``
+    columns, and a long word that would cross the margin split with a hyphen at the line end."""
+    out = copy.deepcopy(case)
+    for record in out["records"]:
+        lines: list[str] = []
+        line = ""
+        for word in record["text"].split():
+            if len(line) + 1 + len(word) <= width or not line:
+                line = f"{line} {word}".strip()
+                continue
+            room = width - len(line) - 2
+            if len(word) >= 8 and word.isalpha() and room >= 3:
+                lines.append(f"{line} {word[:room]}-")
+                line = word[room:]
+            else:
+                lines.append(line)
+                line = word
+        record["text"] = "\n".join([*lines, line])
+    return out
+
+
+def shouted(case: dict[str, Any]) -> dict[str, Any]:
+    """Each record in capitals, as older dictation and some clinics' systems print them."""
+    out = copy.deepcopy(case)
+    for record in out["records"]:
+        record["text"] = record["text"].upper()
+    return out
+
+
 def undated(case: dict[str, Any]) -> dict[str, Any]:
     """The application without the date of injury: the records' own statement of it counts."""
     out = copy.deepcopy(case)
@@ -159,6 +191,8 @@ def main() -> None:
         "injury three years earlier (chronic claim)": chronic,
         "sentences run together with semicolons": lambda c: reworded(c, SEMICOLONS),
         "no date of injury on the application": undated,
+        "lines broken and words hyphenated (PDF, fax)": wrapped,
+        "records in capitals": shouted,
     }
     changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
     agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items

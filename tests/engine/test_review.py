@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -320,3 +321,40 @@ def test_evidence_from_a_pdf_names_the_page_its_words_are_printed_on(engine, tmp
 
 def test_evidence_of_records_without_a_source_has_no_page(sample) -> None:
     assert '"page"' not in sample.to_json()
+
+
+def _wrapped(text: str, width: int) -> str:
+    """``text`` with its lines broken at ``width`` columns, long words hyphenated at the margin,
+    as a PDF's text layer or a fax's OCR may give a record."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if not line or len(line) + 1 + len(word) <= width:
+            line = f"{line} {word}".strip()
+        elif len(word) >= 8 and word.isalpha() and width - len(line) - 2 >= 3:
+            cut = width - len(line) - 2
+            lines.append(f"{line} {word[:cut]}-")
+            line = word[cut:]
+        else:
+            lines.append(line)
+            line = word
+    return "\n".join([*lines, line])
+
+
+@pytest.mark.parametrize("width", [38, 61, 80])
+def test_records_with_broken_lines_are_read_as_the_same_records(engine, sample, width) -> None:
+    """Lines broken at a margin and words hyphenated there change no decision, criterion or
+    finding: the engine reads a line break as a space and a margin hyphen as no break."""
+    data = json.loads(EXAMPLE.read_text())
+    for record in data["records"]:
+        record["text"] = _wrapped(" ".join(record["text"].split()), width)
+    flowed = json.loads(EXAMPLE.read_text())
+    for record in flowed["records"]:
+        record["text"] = " ".join(record["text"].split())
+    expected = engine.review(parse_case_data(flowed))
+    got = engine.review(parse_case_data(data))
+    assert [i.decision for i in got.items] == [i.decision for i in expected.items]
+    for mine, theirs in zip(got.items, expected.items, strict=True):
+        assert [(c.id, c.met, c.finding) for c in mine.criteria] == [
+            (c.id, c.met, c.finding) for c in theirs.criteria
+        ]

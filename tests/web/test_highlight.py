@@ -80,3 +80,7 @@ def test_locate_trusts_offsets_only_when_the_words_are_there() -> None:
     assert locate(absent, texts) is None
     assert locate(Evidence(record_index=3, start=0, end=1, quote="T"), texts) is None
     assert anchor_id(0, 31, 44) == "ev-0-31-44"
+    # the engine reads a line break as a space: the words are there, spacing aside
+    broken = ["The patient walks with a\ncane."]
+    read = Evidence(record_index=0, start=4, end=30, quote="patient walks with a cane.")
+    assert locate(read, broken) == (4, 30)

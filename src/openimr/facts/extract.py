@@ -10,7 +10,7 @@ criteria ask.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from openimr.casefile import CaseFile
@@ -26,7 +26,7 @@ from openimr.facts.mentions import (
     qualify,
 )
 from openimr.facts.prefilter import LiteralIndex
-from openimr.facts.text import find_dates, split_sentences
+from openimr.facts.text import find_dates, reading_text, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
 _AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
@@ -76,11 +76,15 @@ class FactExtractor:
         """
         records = []
         for index, record in enumerate(case.records):
-            sentences = split_sentences(record.text, index)
-            lowered = record.text.lower()
+            reading = reading_text(record.text)
+            sentences = [
+                replace(sentence, text=reading[sentence.start : sentence.end])
+                for sentence in split_sentences(record.text, index)
+            ]
+            lowered = reading.lower()
             starts = [s.start for s in sentences]
             hits = self.literal_index.sentences_by_literal(lowered, starts) if sentences else {}
-            records.append(PreparedRecord(index, record.text, lowered, sentences, starts, hits))
+            records.append(PreparedRecord(index, reading, lowered, sentences, starts, hits))
         base: list[Mention] = []
         for prepared in records:
             base.extend(base_mentions(prepared, self.vocabulary, self.literal_index))

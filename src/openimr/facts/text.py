@@ -10,15 +10,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-# A sentence ends at . ! ? (PDF text often lacks the space after the period: "1999.Thus far"),
+# A sentence ends at . ! ? (PDF text often lacks the space after the period: "1999.Thus far";
+# an abbreviation's period, in any case, "No." or "NO.", ends none),
 # at "; " before a capital, before a numbered or bulleted list item, and around headings
 # ("PHYSICAL EXAMINATION:", "Diagnoses:"). Blank lines alone are not boundaries: extracted
 # PDF text puts them between wrapped lines.
 _SENTENCE_END = re.compile(
     r"""(?:
         [.!?]
-        (?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!\bNo\.)
-        (?<!\bSt\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bapprox\.)(?<!\betc\.)
+        (?<!\b[A-Z]\.)(?<!\b(?i:dr)\.)(?<!\b(?i:mr)\.)(?<!\b(?i:ms)\.)(?<!\b(?i:mrs)\.)
+        (?<!\b(?i:vs)\.)(?<!\b(?i:no)\.)(?<!\b(?i:st)\.)(?<!\b(?i:e\.g)\.)(?<!\b(?i:i\.e)\.)
+        (?<!\b(?i:approx)\.)(?<!\b(?i:etc)\.)
         (?<!^\d\.)(?<!^\d\d\.)(?<!^[ \t]\d\.)
         ["')\]]?(?=\s+["'(]?[A-Z0-9]|[A-Z][a-z])
       | ;\s+(?=[A-Z])
@@ -108,6 +110,31 @@ class DateMention:
     start: int
     end: int
     precision: str  # "day" or "month"
+
+
+#: Line breaks, tabs and page breaks: a space each to the patterns (see ``reading_text``).
+_BREAKS = {ord(character): " " for character in "\r\n\t\f\v"}
+
+
+#: A word broken at the margin with a hyphen ("requ-" at a line's end, "ested" on the next):
+#: the break and the rest of the word.
+_BROKEN_WORD = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*([a-z]+)")
+
+
+def reading_text(text: str) -> str:
+    """The record as the vocabulary's patterns read it, its offsets those of the record's own
+    text: each line break, tab or page break a space, one for one, so that a phrase broken
+    across lines ("an orthopedic" / "referral") is the phrase; a word broken at the margin
+    with a hyphen ("requ-" / "ested") whole, the characters of the break as spaces after it.
+    Sentences are still split on the record's own lines (lists and headings end sentences)."""
+    if "-" in text and "\n" in text:
+        text = _BROKEN_WORD.sub(_rest_moved_up, text)
+    return text.translate(_BREAKS)
+
+
+def _rest_moved_up(match: re.Match[str]) -> str:
+    rest = match.group(1)
+    return rest + " " * (len(match.group(0)) - len(rest))
 
 
 def split_sentences(text: str, record_index: int = 0) -> list[Sentence]:

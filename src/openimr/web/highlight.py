@@ -34,13 +34,17 @@ def anchor_id(record_index: int, start: int, end: int) -> str:
 def locate(evidence: Evidence, texts: Sequence[str]) -> tuple[int, int] | None:
     """Where the evidence's words are in its record.
 
-    The recorded offsets are trusted when the words are there; otherwise the first place the
-    quoted words occur is used, and ``None`` says they are not in the record at all.
+    The recorded offsets are trusted when the words are there (spacing aside: the engine reads
+    a line break as a space); otherwise the first place the quoted words occur is used, and
+    ``None`` says they are not in the record at all.
     """
     if not 0 <= evidence.record_index < len(texts):
         return None
     text = texts[evidence.record_index]
-    if evidence.end > evidence.start and text[evidence.start : evidence.end] == evidence.quote:
+    there = text[evidence.start : evidence.end]
+    if evidence.end > evidence.start and (
+        there == evidence.quote or there.split() == evidence.quote.split()
+    ):
         return evidence.start, evidence.end
     if evidence.quote:
         found = text.find(evidence.quote)
