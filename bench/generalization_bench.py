@@ -16,6 +16,9 @@ Reads only the tuning half of the development set (the check half stays unread).
   statement of it is read);
 - decisions that change when the records come as a PDF's text layer or a fax's OCR gives
   them (lines broken at 72 columns, long words hyphenated at the line end), or in capitals;
+- decisions that change when the records come in the opposite order, or each split in two at
+  a sentence (a note that came as two documents; this may rightly change a decision, since a
+  finding about a body region counts in the record that names the region);
 - decisions that change when the injury is three years older (a chronic claim; this one may
   rightly change decisions, since the guidelines treat the phases of care differently).
 
@@ -153,6 +156,30 @@ def shouted(case: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def reversed_records(case: dict[str, Any]) -> dict[str, Any]:
+    """The records in the opposite order (their dates unchanged): a file assembled otherwise."""
+    out = copy.deepcopy(case)
+    out["records"] = out["records"][::-1]
+    return out
+
+
+def halved(case: dict[str, Any]) -> dict[str, Any]:
+    """Each record split in two at the sentence nearest its middle (same kind and date): a
+    note that came as two pages, or two documents."""
+    out = copy.deepcopy(case)
+    records = []
+    for record in out["records"]:
+        text = record["text"]
+        cuts = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z])", text)]
+        if not cuts:
+            records.append(record)
+            continue
+        cut = min(cuts, key=lambda at: abs(at - len(text) // 2))
+        records += [{**record, "text": text[:cut].strip()}, {**record, "text": text[cut:].strip()}]
+    out["records"] = records
+    return out
+
+
 def undated(case: dict[str, Any]) -> dict[str, Any]:
     """The application without the date of injury: the records' own statement of it counts."""
     out = copy.deepcopy(case)
@@ -193,6 +220,8 @@ def main() -> None:
         "no date of injury on the application": undated,
         "lines broken and words hyphenated (PDF, fax)": wrapped,
         "records in capitals": shouted,
+        "records in the opposite order": reversed_records,
+        "each record split in two": halved,
     }
     changed = {name: [0, 0, 0] for name in variants}  # items, decisions changed, families changed
     agree = {name: [0, 0] for name in ("as published", *variants)}  # agreeing items, items
