@@ -81,6 +81,12 @@ def test_clinical_text_stays(bare_redactor: Redactor, sentence: str) -> None:
         ("Therapy notes describe Xochi as guarded with flexion.", "Xochi"),
         ("On March 3, 2016, Xochi had a positive Spurling test.", "Xochi"),
         ("Ginger's cervical MRI showed a disc bulge.", "Ginger"),
+        # a capital no word list holds, inside a sentence: whatever follows it
+        ("The cervical pillow was delivered to Zorvak Street by the vendor.", "Zorvak"),
+        ("Symptoms were worse after lifting, per Quelby the day before.", "Quelby"),
+        # an ordinary word or a name, capitalized alone inside a sentence
+        ("Medication was refilled and Sunny said the pain was better.", "Sunny"),
+        ("The brace fit well, and Buddy wore it at work.", "Buddy"),
     ],
 )
 def test_a_first_name_alone_where_a_person_stands_is_detected(
@@ -107,25 +113,6 @@ def test_words_in_a_persons_place_that_are_known_stay(
     bare_redactor: Redactor, sentence: str
 ) -> None:
     assert bare_redactor.redact(sentence).text == sentence
-
-
-@pytest.mark.parametrize(
-    ("sentence", "name"),
-    [
-        # a capital no word list holds, inside a sentence: whatever follows it
-        ("The cervical pillow was delivered to Zorvak Street by the vendor.", "Zorvak"),
-        ("Symptoms were worse after lifting, per Quelby the day before.", "Quelby"),
-        # an ordinary word or a name, capitalized alone inside a sentence
-        ("Medication was refilled and Sunny said the pain was better.", "Sunny"),
-        ("The brace fit well, and Buddy wore it at work.", "Buddy"),
-    ],
-)
-def test_a_capital_inside_a_sentence_that_no_vocabulary_knows_is_removed(
-    bare_redactor: Redactor, sentence: str, name: str
-) -> None:
-    redacted = bare_redactor.redact(sentence).text
-    assert "[name]" in redacted
-    assert name not in redacted
 
 
 @pytest.mark.parametrize(
