@@ -89,7 +89,7 @@ def test_clinical_text_stays(bare_redactor: Redactor, sentence: str) -> None:
         ("The brace fit well, and Buddy wore it at work.", "Buddy"),
     ],
 )
-def test_a_first_name_alone_where_a_person_stands_is_detected(
+def test_a_name_written_alone_is_detected(
     bare_redactor: Redactor, sentence: str, name: str
 ) -> None:
     redacted = bare_redactor.redact(sentence).text
