@@ -16,6 +16,7 @@ Reads only the tuning half of the development set (the check half stays unread).
   statement of it is read);
 - decisions that change when the records come as a PDF's text layer or a fax's OCR gives
   them (lines broken at 72 columns, long words hyphenated at the line end), or in capitals;
+- decisions that change when the records write their dates in words or as "1-18-17";
 - decisions that change when the records come in the opposite order, or each split in two at
   a sentence (a note that came as two documents; this may rightly change a decision, since a
   finding about a body region counts in the record that names the region);
@@ -156,6 +157,30 @@ def shouted(case: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+
+
+def _date_written(match: re.Match[str], style: str) -> str:
+    month, day, year = int(match.group(1)), int(match.group(2)), match.group(3)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return match.group(0)
+    year = year if len(year) == 4 else f"20{year}"
+    if style == "words":
+        return f"{_MONTH_NAMES[month - 1]} {day}, {year}"
+    return f"{month}-{day}-{year[2:]}"
+
+
+def redated(case: dict[str, Any], style: str) -> dict[str, Any]:
+    """Each date the records write as digits ("01/18/2017") written otherwise: in words
+    ("January 18, 2017") or with dashes and a two-digit year ("1-18-17")."""
+    out = copy.deepcopy(case)
+    digits = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)?\d{2})\b")
+    for record in out["records"]:
+        record["text"] = digits.sub(lambda m: _date_written(m, style), record["text"])
+    return out
+
+
 def reversed_records(case: dict[str, Any]) -> dict[str, Any]:
     """The records in the opposite order (their dates unchanged): a file assembled otherwise."""
     out = copy.deepcopy(case)
@@ -220,6 +245,8 @@ def main() -> None:
         "no date of injury on the application": undated,
         "lines broken and words hyphenated (PDF, fax)": wrapped,
         "records in capitals": shouted,
+        "dates in words (January 18, 2017)": lambda c: redated(c, "words"),
+        "dates with dashes, two-digit years (1-18-17)": lambda c: redated(c, "dashes"),
         "records in the opposite order": reversed_records,
         "each record split in two": halved,
     }
