@@ -21,6 +21,7 @@ WORDING: list[tuple[str, str, bool | None]] = [
     ("Valgus stress testing reveals laxity of the MCL.", "internal_derangement_signs", True),
     ("Extension of the knee is limited by a mechanical block.", "internal_derangement_signs", True),
     ("No locking, catching or giving way.", "internal_derangement_signs", False),
+    ("The right quadriceps is weak at 4/5.", "neuro_deficit", True),
     ("Neck pain after a fall at work.", "trauma", True),
     ("He was rear-ended at a stop light.", "trauma", True),
     ("His hand was caught in a machine.", "trauma", True),
