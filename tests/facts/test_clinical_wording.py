@@ -25,6 +25,12 @@ WORDING: list[tuple[str, str, bool | None]] = [
     ("Urinary retention since the injury.", "red_flag", True),
     ("Loss of sphincter control.", "red_flag", True),
     ("Denies night sweats.", "red_flag", False),
+    (
+        "Ongoing pain notwithstanding therapy and anti-inflammatories.",
+        "failed_conservative_care",
+        True,
+    ),
+    ("She continues to have pain after 12 sessions of therapy.", "failed_conservative_care", True),
     ("Neck pain after a fall at work.", "trauma", True),
     ("He was rear-ended at a stop light.", "trauma", True),
     ("His hand was caught in a machine.", "trauma", True),
