@@ -36,6 +36,8 @@ WORDING: list[tuple[str, str, bool | None]] = [
     ("Surgery is not recommended at this time.", "surgery_considered", False),
     ("She has catastrophizing thoughts about her pain.", "psychological_condition", True),
     ("Fear-avoidance beliefs are prominent.", "psychological_condition", True),
+    ("She can now dress herself without assistance.", "functional_improvement", True),
+    ("She is now able to cook and shop for groceries.", "functional_improvement", True),
     ("Neck pain after a fall at work.", "trauma", True),
     ("He was rear-ended at a stop light.", "trauma", True),
     ("His hand was caught in a machine.", "trauma", True),
