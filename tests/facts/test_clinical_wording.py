@@ -587,6 +587,18 @@ def test_a_finding_belongs_to_the_part_and_side_its_heading_names(
     assert facts.finding("internal_derangement_signs", ("knee",), "right").value is expected
 
 
+@pytest.mark.parametrize(
+    ("brand", "generic"),
+    [("Duexis", "ibuprofen"), ("Vimovo", "naproxen"), ("Embeda", "morphine"),
+     ("Parafon", "chlorzoxazone"), ("Medrox", "methyl salicylate/capsaicin/menthol")],
+)  # fmt: skip
+def test_a_combination_product_is_known_by_its_brand(
+    extractor: FactExtractor, brand: str, generic: str
+) -> None:
+    facts = _facts(extractor, f"She has been taking {brand} for months.", "MRI of the right knee")
+    assert facts.medication(generic).prior_use
+
+
 def test_a_drug_taken_as_needed_is_in_use(extractor: FactExtractor) -> None:
     facts = _facts(
         extractor, "She takes tramadol as needed and naproxen twice daily.", "Celebrex 200mg #30"
