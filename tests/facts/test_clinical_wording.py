@@ -665,6 +665,9 @@ def test_therapy_counts_in_the_clinic_shorthand(
         ),
         ("Low back and right knee pain. She had an MRI in August.", None),
         ("Lumbar spine MR imaging showed degenerative changes.", True),
+        # "his back", "back pain" alone are the low back; the upper back is the thoracic spine
+        ("He reports that an MRI of his back was done last year.", True),
+        ("Upper back pain. She had an MRI in August.", None),
     ],
 )
 def test_a_study_named_without_its_part_is_of_the_only_part_the_records_speak_of(
