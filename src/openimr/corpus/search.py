@@ -152,10 +152,10 @@ def matching(
     the index intersects the words' matches with each facet's own list of items. The terms
     take no part in the relevance.
     """
-    terms = [facet_term(name, value) for name, value in _facet_values(facets or Facets())]
+    facets = facets or Facets()
     if database.is_sqlite:
         score = _BM25 if ranked else literal_column("NULL")
-        fts = fts5_match(words, facets) if facets is not None else fts5_query(words)
+        fts = fts5_match(words, facets)
         chosen = _fts_matches(_ROWID.label("item_id"), score.label("score")).params(fts=fts)
     else:
         fts5_query(words)  # the same refusal of a query without words on both backends
@@ -172,6 +172,7 @@ def matching(
             .select_from(text("corpus_search"))
             .where(document.op("@@")(tsquery))
         )
+        terms = [facet_term(name, value) for name, value in _facet_values(facets)]
         if terms:
             wanted = func.to_tsquery("simple", " & ".join(terms))
             chosen = chosen.where(document.op("@@")(wanted))
