@@ -444,13 +444,8 @@ def _capitals_inside(vocabulary: PublicationVocabulary) -> list[Any]:
 
     class LoneCapitalRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
-            key = _fold(pattern_text).removesuffix("'s").removesuffix("’s")
-            return (
-                _unknown(v, key)
-                and not v.drug_like(key)
-                and key not in v.place_words
-                and key not in v.kept_words
-            )
+            key = _fold(pattern_text)
+            return _unknown(v, key) and not v.drug_like(key) and key not in v.place_words
 
     return [
         NovelWordRecognizer(
