@@ -256,8 +256,8 @@ def _copy_sqlite(database: Any, source: Path, copies: int) -> float:
     """Fill an empty PostgreSQL corpus with ``copies`` copies of a SQLite corpus file."""
     from sqlalchemy import create_engine, insert, select
 
-    from openimr.corpus.ingest import _INSERT_POSTGRES
-    from openimr.corpus.terms import TERM_FACETS, facet_terms
+    from openimr.corpus.ingest import _INSERT_POSTGRES, search_row
+    from openimr.corpus.terms import TERM_FACETS
     from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter, CorpusSource
 
     start = time.perf_counter()
@@ -279,12 +279,8 @@ def _copy_sqlite(database: Any, source: Path, copies: int) -> float:
         while batch := found.fetchmany(2000):
             writing.execute(
                 text(_INSERT_POSTGRES),
-                [
-                    {"id": row.id, "request": row.request, "rationale": row.rationale,
-                     "summary": row.summary, "facets": facet_terms(row._mapping)}
-                    for row in batch
-                ],
-            )  # fmt: skip
+                [search_row(r.id, r.request, r.rationale, r.summary, r._mapping) for r in batch],
+            )
         sys.stderr.write("  documents indexed\n")
     lite.dispose()
     with database.engine.begin() as writing:

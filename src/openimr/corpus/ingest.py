@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -265,11 +265,9 @@ class _Writer:
                 )
             else:
                 documents = [
-                    {"id": item_id, "request": row["request"], "rationale": row["rationale"],
-                     "summary": letter["summary"], "facets": facet_terms(facet)}
-                    for item_id, row, letter, facet in zip(ids, rows, letters, facets,
-                                                           strict=True)
-                ]  # fmt: skip
+                    search_row(item_id, row["request"], row["rationale"], letter["summary"], facet)
+                    for item_id, row, letter, facet in zip(ids, rows, letters, facets, strict=True)
+                ]
                 connection.execute(text(_INSERT_POSTGRES), documents)
                 connection.execute(insert(_FACETS), facets)
         new_sources: dict[str, int] = {}
@@ -308,12 +306,8 @@ class _Writer:
             if old:
                 connection.execute(
                     text(_DELETE_SQLITE),
-                    [
-                        {"id": r.id, "request": r.request, "rationale": r.rationale,
-                         "summary": r.summary, "facets": facet_terms(r._mapping)}
-                        for r in old
-                    ],
-                )  # fmt: skip
+                    [search_row(r.id, r.request, r.rationale, r.summary, r._mapping) for r in old],
+                )
         else:
             connection.execute(
                 text(
@@ -386,6 +380,22 @@ _DELETE_SQLITE = (
     "INSERT INTO corpus_search (corpus_search, rowid, request, rationale, summary, facets) "
     "VALUES ('delete', :id, :request, :rationale, :summary, :facets)"
 )
+
+
+def search_row(
+    item_id: int, request: str, rationale: str, summary: str, facets: Mapping[str, object]
+) -> dict[str, object]:
+    """The parameters of an item's full-text row (``_INSERT_POSTGRES``, ``_DELETE_SQLITE``):
+    its id, the three texts it indexes and its facets' terms."""
+    return {
+        "id": item_id,
+        "request": request,
+        "rationale": rationale,
+        "summary": summary,
+        "facets": facet_terms(facets),
+    }
+
+
 # The request weighs most, then the rationale, then the letter's case summary; the facets'
 # terms (D) are not ranked (see openimr.corpus.terms).
 _INSERT_POSTGRES = (
