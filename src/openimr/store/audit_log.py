@@ -128,12 +128,14 @@ def _lock(session: Session, *, wait: bool) -> bool:
     """Take the chain's lock until the end of the transaction (PostgreSQL only)."""
     if session.get_bind().dialect.name != "postgresql":
         return True  # SQLite: the writing transaction already holds the database's only lock
+    # The chain is the schema's: stores in other schemas of one database do not wait on it.
+    key = "hashtextextended(current_schema(), :key)"
     if wait:
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        session.execute(text(f"SELECT pg_advisory_xact_lock({key})"), {"key": _PG_LOCK_KEY})
         return True
     return bool(
         session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
+            text(f"SELECT pg_try_advisory_xact_lock({key})"), {"key": _PG_LOCK_KEY}
         ).scalar()
     )
 
