@@ -839,3 +839,31 @@ def test_the_records_give_the_injury_date_when_the_application_does_not(
     facts = extractor.extract(parse_case_data(data))
     found = facts.injury_date.isoformat() if facts.injury_date else None
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the claim's own injury, dated earlier: the symptoms began then
+        ("Low back pain associated with an industrial injury of October 10, 2015.", "2015-10-10"),
+        ("A history of an occupational claim from 11/02/2015.", "2015-11-02"),
+        ("Date of injury: 06/01/2015.", "2015-06-01"),
+        # some other accident, or a date after the application's: the application's stands
+        ("She was in a motor vehicle accident on 3/4/2012.", "2016-10-10"),
+        ("Reportedly associated with an industrial injury of October 20, 2016.", "2016-10-10"),
+    ],
+)
+def test_an_earlier_claim_injury_in_the_records_dates_the_symptoms(
+    extractor: FactExtractor, text: str, expected: str
+) -> None:
+    data = {
+        "claimant": {"date_of_injury": "2016-10-10"},
+        "ur_decision_date": "2016-11-15",
+        "disputed_items": [{"request": "Physical therapy x6"}],
+        "records": [{"kind": "progress_report", "text": text}],
+    }
+    facts = extractor.extract(parse_case_data(data))
+    assert facts.injury_date is not None
+    assert facts.injury_date.isoformat() == expected
+    if expected != "2016-10-10":
+        assert facts.injury_date_evidence is not None

@@ -57,8 +57,9 @@ def compose_summary(case: CaseFile, facts: ClinicalFacts, items: list[Normalized
         who += " who sustained an industrial injury"
     else:
         who += " sustained an industrial injury"
-    if facts.injury_date:
-        who += f" on {_day(facts.injury_date)}"
+    injured = case.claimant.date_of_injury or facts.injury_date  # the claim's date first
+    if injured:
+        who += f" on {_day(injured)}"
     sentences = [who + "."]
     kinds = [_KIND_LABELS.get(r.kind.value, r.kind.value.replace("_", " ")) for r in case.records]
     dated = sorted(d for d in facts.record_dates if d)

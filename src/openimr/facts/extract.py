@@ -30,12 +30,8 @@ from openimr.facts.text import find_dates, reading_text, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
 _AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
-#: words just before the date a record gives for the injury ("injured on", "a claim from")
-_INJURY_DATE_CUE = re.compile(
-    r"(?:industrial injury|date of injury|injury|injured|DOI|date of loss|accident|claim)"
-    r"\W{0,3}(?:\w+\W+){0,3}$",
-    re.IGNORECASE,
-)
+#: what may stand between an injury-date cue and the date itself ("injury on", "a claim from")
+_CUE_TO_DATE = re.compile(r"\W{0,3}(?:\w+\W+){0,3}")
 _SEX = re.compile(r"\b(?P<sex>male|female|man|woman)\b", re.IGNORECASE)
 
 
@@ -143,7 +139,16 @@ class FactExtractor:
         facts.concepts_read.add(concept)
 
     # -- demographics and dates -----------------------------------------------------------
+    def _cued(self, name: str, before: str) -> bool:
+        """Whether the words just before a date end with the cue ``name`` of wording.yaml."""
+        ends = [match.end() for match in self.vocabulary.wording[name].finditer(before)]
+        return bool(ends) and _CUE_TO_DATE.fullmatch(before, ends[-1]) is not None
+
     def _read_demographics(self, case: CaseFile, facts: ClinicalFacts) -> None:
+        """Age, sex and the date of injury from the records where the case file lacks them;
+        a claim injury the records date earlier than the case file (a cumulative injury, a
+        date the application gives late) marks the start of the symptoms, which the phase of
+        care measures; the case file's date stays the letter's."""
         for index, record in enumerate(case.records):
             if facts.age is None:
                 match = _AGE.search(record.text)
@@ -161,10 +166,15 @@ class FactExtractor:
                     facts.sex = (
                         "male" if match.group("sex").lower() in {"male", "man"} else "female"
                     )
-            if facts.injury_date is None:
+            if facts.injury_date_evidence is None:
                 for mention in find_dates(record.text):
                     before = record.text[max(0, mention.start - 60) : mention.start]
-                    if mention.precision == "day" and _INJURY_DATE_CUE.search(before):
+                    if mention.precision == "day" and self._cued("injury_date_cue", before):
+                        if facts.injury_date is not None and (
+                            facts.injury_date <= mention.value
+                            or not self._cued("claim_injury_date_cue", before)
+                        ):
+                            break
                         facts.injury_date = mention.value
                         facts.injury_date_evidence = Evidence(
                             record_index=index,
