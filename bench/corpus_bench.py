@@ -256,7 +256,7 @@ def _copy_sqlite(database: Any, source: Path, copies: int) -> float:
     """Fill an empty PostgreSQL corpus with ``copies`` copies of a SQLite corpus file."""
     from sqlalchemy import create_engine, insert, select
 
-    from openimr.corpus.ingest import _INSERT_POSTGRES, search_row
+    from openimr.corpus.ingest import _INSERT_POSTGRES, rebuild_counts, search_row
     from openimr.corpus.terms import TERM_FACETS
     from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter, CorpusSource
 
@@ -329,6 +329,7 @@ def _copy_sqlite(database: Any, source: Path, copies: int) -> float:
             writing.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}")
             )
+        rebuild_counts(writing)
     return time.perf_counter() - start
 
 
@@ -379,7 +380,7 @@ def bench_scale(
                     text(
                         "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY["
                         "'corpus_letters', 'corpus_items', 'corpus_facets', 'corpus_sources', "
-                        "'corpus_search']::regclass[]) AS c"
+                        "'corpus_search', 'corpus_counts']::regclass[]) AS c"
                     )
                 ).scalar_one()
             )

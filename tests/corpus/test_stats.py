@@ -7,10 +7,13 @@ import statistics
 from collections import Counter
 
 import pytest
-from tests.corpus.support import build, records
+from sqlalchemy import text
+from tests.corpus.support import build, reader, records
 
+from openimr.corpus.ingest import count_key, ingest_records
 from openimr.corpus.schemas import CorpusQuery, Facets
 from openimr.corpus.stats import overturn_rates, turnaround, wilson
+from openimr.store.corpus_models import COUNTED_FACETS
 from openimr.store.db import Database
 
 
@@ -108,3 +111,70 @@ def test_turnaround_counts_a_letter_once_whatever_matches(database: Database, by
         assert {r.key: r.median_days for r in rows} == {
             k: float(statistics.median(v)) for k, v in chosen.items()
         }
+
+
+def _kept(database: Database) -> Counter[tuple[object, ...]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT {', '.join(COUNTED_FACETS)}, items FROM corpus_counts")
+        ).all()
+    return Counter({tuple(row[:-1]): row[-1] for row in rows})
+
+
+def _grouped(database: Database) -> Counter[tuple[object, ...]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT {', '.join(COUNTED_FACETS)} FROM corpus_facets")
+        ).all()
+    return Counter(count_key(row._mapping) for row in rows)
+
+
+def test_the_kept_counts_follow_the_items_through_corrections_and_migration(
+    database_url: str,
+) -> None:
+    """The counts the statistics sum are the items' own: after storing, after corrected
+    readings replace letters (decisions flipped), and when the revision that introduced them
+    counts a corpus stored before it."""
+    from alembic import command
+
+    from openimr.store.migrate import alembic_config, upgrade
+
+    database = Database(database_url)
+    try:
+        upgrade(database)
+        letters = build(database, 40)
+        assert _kept(database) == _grouped(database)
+        corrected = []
+        for letter in letters[:12]:
+            first = letter.items[0]
+            flipped = "Overturned" if first.decision.value == "upheld" else "Upheld"
+            changed = letter.text.replace(
+                f"{first.request}: {first.decision.value.capitalize()}",
+                f"{first.request}: {flipped}",
+                1,
+            )
+            corrected.append(
+                (
+                    f"{letter.case_number}.txt",
+                    reader().read_bytes(changed.encode(), letter.case_number),
+                )
+            )
+        summary = ingest_records(database, corrected)
+        assert summary.stored >= 6  # a layout may read the decision elsewhere: unchanged
+        kept = _kept(database)
+        assert kept == _grouped(database) and min(kept.values()) > 0
+        for by in ("topic", "decision", "year", "family", "specialty", "section", "ur_family"):
+            rows = {r.key: (r.items, r.overturned) for r in overturn_rates(database, by)}
+            direct: dict[str, list[int]] = {}
+            for key, items in kept.items():
+                value = dict(zip(COUNTED_FACETS, key, strict=True))[by]
+                slot = direct.setdefault(str(value) if value not in ("", 0) else "unknown", [0, 0])
+                slot[0] += items
+                slot[1] += items if key[COUNTED_FACETS.index("decision")] == "overturned" else 0
+            assert rows == {key: tuple(value) for key, value in direct.items()}
+        with database.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0010_corpuspgterms")
+        upgrade(database)
+        assert _kept(database) == kept
+    finally:
+        database.dispose()

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
@@ -34,7 +35,14 @@ from openimr.corpus.schemas import IngestOutcome, IngestSummary
 from openimr.corpus.search import reading
 from openimr.corpus.terms import TERM_FACETS, facet_terms
 from openimr.errors import InputError, LetterError, StoreError
-from openimr.store.corpus_models import CorpusFacet, CorpusItem, CorpusLetter, CorpusSource
+from openimr.store.corpus_models import (
+    COUNTED_FACETS,
+    UNKNOWN_YEAR,
+    CorpusFacet,
+    CorpusItem,
+    CorpusLetter,
+    CorpusSource,
+)
 from openimr.store.db import Database
 
 #: File name endings read from a folder (a file named on the command line is read whatever
@@ -270,6 +278,7 @@ class _Writer:
                 ]
                 connection.execute(text(_INSERT_POSTGRES), documents)
                 connection.execute(insert(_FACETS), facets)
+            _add_counts(connection, facets, +1)
         new_sources: dict[str, int] = {}
         for _source, record in batch:
             letter_id = letter_ids[record.key]
@@ -316,12 +325,66 @@ class _Writer:
                 ),
                 {"letter": letter_id},
             )
-        connection.execute(
-            delete(_FACETS).where(
-                _FACETS.c.item_id.in_(select(_ITEMS.c.id).where(_ITEMS.c.letter_id == letter_id))
-            )
+        of_letter = _FACETS.c.item_id.in_(
+            select(_ITEMS.c.id).where(_ITEMS.c.letter_id == letter_id)
         )
+        counted = connection.execute(
+            select(*(_FACETS.c[name] for name in COUNTED_FACETS)).where(of_letter)
+        ).all()
+        _add_counts(connection, [row._mapping for row in counted], -1)
+        connection.execute(delete(_FACETS).where(of_letter))
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
+
+
+def count_key(facets: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An item's key in ``corpus_counts``: its facets, '' (0 for the year) where unknown."""
+    return tuple(
+        (facets[name] or UNKNOWN_YEAR) if name == "year" else (facets[name] or "")
+        for name in COUNTED_FACETS
+    )
+
+
+def _add_counts(connection: Connection, facets: Sequence[Mapping[str, Any]], sign: int) -> None:
+    """Add (``sign`` +1) or take away (-1) items in ``corpus_counts``, in the transaction
+    that stores or forgets them. Keys are written in sorted order, so two writers adding to
+    the same keys wait for each other rather than deadlock."""
+    if not facets:
+        return
+    tally = Counter(count_key(row) for row in facets)
+    rows = [
+        {**dict(zip(COUNTED_FACETS, key, strict=True)), "items": sign * number}
+        for key, number in sorted(tally.items())
+    ]
+    connection.execute(text(_UPSERT_COUNTS), rows)
+    if sign < 0:  # a combination no item has any more is not kept
+        connection.execute(text(_DELETE_EMPTY_COUNTS), rows)
+
+
+def rebuild_counts(connection: Connection) -> None:
+    """Count every stored item into ``corpus_counts`` afresh (after a bulk load that wrote
+    the facets without the ingest, such as the benchmark's copies)."""
+    keys = ", ".join(
+        f"coalesce(year, {UNKNOWN_YEAR})" if name == "year" else f"coalesce({name}, '')"
+        for name in COUNTED_FACETS
+    )
+    connection.execute(text("DELETE FROM corpus_counts"))
+    connection.execute(
+        text(
+            f"INSERT INTO corpus_counts ({', '.join(COUNTED_FACETS)}, items) "
+            f"SELECT {keys}, count(*) FROM corpus_facets GROUP BY {keys}"
+        )
+    )
+
+
+_UPSERT_COUNTS = (
+    f"INSERT INTO corpus_counts ({', '.join(COUNTED_FACETS)}, items) "
+    f"VALUES ({', '.join(':' + name for name in COUNTED_FACETS)}, :items) "
+    f"ON CONFLICT ({', '.join(COUNTED_FACETS)}) "
+    "DO UPDATE SET items = corpus_counts.items + excluded.items"
+)
+_DELETE_EMPTY_COUNTS = "DELETE FROM corpus_counts WHERE items <= 0 AND " + " AND ".join(
+    f"{name} = :{name}" for name in COUNTED_FACETS
+)
 
 
 def _insert_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Table,
     and_,
     column,
     func,
@@ -128,9 +129,10 @@ def _family(value: str, field: str) -> str:
         ) from None
 
 
-def facet_conditions(facets: Facets) -> list[ColumnElement[bool]]:
-    """The SQL conditions of the facets that are set (on ``corpus_facets``)."""
-    c = _FACETS.c
+def facet_conditions(facets: Facets, source: Table = _FACETS) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the facets that are set (on ``corpus_facets``, or on another
+    table with the same facet columns)."""
+    c = source.c
     return [
         (func.lower(c[name]) if name in _STORED_AS_WRITTEN else c[name]) == value
         for name, value in _facet_values(facets)

@@ -25,7 +25,7 @@ from openimr.corpus.schemas import (
     TurnaroundRow,
 )
 from openimr.corpus.search import facet_conditions, matching, reading
-from openimr.store.corpus_models import CorpusFacet
+from openimr.store.corpus_models import UNKNOWN_YEAR, CorpusCount, CorpusFacet
 from openimr.store.db import Database
 
 #: The normal quantile of a two-sided 95 % interval.
@@ -34,6 +34,7 @@ Z95 = 1.959963984540054
 UNKNOWN = "unknown"
 
 _FACETS = CorpusFacet.__table__
+_COUNTS = CorpusCount.__table__
 #: The facets that are an item's own (the others, year and specialty, are its letter's).
 _ITEM_FACETS = ("topic", "region", "decision", "family", "section", "ur_family")
 
@@ -57,25 +58,38 @@ def overturn_rates(
     ``query`` narrows what is counted (facets, and words when it is a :class:`CorpusQuery`).
     """
     query = query or Facets()
-    conditions = facet_conditions(query)
-    column: Any = _FACETS.c[by]
-    if database.is_sqlite and conditions:
-        # Grouped as an expression (``+``) when facets narrow the count: SQLite otherwise read
-        # the whole of the key's index for its order (each facet index carries the others)
-        # rather than the narrowing facet's few rows.
-        column = literal_column(f"+corpus_facets.{by}")
-    overturned = func.sum(case((_FACETS.c.decision == "overturned", 1), else_=0))
-    statement = (
-        select(column, func.count(), overturned)
-        .select_from(_source(database, query))
-        .where(and_(True, *conditions))
-        .group_by(column)
-    )
+    words = getattr(query, "text", None)
+    if not (words and words.strip()):
+        # no words: the kept counts of each combination of facets, summed
+        statement = (
+            select(
+                _COUNTS.c[by],
+                func.sum(_COUNTS.c["items"]),
+                func.sum(case((_COUNTS.c.decision == "overturned", _COUNTS.c["items"]), else_=0)),
+            )
+            .where(and_(True, *facet_conditions(query, _COUNTS)))
+            .group_by(_COUNTS.c[by])
+        )
+    else:
+        conditions = facet_conditions(query)
+        column: Any = _FACETS.c[by]
+        if database.is_sqlite and conditions:
+            # Grouped as an expression (``+``) when facets narrow the count: SQLite otherwise
+            # read the whole of the key's index for its order (each facet index carries the
+            # others) rather than the narrowing facet's few rows.
+            column = literal_column(f"+corpus_facets.{by}")
+        overturned = func.sum(case((_FACETS.c.decision == "overturned", 1), else_=0))
+        statement = (
+            select(column, func.count(), overturned)
+            .select_from(_source(database, query))
+            .where(and_(True, *conditions))
+            .group_by(column)
+        )
     with reading(database) as connection:
         counted = connection.execute(statement).all()
     merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for key, items, over in counted:
-        slot = merged[UNKNOWN if key is None or key == "" else str(key)]
+        slot = merged[UNKNOWN if key is None or key in ("", UNKNOWN_YEAR) else str(key)]
         slot[0] += int(items)
         slot[1] += int(over or 0)
     rows = []
