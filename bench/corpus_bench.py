@@ -394,6 +394,7 @@ def bench_scale(
         totals.append(page.total)
     stats_times = []
     stats_cpu: list[float] = []
+    stats_kinds: dict[str, list[float]] = {"rates": [], "rates_with_words": [], "turnaround": []}
     for _ in range(max(1, queries // 2)):
         facets: dict[str, Any] = {}
         if rng.random() < 0.5:
@@ -408,12 +409,15 @@ def bench_scale(
         if rng.random() < 0.15:
             by = rng.choice(["year", "specialty", "priority", "layout"])
             seconds, _rows = _timed_cpu(lambda q=query, b=by: turnaround(database, b, q), stats_cpu)
+            kind = "turnaround"
         else:
+            kind = "rates_with_words" if isinstance(query, CorpusQuery) else "rates"
             by = rng.choice(STATS_KEYS)
             seconds, _rows = _timed_cpu(
                 lambda q=query, b=by: overturn_rates(database, b, q), stats_cpu
             )
         stats_times.append(seconds)
+        stats_kinds[kind].append(seconds)
     database.dispose()
     folder.cleanup()
     return {
@@ -430,6 +434,11 @@ def bench_scale(
         "stats_queries": len(stats_times),
         "stats": _percentiles(stats_times),
         "stats_cpu": _percentiles(stats_cpu),
+        **{
+            f"stats_{kind}": _percentiles(times) | {"queries": len(times)}
+            for kind, times in stats_kinds.items()
+            if times
+        },
     }
 
 
