@@ -205,6 +205,7 @@ class _Writer:
         now = datetime.now(UTC)
         outcomes: list[IngestOutcome] = []
         fresh: list[LetterRecord] = []
+        counted = Counter[tuple[Any, ...]]()  # items added (+) and taken away (-) by key
         letter_ids: dict[str, int] = {}
         for source, record in batch:
             found = existing.get(record.key)
@@ -214,7 +215,7 @@ class _Writer:
                 continue
             if found is not None:  # a different reading of the same case: the newer replaces it
                 letter_ids[record.key] = found[0]
-                self._forget_items(connection, found[0])
+                counted.subtract(self._forget_items(connection, found[0]))
                 connection.execute(
                     update(_LETTERS)
                     .where(_LETTERS.c.id == found[0])
@@ -278,7 +279,7 @@ class _Writer:
                 ]
                 connection.execute(text(_INSERT_POSTGRES), documents)
                 connection.execute(insert(_FACETS), facets)
-            _add_counts(connection, facets, +1)
+            counted.update(count_key(facet) for facet in facets)
         new_sources: dict[str, int] = {}
         for _source, record in batch:
             letter_id = letter_ids[record.key]
@@ -296,9 +297,11 @@ class _Writer:
                 insert(_SOURCES),
                 [{"sha256": sha, "letter_id": letter} for sha, letter in new_sources.items()],
             )
+        _add_counts(connection, counted)  # last: the counts' rows are locked until commit
         return outcomes
 
-    def _forget_items(self, connection: Connection, letter_id: int) -> None:
+    def _forget_items(self, connection: Connection, letter_id: int) -> Counter[tuple[Any, ...]]:
+        """Delete a letter's items from every table; their keys in ``corpus_counts``."""
         if self.sqlite:  # a contentless FTS5 row is deleted by giving back what it indexed
             old = connection.execute(
                 select(
@@ -331,9 +334,9 @@ class _Writer:
         counted = connection.execute(
             select(*(_FACETS.c[name] for name in COUNTED_FACETS)).where(of_letter)
         ).all()
-        _add_counts(connection, [row._mapping for row in counted], -1)
         connection.execute(delete(_FACETS).where(of_letter))
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
+        return Counter(count_key(row._mapping) for row in counted)
 
 
 def count_key(facets: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -344,20 +347,23 @@ def count_key(facets: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _add_counts(connection: Connection, facets: Sequence[Mapping[str, Any]], sign: int) -> None:
-    """Add (``sign`` +1) or take away (-1) items in ``corpus_counts``, in the transaction
-    that stores or forgets them. Keys are written in sorted order, so two writers adding to
-    the same keys wait for each other rather than deadlock."""
-    if not facets:
-        return
-    tally = Counter(count_key(row) for row in facets)
+def _add_counts(connection: Connection, counted: Counter[tuple[Any, ...]]) -> None:
+    """Change ``corpus_counts`` by the items a batch added and took away, in its transaction.
+
+    One statement for the whole batch, keys in sorted order: writers adding to the same keys
+    wait for each other rather than deadlock. A combination no item has any more is dropped.
+    """
     rows = [
-        {**dict(zip(COUNTED_FACETS, key, strict=True)), "items": sign * number}
-        for key, number in sorted(tally.items())
+        {**dict(zip(COUNTED_FACETS, key, strict=True)), "items": number}
+        for key, number in sorted(counted.items())
+        if number
     ]
+    if not rows:
+        return
     connection.execute(text(_UPSERT_COUNTS), rows)
-    if sign < 0:  # a combination no item has any more is not kept
-        connection.execute(text(_DELETE_EMPTY_COUNTS), rows)
+    emptied = [row for row in rows if row["items"] < 0]
+    if emptied:
+        connection.execute(text(_DELETE_EMPTY_COUNTS), emptied)
 
 
 def rebuild_counts(connection: Connection) -> None:
