@@ -13,7 +13,7 @@ from tests.corpus.support import build, reader, records
 from openimr.corpus.ingest import count_key, ingest_records
 from openimr.corpus.schemas import CorpusQuery, Facets
 from openimr.corpus.stats import overturn_rates, turnaround, wilson
-from openimr.store.corpus_models import COUNTED_FACETS
+from openimr.store.corpus_models import COUNTED_FACETS, TURNAROUND_FACETS
 from openimr.store.db import Database
 
 
@@ -129,12 +129,36 @@ def _grouped(database: Database) -> Counter[tuple[object, ...]]:
     return Counter(count_key(row._mapping) for row in rows)
 
 
+def _kept_turnarounds(database: Database) -> Counter[tuple[object, ...]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT {', '.join(TURNAROUND_FACETS)}, letters FROM corpus_turnarounds")
+        ).all()
+    return Counter({tuple(row[:-1]): row[-1] for row in rows})
+
+
+def _letters_by_turnaround(database: Database) -> Counter[tuple[object, ...]]:
+    """Each letter with items and a known turnaround, under its own facets."""
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT l.decision_date, l.specialty, l.priority, l.layout, l.turnaround_days "
+                "FROM corpus_letters l WHERE l.turnaround_days IS NOT NULL AND EXISTS "
+                "(SELECT 1 FROM corpus_items i WHERE i.letter_id = l.id)"
+            )
+        ).all()
+    return Counter(
+        (int(str(day)[:4]) if day else 0, specialty or "", priority, layout, days)
+        for day, specialty, priority, layout, days in rows
+    )
+
+
 def test_the_kept_counts_follow_the_items_through_corrections_and_migration(
     database_url: str,
 ) -> None:
-    """The counts the statistics sum are the items' own: after storing, after corrected
-    readings replace letters (decisions flipped), and when the revision that introduced them
-    counts a corpus stored before it."""
+    """The counts the statistics sum are the items' (and letters') own: after storing, after
+    corrected readings replace letters (decisions flipped), and when the revision that
+    introduced them counts a corpus stored before it."""
     from alembic import command
 
     from openimr.store.migrate import alembic_config, upgrade
@@ -144,6 +168,7 @@ def test_the_kept_counts_follow_the_items_through_corrections_and_migration(
         upgrade(database)
         letters = build(database, 40)
         assert _kept(database) == _grouped(database)
+        assert _kept_turnarounds(database) == _letters_by_turnaround(database)
         corrected = []
         for letter in letters[:12]:
             first = letter.items[0]
@@ -163,6 +188,9 @@ def test_the_kept_counts_follow_the_items_through_corrections_and_migration(
         assert summary.stored >= 6  # a layout may read the decision elsewhere: unchanged
         kept = _kept(database)
         assert kept == _grouped(database) and min(kept.values()) > 0
+        turnarounds = _kept_turnarounds(database)
+        assert turnarounds == _letters_by_turnaround(database)
+        assert min(turnarounds.values()) > 0
         for by in ("topic", "decision", "year", "family", "specialty", "section", "ur_family"):
             rows = {r.key: (r.items, r.overturned) for r in overturn_rates(database, by)}
             direct: dict[str, list[int]] = {}
@@ -176,5 +204,6 @@ def test_the_kept_counts_follow_the_items_through_corrections_and_migration(
             command.downgrade(alembic_config(connection), "0010_corpuspgterms")
         upgrade(database)
         assert _kept(database) == kept
+        assert _kept_turnarounds(database) == turnarounds
     finally:
         database.dispose()

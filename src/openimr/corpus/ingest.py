@@ -37,6 +37,7 @@ from openimr.corpus.terms import TERM_FACETS, facet_terms
 from openimr.errors import InputError, LetterError, StoreError
 from openimr.store.corpus_models import (
     COUNTED_FACETS,
+    TURNAROUND_FACETS,
     UNKNOWN_YEAR,
     CorpusFacet,
     CorpusItem,
@@ -205,7 +206,7 @@ class _Writer:
         now = datetime.now(UTC)
         outcomes: list[IngestOutcome] = []
         fresh: list[LetterRecord] = []
-        counted = Counter[tuple[Any, ...]]()  # items added (+) and taken away (-) by key
+        tally = _Tally()  # what the batch adds to and takes from the kept counts
         letter_ids: dict[str, int] = {}
         for source, record in batch:
             found = existing.get(record.key)
@@ -215,7 +216,7 @@ class _Writer:
                 continue
             if found is not None:  # a different reading of the same case: the newer replaces it
                 letter_ids[record.key] = found[0]
-                counted.subtract(self._forget_items(connection, found[0]))
+                tally.add(self._forget_items(connection, found[0]), -1)
                 connection.execute(
                     update(_LETTERS)
                     .where(_LETTERS.c.id == found[0])
@@ -279,7 +280,7 @@ class _Writer:
                 ]
                 connection.execute(text(_INSERT_POSTGRES), documents)
                 connection.execute(insert(_FACETS), facets)
-            counted.update(count_key(facet) for facet in facets)
+            tally.add(facets, +1)
         new_sources: dict[str, int] = {}
         for _source, record in batch:
             letter_id = letter_ids[record.key]
@@ -297,11 +298,11 @@ class _Writer:
                 insert(_SOURCES),
                 [{"sha256": sha, "letter_id": letter} for sha, letter in new_sources.items()],
             )
-        _add_counts(connection, counted)  # last: the counts' rows are locked until commit
+        tally.write(connection)  # last: the counts' rows are locked until the commit
         return outcomes
 
-    def _forget_items(self, connection: Connection, letter_id: int) -> Counter[tuple[Any, ...]]:
-        """Delete a letter's items from every table; their keys in ``corpus_counts``."""
+    def _forget_items(self, connection: Connection, letter_id: int) -> list[Mapping[str, Any]]:
+        """Delete a letter's items from every table; their facets, as they were."""
         if self.sqlite:  # a contentless FTS5 row is deleted by giving back what it indexed
             old = connection.execute(
                 select(
@@ -331,66 +332,101 @@ class _Writer:
         of_letter = _FACETS.c.item_id.in_(
             select(_ITEMS.c.id).where(_ITEMS.c.letter_id == letter_id)
         )
-        counted = connection.execute(
-            select(*(_FACETS.c[name] for name in COUNTED_FACETS)).where(of_letter)
-        ).all()
+        forgotten = connection.execute(select(_FACETS).where(of_letter)).mappings().all()
         connection.execute(delete(_FACETS).where(of_letter))
         connection.execute(delete(_ITEMS).where(_ITEMS.c.letter_id == letter_id))
-        return Counter(count_key(row._mapping) for row in counted)
+        return list(forgotten)
 
 
 def count_key(facets: Mapping[str, Any]) -> tuple[Any, ...]:
     """An item's key in ``corpus_counts``: its facets, '' (0 for the year) where unknown."""
-    return tuple(
-        (facets[name] or UNKNOWN_YEAR) if name == "year" else (facets[name] or "")
-        for name in COUNTED_FACETS
-    )
+    return tuple(_known(name, facets[name]) for name in COUNTED_FACETS)
 
 
-def _add_counts(connection: Connection, counted: Counter[tuple[Any, ...]]) -> None:
-    """Change ``corpus_counts`` by the items a batch added and took away, in its transaction.
+def turnaround_key(facets: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A letter's key in ``corpus_turnarounds``, from its first item's facets."""
+    return tuple(_known(name, facets[name]) for name in TURNAROUND_FACETS)
 
-    One statement for the whole batch, keys in sorted order: writers adding to the same keys
-    wait for each other rather than deadlock. A combination no item has any more is dropped.
-    """
-    rows = [
-        {**dict(zip(COUNTED_FACETS, key, strict=True)), "items": number}
-        for key, number in sorted(counted.items())
-        if number
-    ]
-    if not rows:
-        return
-    connection.execute(text(_UPSERT_COUNTS), rows)
-    emptied = [row for row in rows if row["items"] < 0]
-    if emptied:
-        connection.execute(text(_DELETE_EMPTY_COUNTS), emptied)
+
+def _known(name: str, value: Any) -> Any:
+    return (value or UNKNOWN_YEAR) if name == "year" else value if value is not None else ""
+
+
+class _Tally:
+    """What a batch changes in the kept counts: items under their facets (``corpus_counts``)
+    and letters under their turnaround (``corpus_turnarounds``, a letter counted through its
+    first item, as the statistics count it)."""
+
+    def __init__(self) -> None:
+        self.items: Counter[tuple[Any, ...]] = Counter()
+        self.letters: Counter[tuple[Any, ...]] = Counter()
+
+    def add(self, facets: Iterable[Mapping[str, Any]], sign: int) -> None:
+        for row in facets:
+            self.items[count_key(row)] += sign
+            if row["position"] == 0 and row["turnaround_days"] is not None:
+                self.letters[turnaround_key(row)] += sign
+
+    def write(self, connection: Connection) -> None:
+        """One statement a table for the whole batch, keys in sorted order: writers adding to
+        the same keys wait for each other rather than deadlock. A key no longer counting
+        anything is dropped."""
+        for table, names, measure, tally in (
+            ("corpus_counts", COUNTED_FACETS, "items", self.items),
+            ("corpus_turnarounds", TURNAROUND_FACETS, "letters", self.letters),
+        ):
+            rows = [
+                {**dict(zip(names, key, strict=True)), measure: number}
+                for key, number in sorted(tally.items())
+                if number
+            ]
+            if not rows:
+                continue
+            keys = ", ".join(names)
+            connection.execute(
+                text(
+                    f"INSERT INTO {table} ({keys}, {measure}) "
+                    f"VALUES ({', '.join(':' + name for name in (*names, measure))}) "
+                    f"ON CONFLICT ({keys}) "
+                    f"DO UPDATE SET {measure} = {table}.{measure} + excluded.{measure}"
+                ),
+                rows,
+            )
+            emptied = [row for row in rows if row[measure] < 0]
+            if emptied:
+                matches = " AND ".join(f"{name} = :{name}" for name in names)
+                connection.execute(
+                    text(f"DELETE FROM {table} WHERE {measure} <= 0 AND {matches}"), emptied
+                )
+
+
+#: ``_known`` in SQL, for the facets that may be unknown.
+_SQL_KNOWN = {
+    name: f"coalesce({name}, {UNKNOWN_YEAR})" if name == "year" else f"coalesce({name}, '')"
+    for name in COUNTED_FACETS
+}
 
 
 def rebuild_counts(connection: Connection) -> None:
-    """Count every stored item into ``corpus_counts`` afresh (after a bulk load that wrote
-    the facets without the ingest, such as the benchmark's copies)."""
-    keys = ", ".join(
-        f"coalesce(year, {UNKNOWN_YEAR})" if name == "year" else f"coalesce({name}, '')"
-        for name in COUNTED_FACETS
-    )
-    connection.execute(text("DELETE FROM corpus_counts"))
-    connection.execute(
-        text(
-            f"INSERT INTO corpus_counts ({', '.join(COUNTED_FACETS)}, items) "
-            f"SELECT {keys}, count(*) FROM corpus_facets GROUP BY {keys}"
+    """Count the stored corpus into ``corpus_counts`` and ``corpus_turnarounds`` afresh (after
+    a bulk load that wrote the facets without the ingest, such as the benchmark's copies)."""
+    for table, names, measure, where in (
+        ("corpus_counts", COUNTED_FACETS, "items", "TRUE"),
+        (
+            "corpus_turnarounds",
+            TURNAROUND_FACETS,
+            "letters",
+            "position = 0 AND turnaround_days IS NOT NULL",
+        ),
+    ):
+        keys = ", ".join(_SQL_KNOWN.get(name, name) for name in names)
+        connection.execute(text(f"DELETE FROM {table}"))
+        connection.execute(
+            text(
+                f"INSERT INTO {table} ({', '.join(names)}, {measure}) "
+                f"SELECT {keys}, count(*) FROM corpus_facets WHERE {where} GROUP BY {keys}"
+            )
         )
-    )
-
-
-_UPSERT_COUNTS = (
-    f"INSERT INTO corpus_counts ({', '.join(COUNTED_FACETS)}, items) "
-    f"VALUES ({', '.join(':' + name for name in COUNTED_FACETS)}, :items) "
-    f"ON CONFLICT ({', '.join(COUNTED_FACETS)}) "
-    "DO UPDATE SET items = corpus_counts.items + excluded.items"
-)
-_DELETE_EMPTY_COUNTS = "DELETE FROM corpus_counts WHERE items <= 0 AND " + " AND ".join(
-    f"{name} = :{name}" for name in COUNTED_FACETS
-)
 
 
 def _insert_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:

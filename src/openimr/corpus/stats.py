@@ -25,7 +25,12 @@ from openimr.corpus.schemas import (
     TurnaroundRow,
 )
 from openimr.corpus.search import facet_conditions, matching, reading
-from openimr.store.corpus_models import UNKNOWN_YEAR, CorpusCount, CorpusFacet
+from openimr.store.corpus_models import (
+    UNKNOWN_YEAR,
+    CorpusCount,
+    CorpusFacet,
+    CorpusTurnaround,
+)
 from openimr.store.db import Database
 
 #: The normal quantile of a two-sided 95 % interval.
@@ -35,6 +40,7 @@ UNKNOWN = "unknown"
 
 _FACETS = CorpusFacet.__table__
 _COUNTS = CorpusCount.__table__
+_TURNAROUNDS = CorpusTurnaround.__table__
 #: The facets that are an item's own (the others, year and specialty, are its letter's).
 _ITEM_FACETS = ("topic", "region", "decision", "family", "section", "ur_family")
 
@@ -116,31 +122,36 @@ def turnaround(
 
     A letter counts once when any of its items matches the facets (and words). The database
     returns how many letters took each number of days under each key (a few hundred rows,
-    not a row per letter); every key is the letter's, so each letter is in one group.
+    not a row per letter); every key is the letter's, so each letter is in one group. Without
+    words or an item's facet the kept counts (``corpus_turnarounds``) give those rows.
     """
     query = query or Facets()
     f = _FACETS.c
-    # On SQLite the key is grouped as an expression (``+``): grouping by the column itself
-    # made SQLite read every row through that column's index rather than the table in order.
-    key_column = literal_column(f"+corpus_facets.{by}") if database.is_sqlite else f[by]
-    conditions = facet_conditions(query)
-    days = f.turnaround_days
     words = getattr(query, "text", None)
     if (words and words.strip()) or any(getattr(query, name) for name in _ITEM_FACETS):
-        letters = func.count(f.letter_id.distinct())
-    else:  # letter-level filters only: the first item of each letter stands for it
-        conditions.append(f.position == 0)
-        letters = func.count()
-    statement = (
-        select(key_column, days, letters)
-        .select_from(_source(database, query))
-        .where(and_(days.is_not(None), *conditions))
-        .group_by(key_column, days)
-    )
+        # On SQLite the key is grouped as an expression (``+``): grouping by the column
+        # itself made SQLite read every row through that column's index rather than the
+        # table in order.
+        key_column = literal_column(f"+corpus_facets.{by}") if database.is_sqlite else f[by]
+        days = f.turnaround_days
+        statement = (
+            select(key_column, days, func.count(f.letter_id.distinct()))
+            .select_from(_source(database, query))
+            .where(and_(days.is_not(None), *facet_conditions(query)))
+            .group_by(key_column, days)
+        )
+    else:  # the letter's own facets only: the kept counts of letters by turnaround
+        t = _TURNAROUNDS.c
+        statement = (
+            select(t[by], t.turnaround_days, func.sum(t.letters))
+            .where(and_(True, *facet_conditions(query, _TURNAROUNDS)))
+            .group_by(t[by], t.turnaround_days)
+        )
     groups: dict[str, list[int]] = defaultdict(list)
     with reading(database) as connection:
         for key, value, count in connection.execute(statement):
-            groups[UNKNOWN if key is None or key == "" else str(key)] += [int(value)] * int(count)
+            unknown = key is None or key in ("", UNKNOWN_YEAR)
+            groups[UNKNOWN if unknown else str(key)] += [int(value)] * int(count)
     rows = []
     for key, values in groups.items():
         values.sort()

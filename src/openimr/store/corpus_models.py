@@ -213,3 +213,25 @@ class CorpusCount(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     specialty: Mapped[str] = mapped_column(String(120), primary_key=True)
     items: Mapped[int] = mapped_column(Integer)
+
+
+#: The letter's facets a turnaround is counted under in ``corpus_turnarounds``.
+TURNAROUND_FACETS = ("year", "specialty", "priority", "layout", "turnaround_days")
+
+
+class CorpusTurnaround(Base):
+    """How many letters took each number of days, by the letter's own facets: turnaround
+    statistics without words or item facets read this instead of a row per letter.
+
+    A letter is counted once (through its first item, as the statistics count it), and only
+    when its turnaround is known; year and specialty are stored as in ``corpus_counts``.
+    """
+
+    __tablename__ = "corpus_turnarounds"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty: Mapped[str] = mapped_column(String(120), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(12), primary_key=True)
+    layout: Mapped[str] = mapped_column(String(24), primary_key=True)
+    turnaround_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letters: Mapped[int] = mapped_column(Integer)
