@@ -380,7 +380,7 @@ def bench_scale(
                     text(
                         "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY["
                         "'corpus_letters', 'corpus_items', 'corpus_facets', 'corpus_sources', "
-                        "'corpus_search', 'corpus_counts']::regclass[]) AS c"
+                        "'corpus_search', 'corpus_counts', 'corpus_turnarounds']::regclass[]) AS c"
                     )
                 ).scalar_one()
             )
