@@ -523,6 +523,17 @@ OUTCOMES: list[tuple[str, str, bool | None]] = [
     ("She continues to work with restrictions.", "work_modified", True),
     ("He is being evaluated for a total knee replacement.", "surgery_considered", True),
     ("She fell from a step stool and has known osteoporosis.", "red_flag", True),
+    ("He failed a trial of nortriptyline.", "first_line_failure", True),
+    ("Anti-inflammatory medications were ineffective.", "first_line_failure", True),
+    ("She cannot get to the toilet at night.", "mobility_limited_at_home", True),
+    ("He requires help with transfers from bed.", "mobility_limited_at_home", True),
+    ("She can walk only about a block.", "ambulation_difficulty", True),
+    ("She walks 30 minutes daily for exercise.", "ambulation_difficulty", None),
+    ("Anterior drawer test showed mild laxity.", "internal_derangement_signs", True),
+    ("The empty can test is weak on the right.", "shoulder_lesion_signs", True),
+    ("Pain with the first steps out of bed, at the heel.", "plantar_fasciitis", True),
+    ("She was given a home program of stretching.", "home_exercise", True),
+    ("He reported his pills were stolen.", "aberrant_behavior", True),
 ]
 
 
