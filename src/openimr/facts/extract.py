@@ -10,6 +10,7 @@ criteria ask.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -26,7 +27,7 @@ from openimr.facts.mentions import (
     qualify,
 )
 from openimr.facts.prefilter import LiteralIndex
-from openimr.facts.text import find_dates, reading_text, split_sentences
+from openimr.facts.text import DateMention, find_dates, reading_text, split_sentences
 from openimr.facts.vocabulary import Vocabulary, load_vocabulary
 
 _AGE = re.compile(r"\b(?P<age>\d{2})[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
@@ -144,6 +145,20 @@ class FactExtractor:
         ends = [match.end() for match in self.vocabulary.wording[name].finditer(before)]
         return bool(ends) and _CUE_TO_DATE.fullmatch(before, ends[-1]) is not None
 
+    def _cued_dates(self, text: str) -> Iterator[DateMention]:
+        """The dates to the day that follow an injury-date cue, in order: the cues are few,
+        so only the words after each are read for a date, not every date of a long record."""
+        seen: set[int] = set()
+        for cue in self.vocabulary.wording["injury_date_cue"].finditer(text):
+            window = text[cue.end() : cue.end() + 80]
+            for found in find_dates(window):
+                if found.precision == "day" and _CUE_TO_DATE.fullmatch(window, 0, found.start):
+                    start = cue.end() + found.start
+                    if start not in seen:
+                        seen.add(start)
+                        yield replace(found, start=start, end=cue.end() + found.end)
+                    break
+
     def _read_demographics(self, case: CaseFile, facts: ClinicalFacts) -> None:
         """Age, sex and the date of injury from the records where the case file lacks them;
         a claim injury the records date earlier than the case file (a cumulative injury, a
@@ -167,9 +182,9 @@ class FactExtractor:
                         "male" if match.group("sex").lower() in {"male", "man"} else "female"
                     )
             if facts.injury_date_evidence is None:
-                for mention in find_dates(record.text):
+                for mention in self._cued_dates(record.text):
                     before = record.text[max(0, mention.start - 60) : mention.start]
-                    if mention.precision == "day" and self._cued("injury_date_cue", before):
+                    if self._cued("injury_date_cue", before):
                         if facts.injury_date is not None and (
                             facts.injury_date <= mention.value
                             or not self._cued("claim_injury_date_cue", before)
