@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
@@ -142,3 +143,39 @@ def test_every_operation_keeps_to_its_document(app: FastAPI, seeded: dict[str, A
     print(f"\nopenapi: {sum(statuses.values())} requests, {operations} operations, {counts}")
     assert operations >= 20
     assert not failures, "\n\n".join(failures)
+
+
+def test_every_stored_document_is_served_as_a_type_the_document_declares(
+    app: FastAPI, seeded: dict[str, Any]
+) -> None:
+    """The case file as received and as read, and a record, each come back with a media type
+    the OpenAPI document lists for the route (a YAML upload labelled otherwise included)."""
+    client = TestClient(app)
+    intake = bearer(seeded["tokens"]["intake"])
+    upload = client.post(
+        "/api/v1/cases",
+        files={
+            "file": (
+                "case.yaml",
+                yaml.safe_dump(case_data(case_id="CM26-0777")).encode(),
+                "text/x-odd",
+            )
+        },
+        headers=intake,
+    )
+    assert upload.status_code == 201, upload.text
+    declared = client.get("/openapi.json").json()["paths"][
+        "/api/v1/cases/{case_id}/documents/{document_id}"
+    ]["get"]["responses"]["200"]["content"]
+    served = []
+    for case_id in (seeded["case_id"], upload.json()["id"]):
+        case = client.get(f"/api/v1/cases/{case_id}", headers=intake).json()
+        for document in case["documents"]:
+            answer = client.get(
+                f"/api/v1/cases/{case_id}/documents/{document['id']}", headers=intake
+            )
+            assert answer.status_code == 200
+            media = answer.headers["content-type"].split(";")[0]
+            served.append(media)
+            assert media in declared
+    assert {"application/json", "application/yaml", "text/plain"} <= set(served)

@@ -40,6 +40,18 @@ from openimr.workflow.schemas import (
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
+#: What a stored document may be: a record (PDF, scan, text), a case file as received (JSON or
+#: YAML) or as read (JSON), a letter (PDF, HTML, text).
+DOCUMENT_MEDIA = (
+    "application/pdf",
+    "image/tiff",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "text/html",
+    "application/json",
+    "application/yaml",
+)
 _CASE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -295,7 +307,7 @@ def add_document(
 @router.get(
     "/{case_id}/documents/{document_id}",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}, **responses(403, 404)},
+    responses={200: {"content": {media: {} for media in DOCUMENT_MEDIA}}, **responses(403, 404)},
 )
 def get_document(
     case_id: str,

@@ -77,7 +77,7 @@ def create_case(
             unit, case, DocumentKind.CASE_FILE, canonical, "application/json", filename, None, {}
         )
         if original is not None and original != canonical:
-            media = original_media_type or "application/octet-stream"
+            media = _case_file_media(original)
             documents.store(unit, case, DocumentKind.ORIGINAL, original, media, filename, None, {})
         unit.record("case.create", case.id, case_file_sha256=case.case_file_sha256)
         queue_index.index_case(session, case, case_file)
@@ -255,3 +255,13 @@ def close(core: Core, actor: Actor, case_id: str, target: CaseStatus, reason: st
         case.closed_on = core.today()
         store_deadlines(core, unit.session, case)
         return detail(unit, case, effective_case_file(unit.session, case))
+
+
+def _case_file_media(original: bytes) -> str:
+    """The media type of an uploaded case file as it was read (JSON or YAML), not as the
+    client labelled it: the document is served back with it."""
+    return (
+        "application/json"
+        if original.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+        else "application/yaml"
+    )
