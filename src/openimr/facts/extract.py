@@ -10,7 +10,6 @@ criteria ask.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -145,19 +144,15 @@ class FactExtractor:
         ends = [match.end() for match in self.vocabulary.wording[name].finditer(before)]
         return bool(ends) and _CUE_TO_DATE.fullmatch(before, ends[-1]) is not None
 
-    def _cued_dates(self, text: str) -> Iterator[DateMention]:
-        """The dates to the day that follow an injury-date cue, in order: the cues are few,
-        so only the words after each are read for a date, not every date of a long record."""
-        seen: set[int] = set()
+    def _first_cued_date(self, text: str) -> DateMention | None:
+        """The first date to the day that follows an injury-date cue: the cues are few, so
+        only the words after each are read for a date, not every date of a long record."""
         for cue in self.vocabulary.wording["injury_date_cue"].finditer(text):
             window = text[cue.end() : cue.end() + 80]
             for found in find_dates(window):
                 if found.precision == "day" and _CUE_TO_DATE.fullmatch(window, 0, found.start):
-                    start = cue.end() + found.start
-                    if start not in seen:
-                        seen.add(start)
-                        yield replace(found, start=start, end=cue.end() + found.end)
-                    break
+                    return replace(found, start=cue.end() + found.start, end=cue.end() + found.end)
+        return None
 
     def _read_demographics(self, case: CaseFile, facts: ClinicalFacts) -> None:
         """Age, sex and the date of injury from the records where the case file lacks them;
@@ -181,20 +176,23 @@ class FactExtractor:
                     facts.sex = (
                         "male" if match.group("sex").lower() in {"male", "man"} else "female"
                     )
+            mention = None
             if facts.injury_date_evidence is None:
-                for mention in self._cued_dates(record.text):
-                    before = record.text[max(0, mention.start - 60) : mention.start]
-                    if self._cued("injury_date_cue", before):
-                        if facts.injury_date is not None and (
-                            facts.injury_date <= mention.value
-                            or not self._cued("claim_injury_date_cue", before)
-                        ):
-                            break
-                        facts.injury_date = mention.value
-                        facts.injury_date_evidence = Evidence(
-                            record_index=index,
-                            start=mention.start,
-                            end=mention.end,
-                            quote=record.text[mention.start : mention.end],
-                        )
-                        break
+                mention = self._first_cued_date(record.text)
+            if mention is not None and (
+                facts.injury_date is None
+                or (
+                    mention.value < facts.injury_date
+                    and self._cued(
+                        "claim_injury_date_cue",
+                        record.text[max(0, mention.start - 60) : mention.start],
+                    )
+                )
+            ):
+                facts.injury_date = mention.value
+                facts.injury_date_evidence = Evidence(
+                    record_index=index,
+                    start=mention.start,
+                    end=mention.end,
+                    quote=record.text[mention.start : mention.end],
+                )
