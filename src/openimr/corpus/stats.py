@@ -95,7 +95,7 @@ def overturn_rates(
         counted = connection.execute(statement).all()
     merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for key, items, over in counted:
-        slot = merged[UNKNOWN if key is None or key in ("", UNKNOWN_YEAR) else str(key)]
+        slot = merged[_label(key)]
         slot[0] += int(items)
         slot[1] += int(over or 0)
     rows = []
@@ -150,8 +150,7 @@ def turnaround(
     groups: dict[str, list[int]] = defaultdict(list)
     with reading(database) as connection:
         for key, value, count in connection.execute(statement):
-            unknown = key is None or key in ("", UNKNOWN_YEAR)
-            groups[UNKNOWN if unknown else str(key)] += [int(value)] * int(count)
+            groups[_label(key)] += [int(value)] * int(count)
     rows = []
     for key, values in groups.items():
         values.sort()
@@ -175,6 +174,11 @@ def _source(database: Database, query: CorpusQuery | Facets) -> Any:
         return _FACETS
     found, _score = matching(database, words, ranked=False, facets=query)
     return found.join(_FACETS, _FACETS.c.item_id == found.c.item_id)
+
+
+def _label(key: object) -> str:
+    """A row's key as shown: ``unknown`` for a value the store does not know."""
+    return UNKNOWN if key is None or key in ("", UNKNOWN_YEAR) else str(key)
 
 
 def _percentile(ordered: list[int], fraction: float) -> float:

@@ -176,11 +176,11 @@ class CorpusSource(Base):
     )
 
 
+#: The year ``corpus_counts`` stores for a letter without one.
+UNKNOWN_YEAR = 0
 #: The facets an item is counted under in ``corpus_counts`` (an unknown value is stored as ''
 #: and an unknown year as 0: a key of the table has no NULL, which would make every unknown
 #: a distinct key).
-#: The year ``corpus_counts`` stores for a letter without one.
-UNKNOWN_YEAR = 0
 COUNTED_FACETS = (
     "topic",
     "region",
