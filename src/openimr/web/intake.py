@@ -89,7 +89,6 @@ async def intake(request: Request) -> Response:
             case,
             application,
             original=raw,
-            original_media_type=upload.content_type or "application/octet-stream",
             filename=name,
         )
     except InputError as exc:

@@ -128,8 +128,8 @@ def _case_error(exc: CaseFileError, prefix: str = "") -> InputError:
     return error
 
 
-async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, str, str | None]:
-    """Case file, application facts, original bytes, media type and filename of the upload."""
+async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, str | None]:
+    """Case file, application facts, original bytes and filename of the upload."""
     media = (
         (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     )
@@ -158,14 +158,13 @@ async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, 
             case,
             _application(app_data),
             raw,
-            upload.content_type or "application/octet-stream",
             name,
         )
     raw = await request.body()
     _too_large(len(raw), MAX_FILE_BYTES)
     if media in _YAML_TYPES:
         try:
-            return parse_case_bytes(raw, source="upload", fmt="yaml"), None, raw, media, None
+            return parse_case_bytes(raw, source="upload", fmt="yaml"), None, raw, None
         except CaseFileError as exc:
             raise _case_error(exc) from None
     if media != "application/json":
@@ -184,9 +183,9 @@ async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, 
             case = parse_case_data(data["case"], source="upload")
         except CaseFileError as exc:
             raise _case_error(exc, "case.") from None
-        return case, _application(data.get("application")), raw, media, None
+        return case, _application(data.get("application")), raw, None
     try:
-        return parse_case_data(data, source="upload"), None, raw, media, None
+        return parse_case_data(data, source="upload"), None, raw, None
     except CaseFileError as exc:
         raise _case_error(exc) from None
 
@@ -200,14 +199,13 @@ async def _read_case(request: Request) -> tuple[Any, Application | None, bytes, 
     summary="Receive an IMR application (case file); it is screened at once",
 )
 async def create_case(request: Request, workflow: WorkflowDep, actor: ActorDep) -> CaseCreated:
-    case, application, raw, media, name = await _read_case(request)
+    case, application, raw, name = await _read_case(request)
     detail = await run_in_threadpool(
         workflow.create_case,
         actor,
         case,
         application,
         original=raw,
-        original_media_type=media,
         filename=name,
     )
     return CaseCreated(

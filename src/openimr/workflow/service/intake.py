@@ -49,7 +49,6 @@ def create_case(
     application: Application | None = None,
     *,
     original: bytes | None = None,
-    original_media_type: str | None = None,
     filename: str | None = None,
 ) -> CaseDetail:
     """Receive an application: store the case file, screen it, date its deadlines."""

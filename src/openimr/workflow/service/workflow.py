@@ -216,7 +216,6 @@ class Workflow:
         application: Application | None = None,
         *,
         original: bytes | None = None,
-        original_media_type: str | None = None,
         filename: str | None = None,
     ) -> CaseDetail:
         return intake.create_case(
@@ -225,7 +224,6 @@ class Workflow:
             case_file,
             application,
             original=original,
-            original_media_type=original_media_type,
             filename=filename,
         )
 
